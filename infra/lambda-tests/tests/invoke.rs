@@ -1,0 +1,99 @@
+//! Every sample event in `events/`, sent to the real functions under `cargo lambda watch`,
+//! against DynamoDB Local and moto: the answers, and what was stored.
+use chrono::{Duration, Utc};
+use tokiflow_lambda_tests::{Backends, Watch};
+use tokiflow_shared::domain::ids::MonitorId;
+use tokiflow_shared::domain::incident::{IncidentKind, Severity};
+use tokiflow_shared::domain::monitor::{Monitor, MonitorSpec, MonitorStatus};
+use tokiflow_shared::domain::org::Org;
+use tokiflow_shared::domain::run::RunState;
+use tokiflow_shared::domain::schedule::Schedule;
+use tokiflow_shared::domain::secret::PingToken;
+use tokiflow_shared::domain::text::Name;
+use tokiflow_shared::ports::store::{IncidentStore, MonitorStore, OrgStore, RunStore};
+
+const EVENTS_TOKEN: &str = "sample-token-for-events";
+const EVENTS_MONITOR: &str = "mon_0195f3c0a0b07c9e8d7f6a5b4c3d2e1f";
+
+async fn monitor(b: &Backends, id: Option<&str>, token: &PingToken, created: chrono::DateTime<Utc>) -> Monitor {
+    let org = Org::new(Name::new("Lambda tests").unwrap(), Utc::now());
+    b.store.create_org(&org).await.unwrap();
+    let spec = MonitorSpec {
+        name: Name::new("nightly").unwrap(),
+        schedule: Schedule::interval(60).unwrap(),
+        grace: Duration::seconds(30),
+        severity: Severity::High,
+        tags: Default::default(),
+        max_runtime: None,
+    };
+    let mut m = Monitor::new(org.id, spec, token.hash(), created).unwrap();
+    if let Some(id) = id {
+        m.id = MonitorId::parse(id).unwrap();
+    }
+    b.store.create_monitor(&m).await.unwrap();
+    m
+}
+
+fn status(answer: &serde_json::Value) -> u64 {
+    answer["statusCode"].as_u64().unwrap_or_else(|| panic!("no statusCode in {answer}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_functions_answer_every_sample_event() {
+    let b = Backends::create("lambda-tests-").await;
+    let token = PingToken::from_untrusted(EVENTS_TOKEN).unwrap();
+    let pinged = monitor(&b, None, &token, Utc::now()).await;
+    // A monitor created long ago and never pinged: its deadline has passed.
+    let silent = monitor(&b, Some(EVENTS_MONITOR), &PingToken::generate(), Utc::now() - Duration::hours(1)).await;
+    let watch = Watch::start(&b.env);
+
+    let expected: &[(&str, u64, Option<RunState>)] = &[
+        ("ping-success.json", 200, Some(RunState::Success)),
+        ("ping-head.json", 200, Some(RunState::Success)),
+        ("ping-start.json", 200, Some(RunState::Start)),
+        ("ping-finish-rid.json", 200, Some(RunState::Success)),
+        ("ping-fail.json", 200, Some(RunState::Fail)),
+        ("ping-log.json", 200, Some(RunState::Log)),
+        ("ping-exit-code.json", 200, Some(RunState::Fail)),
+        ("ping-query-state.json", 200, Some(RunState::Fail)),
+        ("ping-post-output.json", 200, Some(RunState::Success)),
+        ("ping-unknown-token.json", 404, None),
+        ("ping-bad-exit-code.json", 400, None),
+        ("ping-bad-severity.json", 400, None),
+    ];
+    let mut recorded = 0;
+    for (event, want, state) in expected {
+        let answer = watch.invoke("ping-ingest", event);
+        assert_eq!(status(&answer), *want, "{event}: {answer}");
+        if let Some(state) = state {
+            recorded += 1;
+            let latest = b.store.runs(&pinged.id, 1, None).await.unwrap().items.remove(0);
+            assert_eq!(latest.state, *state, "{event}");
+            assert_eq!(latest.source_ip, Some("203.0.113.7".parse().unwrap()), "{event}");
+        } else {
+            let body: serde_json::Value = serde_json::from_str(answer["body"].as_str().unwrap()).unwrap();
+            assert!(body["error"]["message"].is_string(), "{event}: {body}");
+        }
+    }
+    assert_eq!(b.store.run_count(&pinged.id).await.unwrap(), recorded);
+    let after = b.store.monitor(&pinged.id).await.unwrap().unwrap();
+    assert_eq!(after.status, MonitorStatus::Up, "the last ping was a success");
+    assert!(after.durations.p50_ms.is_some(), "start and rid-matched finish gave a duration");
+    let fail = b.store.incidents_of_monitor(&pinged.id).await.unwrap();
+    assert_eq!(fail.len(), 1, "one FAIL incident, resolved by the success");
+    assert_eq!((fail[0].kind, fail[0].severity), (IncidentKind::Fail, Severity::Critical));
+
+    let answer = watch.invoke("missed-check", "missed-check.json");
+    assert_eq!(answer["status"], "checked", "{answer}");
+    let missed = b.store.incidents_of_monitor(&silent.id).await.unwrap();
+    assert_eq!(missed.len(), 1);
+    assert_eq!(missed[0].kind, IncidentKind::Missed);
+    // Delivered twice (at least once): still one incident.
+    watch.invoke("missed-check", "missed-check.json");
+    assert_eq!(b.store.incidents_of_monitor(&silent.id).await.unwrap().len(), 1);
+    assert_eq!(watch.invoke("missed-check", "missed-check-unknown-monitor.json")["status"], "gone");
+
+    let answer = watch.invoke("retention-sweep", "retention-sweep.json");
+    assert!(answer["orgs"].as_u64().unwrap() >= 2, "{answer}");
+    assert_eq!(answer["runsDeleted"], 0, "nothing is old enough");
+}

@@ -1,0 +1,130 @@
+//! A real local server on a loopback port with its own data directory, and a small client.
+#![allow(dead_code)]
+use bytes::Bytes;
+use chrono::{Duration, Utc};
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokiflow_shared::adapters::embedded::EmbeddedStore;
+use tokiflow_shared::config::Config;
+use tokiflow_shared::domain::incident::Severity;
+use tokiflow_shared::domain::monitor::{Monitor, MonitorSpec};
+use tokiflow_shared::domain::org::Org;
+use tokiflow_shared::domain::schedule::Schedule;
+use tokiflow_shared::domain::secret::PingToken;
+use tokiflow_shared::domain::text::Name;
+use tokiflow_shared::ports::store::{MonitorStore, OrgStore};
+
+pub struct TestServer {
+    pub base: String,
+    pub store: Arc<EmbeddedStore>,
+    pub timers: Arc<tokiflow_shared::adapters::timer::TimerScheduler>,
+    pub dir: tempfile::TempDir,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+    client: Client<HttpConnector, Full<Bytes>>,
+}
+
+pub struct Reply {
+    pub status: u16,
+    pub headers: http::HeaderMap,
+    pub body: Bytes,
+}
+
+impl Reply {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.body))
+    }
+    pub fn error_field(&self) -> Option<String> {
+        self.json()["error"]["field"].as_str().map(str::to_owned)
+    }
+}
+
+impl TestServer {
+    pub async fn start() -> Self {
+        Self::start_in(tempfile::tempdir().unwrap()).await
+    }
+
+    pub async fn start_in(dir: tempfile::TempDir) -> Self {
+        let mut config = Config::from_lookup(|_| None).unwrap();
+        config.data_dir = dir.path().to_owned();
+        let local = tokiflow_local::Local::open(&config).unwrap();
+        local.start_timers().await.unwrap();
+        let (app, store, timers) = (local.app.clone(), local.store.clone(), local.timers.clone());
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            tokiflow_local::serve(app, listener, async {
+                let _ = stopped.await;
+            })
+            .await
+            .unwrap();
+        });
+        let client = Client::builder(TokioExecutor::new()).build_http();
+        Self { base, store, timers, dir, stop: Some(stop), task: Some(task), client }
+    }
+
+    /// Stops serving and closes the store, keeping the data directory.
+    pub async fn shutdown(mut self) -> tempfile::TempDir {
+        self.stop.take().unwrap().send(()).unwrap();
+        self.task.take().unwrap().await.unwrap();
+        self.store.close();
+        self.dir
+    }
+
+    pub async fn send(&self, method: &str, path: &str, body: impl Into<Bytes>) -> Reply {
+        let req = http::Request::builder()
+            .method(method)
+            .uri(format!("{}{}", self.base, path))
+            .header("user-agent", "tokiflow-tests")
+            .body(Full::new(body.into()))
+            .unwrap();
+        let res = self.client.request(req).await.expect("request failed");
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        let body = res.into_body().collect().await.unwrap().to_bytes();
+        Reply { status, headers, body }
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.send("GET", path, Bytes::new()).await
+    }
+
+    /// An org with one interval monitor (30 s grace); returns it and its ping token.
+    pub async fn monitor(&self, interval_secs: u64) -> (Monitor, PingToken) {
+        let org = Org::new(Name::new("Test org").unwrap(), Utc::now());
+        self.store.create_org(&org).await.unwrap();
+        self.monitor_in(&org, "job", interval_secs, 30).await
+    }
+
+    pub async fn org(&self) -> Org {
+        let org = Org::new(Name::new("Test org").unwrap(), Utc::now());
+        self.store.create_org(&org).await.unwrap();
+        org
+    }
+
+    pub async fn monitor_in(&self, org: &Org, name: &str, interval_secs: u64, grace_secs: i64) -> (Monitor, PingToken) {
+        let token = PingToken::generate();
+        let spec = MonitorSpec {
+            name: Name::new(name).unwrap(),
+            schedule: Schedule::interval(interval_secs).unwrap(),
+            grace: Duration::seconds(grace_secs),
+            severity: Severity::High,
+            tags: BTreeSet::new(),
+            max_runtime: None,
+        };
+        let m = Monitor::new(org.id.clone(), spec, token.hash(), Utc::now()).unwrap();
+        self.store.create_monitor(&m).await.unwrap();
+        (m, token)
+    }
+
+    pub async fn reload(&self, m: &Monitor) -> Monitor {
+        self.store.monitor(&m.id).await.unwrap().unwrap()
+    }
+}

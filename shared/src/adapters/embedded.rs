@@ -1,0 +1,680 @@
+//! The store port on one SQLite file, for the local binary.
+//!
+//! Writes go to a single writer thread that commits whatever has queued up in one
+//! transaction (group commit): each request still gets its own savepoint, so one
+//! failed write never takes its neighbours down, and a write is acknowledged only
+//! after its transaction is in the WAL, which survives `kill -9`.
+use crate::domain::channel::Channel;
+use crate::domain::dependency::MonitorDependency;
+use crate::domain::ids::{IncidentId, MonitorId, OrgId, RunId};
+use crate::domain::incident::{Incident, IncidentStatus};
+use crate::domain::maintenance::MaintenanceWindow;
+use crate::domain::missed::CheckOutcome;
+use crate::domain::monitor::{Monitor, PingOutcome};
+use crate::domain::org::{ApiKey, Org, User};
+use crate::domain::run::Run;
+use crate::domain::secret::SecretHash;
+use crate::domain::status_page::StatusPage;
+use crate::ports::store::*;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, mpsc};
+use tokio::sync::oneshot;
+
+/// The most writes one transaction carries.
+const MAX_BATCH: usize = 512;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS orgs (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS users (id TEXT PRIMARY KEY, org_id TEXT NOT NULL, email TEXT NOT NULL, doc TEXT NOT NULL,
+  UNIQUE (org_id, email));
+CREATE TABLE IF NOT EXISTS api_keys (id TEXT PRIMARY KEY, org_id TEXT NOT NULL, key_hash TEXT NOT NULL UNIQUE, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS monitors (id TEXT PRIMARY KEY, org_id TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE,
+  version INTEGER NOT NULL, doc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS monitors_by_org ON monitors (org_id);
+CREATE TABLE IF NOT EXISTS runs (id TEXT PRIMARY KEY, monitor_id TEXT NOT NULL, doc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS runs_by_monitor ON runs (monitor_id, id);
+CREATE TABLE IF NOT EXISTS incidents (id TEXT PRIMARY KEY, monitor_id TEXT NOT NULL, org_id TEXT NOT NULL,
+  status TEXT NOT NULL, opened_at TEXT NOT NULL, doc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS incidents_by_monitor ON incidents (monitor_id, opened_at);
+CREATE TABLE IF NOT EXISTS dependencies (org_id TEXT NOT NULL, upstream TEXT NOT NULL, downstream TEXT NOT NULL,
+  doc TEXT NOT NULL, PRIMARY KEY (upstream, downstream));
+CREATE TABLE IF NOT EXISTS maintenance (id TEXT PRIMARY KEY, org_id TEXT NOT NULL, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS channels (id TEXT PRIMARY KEY, org_id TEXT NOT NULL, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS status_pages (id TEXT PRIMARY KEY, org_id TEXT NOT NULL, slug TEXT NOT NULL UNIQUE,
+  custom_domain TEXT UNIQUE, doc TEXT NOT NULL);
+";
+
+type Reply = Box<dyn FnOnce(Option<StoreError>) + Send>;
+/// A write: runs inside a savepoint; says whether it succeeded and how to answer.
+type Job = Box<dyn FnOnce(&Connection) -> (bool, Reply) + Send>;
+
+pub struct EmbeddedStore {
+    writer: Mutex<Option<mpsc::Sender<Job>>>,
+    writer_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+    readers: Mutex<Vec<Connection>>,
+    /// Dropping the sender stops the checkpointer (after a last checkpoint).
+    checkpointer: Mutex<Option<(mpsc::Sender<()>, std::thread::JoinHandle<()>)>>,
+    path: PathBuf,
+}
+
+/// How often the WAL is copied back into the database, off the writer's path.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+
+fn backend(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+fn to_doc<T: Serialize>(v: &T) -> Result<String, StoreError> {
+    serde_json::to_string(v).map_err(backend)
+}
+
+fn from_doc<T: DeserializeOwned>(s: &str) -> Result<T, StoreError> {
+    serde_json::from_str(s).map_err(|e| StoreError::Backend(format!("corrupt document: {e}")))
+}
+
+/// Maps a UNIQUE or PRIMARY KEY violation to `AlreadyExists(what)`.
+fn unique(what: &'static str) -> impl Fn(rusqlite::Error) -> StoreError {
+    move |e| match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::ConstraintViolation) => StoreError::AlreadyExists(what),
+        _ => backend(e),
+    }
+}
+
+fn open(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path).map_err(backend)?;
+    // WAL + NORMAL: a commit is in the WAL file before it returns, so a killed process
+    // loses nothing acknowledged; only a power cut could lose the last transactions.
+    conn.execute_batch(
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=OFF;",
+    )
+    .map_err(backend)?;
+    Ok(conn)
+}
+
+impl EmbeddedStore {
+    /// Opens (or creates) `dir/tokiflow.db`.
+    pub fn open(dir: &Path) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(dir).map_err(backend)?;
+        let path = dir.join("tokiflow.db");
+        let conn = open(&path)?;
+        conn.execute_batch(SCHEMA).map_err(backend)?;
+        // Checkpoints (with their fsyncs) would otherwise run inside a commit every
+        // 1000 pages and stall every writer behind them; a separate thread does them.
+        conn.execute_batch("PRAGMA wal_autocheckpoint=0;").map_err(backend)?;
+        let (tx, rx) = mpsc::channel::<Job>();
+        let thread = std::thread::Builder::new()
+            .name("tokiflow-store-writer".into())
+            .spawn(move || write_loop(conn, rx))
+            .map_err(backend)?;
+        let checkpoint_conn = open(&path)?;
+        let (stop, stopped) = mpsc::channel::<()>();
+        let checkpointer = std::thread::Builder::new()
+            .name("tokiflow-store-checkpoint".into())
+            .spawn(move || checkpoint_loop(checkpoint_conn, stopped))
+            .map_err(backend)?;
+        Ok(Self {
+            writer: Mutex::new(Some(tx)),
+            writer_thread: Mutex::new(Some(thread)),
+            readers: Mutex::new(Vec::new()),
+            checkpointer: Mutex::new(Some((stop, checkpointer))),
+            path,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs `f` in the writer's next transaction and waits for the commit.
+    async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let (tx, rx) = oneshot::channel();
+        let job: Job = Box::new(move |conn| {
+            let result = f(conn);
+            let ok = result.is_ok();
+            let reply: Reply = Box::new(move |commit_error| {
+                let _ = tx.send(match commit_error {
+                    Some(e) => Err(e),
+                    None => result,
+                });
+            });
+            (ok, reply)
+        });
+        let sender = self.writer.lock().expect("writer lock").clone();
+        sender
+            .ok_or_else(|| backend("store is closed"))?
+            .send(job)
+            .map_err(|_| backend("store writer stopped"))?;
+        rx.await.map_err(|_| backend("store writer stopped"))?
+    }
+
+    /// Runs a read on a pooled connection (reads never wait for the writer in WAL mode).
+    fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let pooled = self.readers.lock().expect("reader pool").pop();
+        let conn = match pooled {
+            Some(c) => c,
+            None => open(&self.path)?,
+        };
+        let result = f(&conn);
+        self.readers.lock().expect("reader pool").push(conn);
+        result
+    }
+
+    fn docs<T: DeserializeOwned>(&self, sql: &str, key: &str) -> Result<Vec<T>, StoreError> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(sql).map_err(backend)?;
+            let rows = stmt.query_map([key], |r| r.get::<_, String>(0)).map_err(backend)?;
+            rows.map(|r| from_doc(&r.map_err(backend)?)).collect()
+        })
+    }
+
+    fn doc<T: DeserializeOwned>(&self, sql: &str, key: &str) -> Result<Option<T>, StoreError> {
+        self.read(|c| {
+            let doc: Option<String> = c
+                .prepare_cached(sql)
+                .map_err(backend)?
+                .query_row([key], |r| r.get(0))
+                .optional()
+                .map_err(backend)?;
+            doc.map(|d| from_doc(&d)).transpose()
+        })
+    }
+
+    /// Stops the writer after it has committed everything queued; later writes fail.
+    pub fn close(&self) {
+        self.writer.lock().expect("writer lock").take();
+        if let Some(t) = self.writer_thread.lock().expect("writer thread").take() {
+            let _ = t.join();
+        }
+        if let Some((stop, t)) = self.checkpointer.lock().expect("checkpointer").take() {
+            drop(stop);
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for EmbeddedStore {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+fn checkpoint_loop(conn: Connection, stopped: mpsc::Receiver<()>) {
+    // PASSIVE never blocks the writer; TRUNCATE on the way out leaves a small WAL.
+    while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(CHECKPOINT_EVERY) {
+        if let Err(e) = conn.execute_batch("PRAGMA wal_checkpoint(PASSIVE);") {
+            tracing::warn!(error = %e, "WAL checkpoint failed");
+        }
+    }
+    let _ = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);");
+}
+
+fn write_loop(conn: Connection, rx: mpsc::Receiver<Job>) {
+    while let Ok(first) = rx.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+            let msg = e.to_string();
+            for job in batch {
+                let (_, reply) = job(&conn);
+                reply(Some(backend(&msg)));
+            }
+            continue;
+        }
+        let mut replies = Vec::with_capacity(batch.len());
+        for job in batch {
+            let savepoint = conn.execute_batch("SAVEPOINT job");
+            let (ok, reply) = job(&conn);
+            let end = if ok { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
+            let closed = savepoint.and_then(|_| conn.execute_batch(end));
+            replies.push((reply, closed.err().map(backend)));
+        }
+        let commit = conn.execute_batch("COMMIT").map_err(|e| e.to_string());
+        if commit.is_err() {
+            let _ = conn.execute_batch("ROLLBACK");
+        }
+        for (reply, savepoint_error) in replies {
+            let error = match &commit {
+                Err(msg) => Some(backend(msg)),
+                Ok(()) => savepoint_error,
+            };
+            reply(error);
+        }
+    }
+}
+
+/// Rows are serialised by the caller, before they reach the single writer thread, so
+/// that thread only binds ready strings.
+struct RunRow {
+    id: String,
+    monitor_id: String,
+    doc: String,
+}
+
+impl RunRow {
+    fn of(r: &Run) -> Result<Self, StoreError> {
+        Ok(Self { id: r.id.to_string(), monitor_id: r.monitor_id.to_string(), doc: to_doc(r)? })
+    }
+
+    fn insert(&self, c: &Connection) -> Result<(), StoreError> {
+        c.prepare_cached("INSERT INTO runs (id, monitor_id, doc) VALUES (?1, ?2, ?3)")
+            .and_then(|mut s| s.execute(params![self.id, self.monitor_id, self.doc]))
+            .map_err(unique("run"))?;
+        Ok(())
+    }
+}
+
+struct IncidentRow {
+    id: String,
+    monitor_id: String,
+    org_id: String,
+    status: String,
+    opened_at: String,
+    doc: String,
+}
+
+impl IncidentRow {
+    fn of(i: &Incident) -> Result<Self, StoreError> {
+        Ok(Self {
+            id: i.id.to_string(),
+            monitor_id: i.monitor_id.to_string(),
+            org_id: i.org_id.to_string(),
+            status: to_doc(&i.status)?.trim_matches('"').to_owned(),
+            opened_at: i.opened_at.to_rfc3339(),
+            doc: to_doc(i)?,
+        })
+    }
+
+    fn upsert(&self, c: &Connection) -> Result<(), StoreError> {
+        c.prepare_cached(
+            "INSERT INTO incidents (id, monitor_id, org_id, status, opened_at, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (id) DO UPDATE SET status = excluded.status, doc = excluded.doc",
+        )
+        .and_then(|mut s| s.execute(params![self.id, self.monitor_id, self.org_id, self.status, self.opened_at, self.doc]))
+        .map_err(backend)?;
+        Ok(())
+    }
+}
+
+struct MonitorRow {
+    id: String,
+    version: i64,
+    doc: String,
+    /// Set only when the token may have changed: rewriting the unique token index on
+    /// every ping would double the WAL written per ping.
+    token_hash: Option<String>,
+}
+
+impl MonitorRow {
+    fn of(m: &Monitor, with_token: bool) -> Result<Self, StoreError> {
+        Ok(Self {
+            id: m.id.to_string(),
+            version: m.version as i64,
+            doc: to_doc(m)?,
+            token_hash: with_token.then(|| m.token_hash.to_hex()),
+        })
+    }
+
+    /// Writes the row only if the stored version is still `expected_version`.
+    fn update(&self, c: &Connection, expected_version: u64) -> Result<(), StoreError> {
+        let expected = expected_version as i64;
+        let changed = match &self.token_hash {
+            None => c
+                .prepare_cached("UPDATE monitors SET version = ?1, doc = ?2 WHERE id = ?3 AND version = ?4")
+                .and_then(|mut s| s.execute(params![self.version, self.doc, self.id, expected])),
+            Some(hash) => c
+                .prepare_cached("UPDATE monitors SET version = ?1, doc = ?2, token_hash = ?3 WHERE id = ?4 AND version = ?5")
+                .and_then(|mut s| s.execute(params![self.version, self.doc, hash, self.id, expected])),
+        }
+        .map_err(unique("monitor token"))?;
+        if changed == 1 { Ok(()) } else { Err(StoreError::Conflict) }
+    }
+}
+
+fn resolve_incident(c: &Connection, id: &IncidentId, at: chrono::DateTime<chrono::Utc>) -> Result<(), StoreError> {
+    let doc: Option<String> = c
+        .prepare_cached("SELECT doc FROM incidents WHERE id = ?1")
+        .and_then(|mut s| s.query_row([id.as_str()], |r| r.get(0)).optional())
+        .map_err(backend)?;
+    // The monitor's open-incident map said it was open; if the row is gone (swept),
+    // there is nothing left to resolve.
+    let Some(doc) = doc else { return Ok(()) };
+    let mut incident: Incident = from_doc(&doc)?;
+    if incident.status != IncidentStatus::Resolved {
+        incident.resolve(at).map_err(backend)?;
+        IncidentRow::of(&incident)?.upsert(c)?;
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl MonitorStore for EmbeddedStore {
+    async fn create_monitor(&self, m: &Monitor) -> Result<(), StoreError> {
+        let (id, org, hash, version, doc) =
+            (m.id.to_string(), m.org_id.to_string(), m.token_hash.to_hex(), m.version as i64, to_doc(m)?);
+        self.write(move |c| {
+            c.execute(
+                "INSERT INTO monitors (id, org_id, token_hash, version, doc) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![id, org, hash, version, doc],
+            )
+            .map_err(unique("monitor"))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn monitor(&self, id: &MonitorId) -> Result<Option<Monitor>, StoreError> {
+        self.doc("SELECT doc FROM monitors WHERE id = ?1", id.as_str())
+    }
+
+    async fn monitor_by_token(&self, token_hash: &SecretHash) -> Result<Option<Monitor>, StoreError> {
+        self.doc("SELECT doc FROM monitors WHERE token_hash = ?1", &token_hash.to_hex())
+    }
+
+    async fn monitors_of_org(&self, org: &OrgId) -> Result<Vec<Monitor>, StoreError> {
+        self.docs("SELECT doc FROM monitors WHERE org_id = ?1 ORDER BY id", org.as_str())
+    }
+
+    async fn update_monitor(&self, m: &Monitor, expected_version: u64) -> Result<(), StoreError> {
+        let row = MonitorRow::of(m, true)?;
+        self.write(move |c| row.update(c, expected_version)).await
+    }
+}
+
+#[async_trait]
+impl PingStore for EmbeddedStore {
+    async fn commit_ping(&self, outcome: &PingOutcome, expected_version: u64) -> Result<(), StoreError> {
+        let monitor = MonitorRow::of(&outcome.monitor, false)?;
+        let run = RunRow::of(&outcome.run)?;
+        let opened = outcome.opened.iter().map(IncidentRow::of).collect::<Result<Vec<_>, _>>()?;
+        let (resolved, at) = (outcome.resolved.clone(), outcome.run.received_at);
+        self.write(move |c| {
+            monitor.update(c, expected_version)?;
+            run.insert(c)?;
+            for incident in &opened {
+                incident.upsert(c)?;
+            }
+            for id in &resolved {
+                resolve_incident(c, id, at)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn commit_check(&self, outcome: &CheckOutcome, expected_version: u64) -> Result<(), StoreError> {
+        let monitor = MonitorRow::of(&outcome.monitor, false)?;
+        let opened = outcome.opened.iter().map(IncidentRow::of).collect::<Result<Vec<_>, _>>()?;
+        self.write(move |c| {
+            monitor.update(c, expected_version)?;
+            for incident in &opened {
+                incident.upsert(c)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl RunStore for EmbeddedStore {
+    async fn runs(&self, monitor: &MonitorId, limit: usize, before: Option<&RunId>) -> Result<Page<Run>, StoreError> {
+        let limit = limit.clamp(1, MAX_PAGE);
+        // The cursor is exclusive; "~" sorts after every id, so no cursor means "from the newest".
+        let before = before.map(|b| b.as_str().to_owned()).unwrap_or_else(|| "~".into());
+        let mut items: Vec<Run> = self.read(|c| {
+            let mut stmt = c
+                .prepare_cached("SELECT doc FROM runs WHERE monitor_id = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3")
+                .map_err(backend)?;
+            let rows = stmt
+                .query_map(params![monitor.as_str(), before, (limit + 1) as i64], |r| r.get::<_, String>(0))
+                .map_err(backend)?;
+            rows.map(|r| from_doc(&r.map_err(backend)?)).collect::<Result<Vec<Run>, _>>()
+        })?;
+        let next = if items.len() > limit {
+            items.truncate(limit);
+            items.last().map(|r| r.id.clone())
+        } else {
+            None
+        };
+        Ok(Page { items, next })
+    }
+
+    async fn run_count(&self, monitor: &MonitorId) -> Result<u64, StoreError> {
+        self.read(|c| {
+            c.query_row("SELECT COUNT(*) FROM runs WHERE monitor_id = ?1", [monitor.as_str()], |r| r.get::<_, i64>(0))
+                .map(|n| n as u64)
+                .map_err(backend)
+        })
+    }
+}
+
+#[async_trait]
+impl IncidentStore for EmbeddedStore {
+    async fn incident(&self, id: &IncidentId) -> Result<Option<Incident>, StoreError> {
+        self.doc("SELECT doc FROM incidents WHERE id = ?1", id.as_str())
+    }
+
+    async fn incidents_of_monitor(&self, monitor: &MonitorId) -> Result<Vec<Incident>, StoreError> {
+        self.docs("SELECT doc FROM incidents WHERE monitor_id = ?1 ORDER BY opened_at DESC, id DESC", monitor.as_str())
+    }
+
+    async fn put_incident(&self, incident: &Incident) -> Result<(), StoreError> {
+        let row = IncidentRow::of(incident)?;
+        self.write(move |c| row.upsert(c)).await
+    }
+}
+
+/// Inserts a `(id, org_id, doc)` row, or replaces it when `replace` is set.
+async fn put_simple<T: Serialize>(
+    store: &EmbeddedStore,
+    table: &'static str,
+    what: &'static str,
+    id: &str,
+    org: &OrgId,
+    item: &T,
+    replace: bool,
+) -> Result<(), StoreError> {
+    let (id, org, doc) = (id.to_owned(), org.to_string(), to_doc(item)?);
+    let verb = if replace { "INSERT OR REPLACE" } else { "INSERT" };
+    store
+        .write(move |c| {
+            c.execute(&format!("{verb} INTO {table} (id, org_id, doc) VALUES (?1, ?2, ?3)"), params![id, org, doc])
+                .map_err(unique(what))?;
+            Ok(())
+        })
+        .await
+}
+
+#[async_trait]
+impl OrgStore for EmbeddedStore {
+    async fn create_org(&self, org: &Org) -> Result<(), StoreError> {
+        let (id, doc) = (org.id.to_string(), to_doc(org)?);
+        self.write(move |c| {
+            c.execute("INSERT INTO orgs (id, doc) VALUES (?1, ?2)", params![id, doc]).map_err(unique("org"))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn org(&self, id: &OrgId) -> Result<Option<Org>, StoreError> {
+        self.doc("SELECT doc FROM orgs WHERE id = ?1", id.as_str())
+    }
+
+    async fn orgs(&self) -> Result<Vec<Org>, StoreError> {
+        self.docs("SELECT doc FROM orgs WHERE ?1 = ?1 ORDER BY id", "")
+    }
+
+    async fn create_user(&self, user: &User) -> Result<(), StoreError> {
+        let (id, org, email, doc) =
+            (user.id.to_string(), user.org_id.to_string(), user.email.as_str().to_owned(), to_doc(user)?);
+        self.write(move |c| {
+            c.execute("INSERT INTO users (id, org_id, email, doc) VALUES (?1, ?2, ?3, ?4)", params![id, org, email, doc])
+                .map_err(unique("user"))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn users_of_org(&self, org: &OrgId) -> Result<Vec<User>, StoreError> {
+        self.docs("SELECT doc FROM users WHERE org_id = ?1 ORDER BY id", org.as_str())
+    }
+
+    async fn create_api_key(&self, key: &ApiKey) -> Result<(), StoreError> {
+        let (id, org, hash, doc) = (key.id.to_string(), key.org_id.to_string(), key.key_hash.to_hex(), to_doc(key)?);
+        self.write(move |c| {
+            c.execute("INSERT INTO api_keys (id, org_id, key_hash, doc) VALUES (?1, ?2, ?3, ?4)", params![id, org, hash, doc])
+                .map_err(unique("api key"))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn api_key_by_hash(&self, hash: &SecretHash) -> Result<Option<ApiKey>, StoreError> {
+        self.doc("SELECT doc FROM api_keys WHERE key_hash = ?1", &hash.to_hex())
+    }
+
+    async fn api_keys_of_org(&self, org: &OrgId) -> Result<Vec<ApiKey>, StoreError> {
+        self.docs("SELECT doc FROM api_keys WHERE org_id = ?1 ORDER BY id", org.as_str())
+    }
+
+    async fn put_api_key(&self, key: &ApiKey) -> Result<(), StoreError> {
+        let (id, hash, doc) = (key.id.to_string(), key.key_hash.to_hex(), to_doc(key)?);
+        self.write(move |c| {
+            let n = c
+                .execute("UPDATE api_keys SET key_hash = ?2, doc = ?3 WHERE id = ?1", params![id, hash, doc])
+                .map_err(unique("api key"))?;
+            if n == 1 { Ok(()) } else { Err(StoreError::NotFound("api key")) }
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl ConfigStore for EmbeddedStore {
+    async fn add_dependency(&self, dep: &MonitorDependency) -> Result<(), StoreError> {
+        let (org, up, down, doc) =
+            (dep.org_id.to_string(), dep.upstream.to_string(), dep.downstream.to_string(), to_doc(dep)?);
+        self.write(move |c| {
+            c.execute(
+                "INSERT INTO dependencies (org_id, upstream, downstream, doc) VALUES (?1, ?2, ?3, ?4)",
+                params![org, up, down, doc],
+            )
+            .map_err(unique("dependency"))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn dependencies_of_org(&self, org: &OrgId) -> Result<Vec<MonitorDependency>, StoreError> {
+        self.docs("SELECT doc FROM dependencies WHERE org_id = ?1 ORDER BY upstream, downstream", org.as_str())
+    }
+
+    async fn put_maintenance(&self, w: &MaintenanceWindow) -> Result<(), StoreError> {
+        put_simple(self, "maintenance", "maintenance window", w.id.as_str(), &w.org_id, w, true).await
+    }
+
+    async fn maintenance_of_org(&self, org: &OrgId) -> Result<Vec<MaintenanceWindow>, StoreError> {
+        self.docs("SELECT doc FROM maintenance WHERE org_id = ?1 ORDER BY id", org.as_str())
+    }
+
+    async fn put_channel(&self, ch: &Channel) -> Result<(), StoreError> {
+        put_simple(self, "channels", "channel", ch.id.as_str(), &ch.org_id, ch, true).await
+    }
+
+    async fn channels_of_org(&self, org: &OrgId) -> Result<Vec<Channel>, StoreError> {
+        self.docs("SELECT doc FROM channels WHERE org_id = ?1 ORDER BY id", org.as_str())
+    }
+
+    async fn put_status_page(&self, page: &StatusPage) -> Result<(), StoreError> {
+        let (id, org, slug, domain, doc) = (
+            page.id.to_string(),
+            page.org_id.to_string(),
+            page.slug.to_string(),
+            page.custom_domain.as_ref().map(|d| d.as_str().to_owned()),
+            to_doc(page)?,
+        );
+        self.write(move |c| {
+            c.execute(
+                "INSERT INTO status_pages (id, org_id, slug, custom_domain, doc) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (id) DO UPDATE SET slug = excluded.slug, custom_domain = excluded.custom_domain,
+                 doc = excluded.doc",
+                params![id, org, slug, domain, doc],
+            )
+            .map_err(unique("status page slug or domain"))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn status_page_by_slug(&self, slug: &str) -> Result<Option<StatusPage>, StoreError> {
+        self.doc("SELECT doc FROM status_pages WHERE slug = ?1", slug)
+    }
+
+    async fn status_page_by_domain(&self, host: &str) -> Result<Option<StatusPage>, StoreError> {
+        self.doc("SELECT doc FROM status_pages WHERE custom_domain = ?1", host)
+    }
+}
+
+#[async_trait]
+impl SweepStore for EmbeddedStore {
+    async fn runs_before(&self, monitor: &MonitorId, cutoff: DateTime<Utc>, limit: usize) -> Result<Vec<Run>, StoreError> {
+        let bound = RunId::time_bound(cutoff);
+        self.read(|c| {
+            let mut stmt = c
+                .prepare_cached("SELECT doc FROM runs WHERE monitor_id = ?1 AND id < ?2 ORDER BY id LIMIT ?3")
+                .map_err(backend)?;
+            let rows = stmt
+                .query_map(params![monitor.as_str(), bound, limit.min(MAX_PAGE * 10) as i64], |r| r.get::<_, String>(0))
+                .map_err(backend)?;
+            rows.map(|r| from_doc(&r.map_err(backend)?)).collect()
+        })
+    }
+
+    async fn delete_runs(&self, monitor: &MonitorId, ids: &[RunId]) -> Result<(), StoreError> {
+        let (monitor, ids) = (monitor.to_string(), ids.to_vec());
+        self.write(move |c| {
+            let mut stmt = c.prepare_cached("DELETE FROM runs WHERE monitor_id = ?1 AND id = ?2").map_err(backend)?;
+            for id in &ids {
+                stmt.execute(params![monitor, id.as_str()]).map_err(backend)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn resolved_incidents_before(&self, monitor: &MonitorId, cutoff: DateTime<Utc>, limit: usize) -> Result<Vec<IncidentId>, StoreError> {
+        let resolved: Vec<Incident> =
+            self.docs("SELECT doc FROM incidents WHERE monitor_id = ?1 AND status = 'RESOLVED' ORDER BY opened_at", monitor.as_str())?;
+        Ok(resolved
+            .into_iter()
+            .filter(|i| i.resolved_at.is_some_and(|at| at < cutoff))
+            .take(limit)
+            .map(|i| i.id)
+            .collect())
+    }
+
+    async fn delete_incidents(&self, ids: &[IncidentId]) -> Result<(), StoreError> {
+        let ids = ids.to_vec();
+        self.write(move |c| {
+            let mut stmt = c.prepare_cached("DELETE FROM incidents WHERE id = ?1").map_err(backend)?;
+            for id in &ids {
+                stmt.execute([id.as_str()]).map_err(backend)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+}

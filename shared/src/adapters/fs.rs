@@ -1,0 +1,54 @@
+//! The blob port on the local file system: one file per key under a root directory.
+use crate::ports::blob::{BlobError, BlobKey, BlobStore};
+use async_trait::async_trait;
+use bytes::Bytes;
+use std::io::ErrorKind;
+use std::path::PathBuf;
+
+pub struct FsBlobStore {
+    root: PathBuf,
+}
+
+impl FsBlobStore {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+
+    fn path(&self, key: &BlobKey) -> PathBuf {
+        // Keys are made only of ids and '/', so they cannot escape the root.
+        self.root.join(key.as_str())
+    }
+}
+
+fn backend(e: std::io::Error) -> BlobError {
+    BlobError::Backend(e.to_string())
+}
+
+#[async_trait]
+impl BlobStore for FsBlobStore {
+    async fn put(&self, key: &BlobKey, body: Bytes) -> Result<(), BlobError> {
+        let path = self.path(key);
+        if let Some(dir) = path.parent() {
+            tokio::fs::create_dir_all(dir).await.map_err(backend)?;
+        }
+        // Write then rename, so a reader never sees half a file.
+        let tmp = path.with_extension("tmp");
+        tokio::fs::write(&tmp, &body).await.map_err(backend)?;
+        tokio::fs::rename(&tmp, &path).await.map_err(backend)
+    }
+
+    async fn get(&self, key: &BlobKey) -> Result<Option<Bytes>, BlobError> {
+        match tokio::fs::read(self.path(key)).await {
+            Ok(v) => Ok(Some(Bytes::from(v))),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(backend(e)),
+        }
+    }
+
+    async fn delete(&self, key: &BlobKey) -> Result<(), BlobError> {
+        match tokio::fs::remove_file(self.path(key)).await {
+            Err(e) if e.kind() != ErrorKind::NotFound => Err(backend(e)),
+            _ => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,65 @@
+//! One conformance suite per port, written once over the trait and run against every
+//! adapter (see `shared/tests/`), so the embedded backends and AWS cannot drift apart.
+//! Each check panics with a message naming what disagreed.
+pub mod blob;
+pub mod store;
+
+/// Expands to one `#[tokio::test]` per named check of the suite module `$suite` (bring it
+/// into scope with `use`), each on a fresh backend from the future `$make`.
+#[macro_export]
+macro_rules! conformance_tests {
+    ($suite:ident, $make:expr, [$($check:ident),* $(,)?]) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $check() {
+                let backend = $make.await;
+                $suite::$check(&*backend).await;
+            }
+        )*
+    };
+}
+
+/// Every store check, on backends from `$make`: one list, so no adapter skips one.
+#[macro_export]
+macro_rules! store_conformance_tests {
+    ($make:expr) => {
+        mod store {
+            use super::*;
+            use tokiflow_shared::conformance::store as suite;
+            tokiflow_shared::conformance_tests!(suite, $make, [
+                monitor_round_trips_by_id_and_token,
+                create_monitor_refuses_duplicates,
+                update_monitor_is_conditional_on_version,
+                token_rotation_moves_the_lookup,
+                commit_ping_writes_monitor_run_and_incidents,
+                stale_commit_writes_nothing,
+                commit_check_opens_missed_once,
+                racing_commits_exactly_one_wins,
+                runs_page_newest_first,
+                incidents_of_monitor_newest_first,
+                orgs_users_and_api_keys,
+                dependencies_maintenance_and_channels,
+                status_pages_by_slug_and_domain,
+                sweep_finds_and_deletes_only_what_aged_out,
+            ]);
+        }
+    };
+}
+
+/// Every blob check, on backends from `$make`.
+#[macro_export]
+macro_rules! blob_conformance_tests {
+    ($make:expr) => {
+        mod blob {
+            use super::*;
+            use tokiflow_shared::conformance::blob as suite;
+            tokiflow_shared::conformance_tests!(suite, $make, [
+                put_get_round_trip,
+                missing_is_none,
+                put_overwrites,
+                delete_is_idempotent,
+                empty_body,
+            ]);
+        }
+    };
+}

@@ -1,0 +1,331 @@
+//! The store port's contract.
+use crate::domain::channel::{Channel, ChannelTarget};
+use crate::domain::dependency::MonitorDependency;
+use crate::domain::ids::{ApiKeyId, ChannelId, MonitorId, RunId, StatusPageId, UserId};
+use crate::domain::incident::{Incident, IncidentKind, IncidentStatus, Severity};
+use crate::domain::maintenance::MaintenanceWindow;
+use crate::domain::monitor::{Monitor, MonitorSpec, ReceivedPing};
+use crate::domain::org::{ApiKey, Email, Org, Role, Scope, User};
+use crate::domain::ping::PingSignal;
+use crate::domain::run::{RunOutput, RunState};
+use crate::domain::schedule::Schedule;
+use crate::domain::secret::{ApiKeySecret, PingToken, SecretHash};
+use crate::domain::status_page::{Hostname, StatusPage, Theme, Visibility};
+use crate::domain::text::{Name, Slug};
+use crate::ports::store::{Store, StoreError, SweepStore};
+use chrono::{DateTime, Duration, DurationRound, Utc};
+
+/// Stores may keep times at millisecond precision; so do the fixtures.
+fn now() -> DateTime<Utc> {
+    Utc::now().duration_trunc(Duration::milliseconds(1)).unwrap()
+}
+
+async fn org(s: &dyn Store) -> Org {
+    let org = Org::new(Name::new("Conformance").unwrap(), now());
+    s.create_org(&org).await.unwrap();
+    org
+}
+
+async fn monitor(s: &dyn Store, org: &Org) -> (Monitor, PingToken) {
+    let token = PingToken::generate();
+    let spec = MonitorSpec {
+        name: Name::new("nightly").unwrap(),
+        schedule: Schedule::cron("0 2 * * *", "Europe/Berlin").unwrap(),
+        grace: Duration::minutes(5),
+        severity: Severity::High,
+        tags: [Slug::new("db").unwrap()].into_iter().collect(),
+        max_runtime: Some(Duration::hours(1)),
+    };
+    let m = Monitor::new(org.id.clone(), spec, token.hash(), now()).unwrap();
+    s.create_monitor(&m).await.unwrap();
+    (m, token)
+}
+
+fn ping(state: RunState, at: DateTime<Utc>, output: &str) -> ReceivedPing {
+    ReceivedPing {
+        run_id: RunId::generate(),
+        signal: PingSignal { state, exit_code: (state == RunState::Fail).then_some(1), severity: None, rid: None },
+        received_at: at,
+        output: RunOutput { preview: output.into(), size: output.len() as u64, ..Default::default() },
+        source_ip: Some("192.0.2.1".parse().unwrap()),
+        user_agent: Some("conformance".into()),
+    }
+}
+
+pub async fn monitor_round_trips_by_id_and_token(s: &dyn Store) {
+    let org = org(s).await;
+    let (m, token) = monitor(s, &org).await;
+    assert_eq!(s.monitor(&m.id).await.unwrap(), Some(m.clone()), "by id: same monitor back");
+    assert_eq!(s.monitor_by_token(&token.hash()).await.unwrap(), Some(m.clone()), "by token hash");
+    assert_eq!(s.monitor_by_token(&SecretHash::of("other")).await.unwrap(), None, "unknown token");
+    assert_eq!(s.monitor(&MonitorId::generate()).await.unwrap(), None, "unknown id");
+    assert_eq!(s.monitors_of_org(&org.id).await.unwrap(), vec![m], "listed under its org");
+}
+
+pub async fn create_monitor_refuses_duplicates(s: &dyn Store) {
+    let org = org(s).await;
+    let (m, _) = monitor(s, &org).await;
+    let same_id = s.create_monitor(&m).await;
+    assert!(matches!(same_id, Err(StoreError::AlreadyExists(_))), "same id: {same_id:?}");
+    let mut same_token = m.clone();
+    same_token.id = MonitorId::generate();
+    let dup = s.create_monitor(&same_token).await;
+    assert!(matches!(dup, Err(StoreError::AlreadyExists(_))), "same token: {dup:?}");
+}
+
+pub async fn update_monitor_is_conditional_on_version(s: &dyn Store) {
+    let org = org(s).await;
+    let (m, _) = monitor(s, &org).await;
+    let mut next = m.clone();
+    next.version += 1;
+    next.enabled = false;
+    s.update_monitor(&next, m.version).await.unwrap();
+    let stale = s.update_monitor(&next, m.version).await;
+    assert!(matches!(stale, Err(StoreError::Conflict)), "stale version must conflict: {stale:?}");
+    assert_eq!(s.monitor(&m.id).await.unwrap(), Some(next));
+}
+
+pub async fn token_rotation_moves_the_lookup(s: &dyn Store) {
+    let org = org(s).await;
+    let (m, old) = monitor(s, &org).await;
+    let new = PingToken::generate();
+    let mut rotated = m.clone();
+    rotated.token_hash = new.hash();
+    rotated.version += 1;
+    s.update_monitor(&rotated, m.version).await.unwrap();
+    assert_eq!(s.monitor_by_token(&old.hash()).await.unwrap(), None, "old token no longer finds it");
+    assert_eq!(s.monitor_by_token(&new.hash()).await.unwrap().map(|m| m.id), Some(m.id));
+}
+
+pub async fn commit_ping_writes_monitor_run_and_incidents(s: &dyn Store) {
+    let org = org(s).await;
+    let (m, _) = monitor(s, &org).await;
+    let t0 = now();
+    let failed = m.apply_ping(ping(RunState::Fail, t0, "boom"));
+    assert_eq!(failed.opened.len(), 1);
+    s.commit_ping(&failed, m.version).await.unwrap();
+    let stored = s.monitor(&m.id).await.unwrap().unwrap();
+    assert_eq!(stored, failed.monitor, "monitor as committed");
+    let runs = s.runs(&m.id, 10, None).await.unwrap();
+    assert_eq!(runs.items, vec![failed.run.clone()], "the run as committed");
+    let incident = s.incident(&failed.opened[0].id).await.unwrap().expect("opened incident stored");
+    assert_eq!(incident, failed.opened[0]);
+
+    let t1 = t0 + Duration::seconds(5);
+    let recovered = stored.apply_ping(ping(RunState::Success, t1, "ok"));
+    assert_eq!(recovered.resolved, vec![incident.id.clone()]);
+    s.commit_ping(&recovered, stored.version).await.unwrap();
+    let resolved = s.incident(&incident.id).await.unwrap().unwrap();
+    assert_eq!(resolved.status, IncidentStatus::Resolved, "resolved by the success ping");
+    assert_eq!(resolved.resolved_at, Some(t1));
+    assert_eq!(s.run_count(&m.id).await.unwrap(), 2);
+}
+
+pub async fn stale_commit_writes_nothing(s: &dyn Store) {
+    let org = org(s).await;
+    let (m, _) = monitor(s, &org).await;
+    let first = m.apply_ping(ping(RunState::Success, now(), "one"));
+    s.commit_ping(&first, m.version).await.unwrap();
+    let stale = m.apply_ping(ping(RunState::Fail, now(), "two"));
+    let r = s.commit_ping(&stale, m.version).await;
+    assert!(matches!(r, Err(StoreError::Conflict)), "stale commit must conflict: {r:?}");
+    assert_eq!(s.run_count(&m.id).await.unwrap(), 1, "the stale run was not written");
+    assert_eq!(s.incident(&stale.opened[0].id).await.unwrap(), None, "nor its incident");
+    assert_eq!(s.monitor(&m.id).await.unwrap(), Some(first.monitor));
+}
+
+pub async fn racing_commits_exactly_one_wins(s: &dyn Store) {
+    let org = org(s).await;
+    let (m, _) = monitor(s, &org).await;
+    let o: Vec<_> = (0..4).map(|i| m.apply_ping(ping(RunState::Success, now(), &format!("r{i}")))).collect();
+    let v = m.version;
+    let (a, b, c, d) =
+        tokio::join!(s.commit_ping(&o[0], v), s.commit_ping(&o[1], v), s.commit_ping(&o[2], v), s.commit_ping(&o[3], v));
+    let results = [a, b, c, d];
+    let wins = results.iter().filter(|r| r.is_ok()).count();
+    assert_eq!(wins, 1, "exactly one of the racing commits wins: {results:?}");
+    assert!(results.iter().all(|r| matches!(r, Ok(()) | Err(StoreError::Conflict))), "{results:?}");
+    assert_eq!(s.run_count(&m.id).await.unwrap(), 1);
+}
+
+pub async fn commit_check_opens_missed_once(s: &dyn Store) {
+    let org = org(s).await;
+    let (m, _) = monitor(s, &org).await;
+    let due_at = m.deadline().unwrap();
+    let check = m.check_due(due_at, None, None);
+    assert_eq!(check.opened.len(), 1);
+    s.commit_check(&check, m.version).await.unwrap();
+    assert_eq!(s.monitor(&m.id).await.unwrap(), Some(check.monitor.clone()));
+    assert_eq!(s.incident(&check.opened[0].id).await.unwrap(), Some(check.opened[0].clone()));
+    // A re-delivered event computed from the old monitor must not open a second incident.
+    let twice = m.check_due(due_at, None, None);
+    assert!(matches!(s.commit_check(&twice, m.version).await, Err(StoreError::Conflict)));
+    assert_eq!(s.incident(&twice.opened[0].id).await.unwrap(), None);
+    assert_eq!(s.incidents_of_monitor(&m.id).await.unwrap().len(), 1);
+}
+
+pub async fn runs_page_newest_first(s: &dyn Store) {
+    let org = org(s).await;
+    let (mut m, _) = monitor(s, &org).await;
+    let t0 = now();
+    for i in 0..7 {
+        let out = m.apply_ping(ping(RunState::Log, t0 + Duration::seconds(i), &format!("run {i}")));
+        s.commit_ping(&out, m.version).await.unwrap();
+        m = out.monitor;
+    }
+    let p1 = s.runs(&m.id, 3, None).await.unwrap();
+    let previews = |p: &crate::ports::store::Page<crate::domain::run::Run>| {
+        p.items.iter().map(|r| r.output.preview.clone()).collect::<Vec<_>>()
+    };
+    assert_eq!(previews(&p1), ["run 6", "run 5", "run 4"], "newest first");
+    let p2 = s.runs(&m.id, 3, p1.next.as_ref()).await.unwrap();
+    assert_eq!(previews(&p2), ["run 3", "run 2", "run 1"]);
+    let p3 = s.runs(&m.id, 3, p2.next.as_ref()).await.unwrap();
+    assert_eq!(previews(&p3), ["run 0"]);
+    assert_eq!(p3.next, None, "no cursor after the last page");
+    let other = s.runs(&MonitorId::generate(), 3, None).await.unwrap();
+    assert!(other.items.is_empty() && other.next.is_none());
+}
+
+pub async fn incidents_of_monitor_newest_first(s: &dyn Store) {
+    let org = org(s).await;
+    let (m, _) = monitor(s, &org).await;
+    let t0 = now();
+    let mut a = Incident::open(org.id.clone(), m.id.clone(), IncidentKind::Late, Severity::Low, t0);
+    let b = Incident::open(org.id.clone(), m.id.clone(), IncidentKind::Missed, Severity::High, t0 + Duration::minutes(1));
+    s.put_incident(&a).await.unwrap();
+    s.put_incident(&b).await.unwrap();
+    a.acknowledge(t0 + Duration::minutes(2)).unwrap();
+    s.put_incident(&a).await.unwrap();
+    let listed = s.incidents_of_monitor(&m.id).await.unwrap();
+    assert_eq!(listed, vec![b, a], "newest first, with the acknowledged update");
+}
+
+pub async fn orgs_users_and_api_keys(s: &dyn Store) {
+    let org = org(s).await;
+    assert_eq!(s.org(&org.id).await.unwrap(), Some(org.clone()));
+    assert!(s.orgs().await.unwrap().contains(&org));
+    let user = User {
+        id: UserId::generate(),
+        org_id: org.id.clone(),
+        email: Email::new("a@example.com").unwrap(),
+        role: Role::Admin,
+        created_at: now(),
+    };
+    s.create_user(&user).await.unwrap();
+    let mut twin = user.clone();
+    twin.id = UserId::generate();
+    assert!(matches!(s.create_user(&twin).await, Err(StoreError::AlreadyExists(_))), "one email per org");
+    assert_eq!(s.users_of_org(&org.id).await.unwrap(), vec![user.clone()]);
+
+    let secret = ApiKeySecret::generate();
+    let mut key = ApiKey {
+        id: ApiKeyId::generate(),
+        org_id: org.id.clone(),
+        name: Name::new("ci").unwrap(),
+        created_by: user.id.clone(),
+        key_hash: secret.hash(),
+        scopes: [Scope::MonitorsRead].into_iter().collect(),
+        created_at: now(),
+        revoked_at: None,
+    };
+    s.create_api_key(&key).await.unwrap();
+    assert_eq!(s.api_key_by_hash(&secret.hash()).await.unwrap(), Some(key.clone()));
+    key.revoked_at = Some(now());
+    s.put_api_key(&key).await.unwrap();
+    assert_eq!(s.api_keys_of_org(&org.id).await.unwrap(), vec![key.clone()]);
+    let mut ghost = key.clone();
+    ghost.id = ApiKeyId::generate();
+    assert!(matches!(s.put_api_key(&ghost).await, Err(StoreError::NotFound(_))), "put_api_key updates only");
+}
+
+pub async fn dependencies_maintenance_and_channels(s: &dyn Store) {
+    let org = org(s).await;
+    let (a, _) = monitor(s, &org).await;
+    let (b, _) = monitor(s, &org).await;
+    let dep = MonitorDependency::new(org.id.clone(), a.id.clone(), b.id.clone(), &[]).unwrap();
+    s.add_dependency(&dep).await.unwrap();
+    assert!(matches!(s.add_dependency(&dep).await, Err(StoreError::AlreadyExists(_))));
+    assert_eq!(s.dependencies_of_org(&org.id).await.unwrap(), vec![dep]);
+
+    let t0 = now();
+    let w = MaintenanceWindow::new(org.id.clone(), Name::new("upgrade").unwrap(), t0, t0 + Duration::hours(1), None, chrono_tz::Tz::Europe__Berlin, vec![a.id.clone()]).unwrap();
+    s.put_maintenance(&w).await.unwrap();
+    assert_eq!(s.maintenance_of_org(&org.id).await.unwrap(), vec![w]);
+
+    let ch = Channel {
+        id: ChannelId::generate(),
+        org_id: org.id.clone(),
+        name: Name::new("ops").unwrap(),
+        target: ChannelTarget::Email { to: Email::new("ops@example.com").unwrap() },
+        min_severity: Severity::Medium,
+        tags: Default::default(),
+    };
+    s.put_channel(&ch).await.unwrap();
+    assert_eq!(s.channels_of_org(&org.id).await.unwrap(), vec![ch]);
+}
+
+pub async fn status_pages_by_slug_and_domain(s: &dyn Store) {
+    let org = org(s).await;
+    let slug = format!("page-{}", &RunId::generate().as_str()[4..16]);
+    let domain = format!("{slug}.example.com");
+    let mut page = StatusPage {
+        id: StatusPageId::generate(),
+        org_id: org.id.clone(),
+        name: Name::new("Status").unwrap(),
+        description: None,
+        slug: Slug::new(&slug).unwrap(),
+        visibility: Visibility::Public,
+        theme: Theme::default(),
+        custom_domain: Some(Hostname::new(&domain).unwrap()),
+        components: vec![],
+    };
+    s.put_status_page(&page).await.unwrap();
+    assert_eq!(s.status_page_by_slug(&slug).await.unwrap(), Some(page.clone()));
+    assert_eq!(s.status_page_by_domain(&domain).await.unwrap(), Some(page.clone()));
+    assert_eq!(s.status_page_by_slug("no-such-page").await.unwrap(), None);
+
+    let mut other = page.clone();
+    other.id = StatusPageId::generate();
+    other.custom_domain = None;
+    assert!(matches!(s.put_status_page(&other).await, Err(StoreError::AlreadyExists(_))), "slugs are unique");
+
+    page.visibility = Visibility::Private { token_hash: SecretHash::of("page-token") };
+    page.custom_domain = None;
+    s.put_status_page(&page).await.unwrap();
+    assert_eq!(s.status_page_by_slug(&slug).await.unwrap(), Some(page), "replaced in place");
+    assert_eq!(s.status_page_by_domain(&domain).await.unwrap(), None, "old domain released");
+}
+
+pub async fn sweep_finds_and_deletes_only_what_aged_out<S: Store + SweepStore>(s: &S) {
+    let org = org(s).await;
+    let (mut m, _) = monitor(s, &org).await;
+    let t0 = now() - Duration::days(40);
+    let mut opened = Vec::new();
+    for (i, days) in [0i64, 1, 2, 35, 36].into_iter().enumerate() {
+        let state = if i % 2 == 0 { RunState::Fail } else { RunState::Success };
+        let mut p = ping(state, t0 + Duration::days(days), &format!("day {days}"));
+        p.run_id = RunId::generate_at(p.received_at);
+        let out = m.apply_ping(p);
+        s.commit_ping(&out, m.version).await.unwrap();
+        opened.extend(out.opened.iter().map(|i| i.id.clone()));
+        m = out.monitor;
+    }
+    let cutoff = t0 + Duration::days(30);
+    let old = s.runs_before(&m.id, cutoff, 2).await.unwrap();
+    let previews: Vec<_> = old.iter().map(|r| r.output.preview.as_str()).collect();
+    assert_eq!(previews, ["day 0", "day 1"], "oldest first, limited");
+    let all_old = s.runs_before(&m.id, cutoff, 100).await.unwrap();
+    assert_eq!(all_old.len(), 3);
+    let ids: Vec<_> = all_old.iter().map(|r| r.id.clone()).collect();
+    s.delete_runs(&m.id, &ids).await.unwrap();
+    assert!(s.runs_before(&m.id, cutoff, 100).await.unwrap().is_empty());
+    assert_eq!(s.run_count(&m.id).await.unwrap(), 2, "recent runs stay");
+
+    // Fail on day 0 (resolved day 1), fail on day 2 (resolved day 35): only the first aged out.
+    let aged = s.resolved_incidents_before(&m.id, cutoff, 100).await.unwrap();
+    assert_eq!(aged, vec![opened[0].clone()]);
+    s.delete_incidents(&aged).await.unwrap();
+    assert_eq!(s.incident(&opened[0]).await.unwrap(), None);
+    assert!(s.incident(&opened[1]).await.unwrap().is_some());
+}

@@ -1,0 +1,122 @@
+//! The one mapping from failures to HTTP statuses and the JSON error body
+//! `{"error": {"code", "message", "field"}}`.
+use super::ApiResponse;
+use crate::domain::ping::PingError;
+use crate::ports::store::StoreError;
+use crate::services::ingest_ping::IngestError;
+use http::{HeaderValue, StatusCode, header};
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    pub field: Option<&'static str>,
+    allow: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    error: Inner<'a>,
+}
+
+#[derive(Serialize)]
+struct Inner<'a> {
+    code: &'a str,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<&'a str>,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self { status, code, message: message.into(), field: None, allow: None }
+    }
+
+    pub fn bad_request(field: &'static str, message: impl Into<String>) -> Self {
+        Self { field: Some(field), ..Self::new(StatusCode::BAD_REQUEST, "bad_request", message) }
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", message)
+    }
+
+    pub fn method_not_allowed(allow: &'static str) -> Self {
+        Self { allow: Some(allow), ..Self::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", format!("use {allow}")) }
+    }
+
+    pub fn too_large(limit: usize) -> Self {
+        Self::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", format!("request body must be at most {limit} bytes"))
+    }
+
+    pub fn internal() -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error; it has been logged")
+    }
+
+    pub fn unavailable() -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "too much contention on this item; retry")
+    }
+
+    pub fn into_response(self) -> ApiResponse {
+        let body = Body { error: Inner { code: self.code, message: &self.message, field: self.field } };
+        let mut res = super::json(self.status, &body);
+        if let Some(allow) = self.allow {
+            res.headers_mut().insert(header::ALLOW, HeaderValue::from_static(allow));
+        }
+        res
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict => Self::unavailable(),
+            StoreError::NotFound(what) => Self::not_found(format!("{what} not found")),
+            StoreError::AlreadyExists(what) => Self::new(StatusCode::CONFLICT, "conflict", format!("{what} already exists")),
+            StoreError::Backend(msg) => {
+                tracing::error!(error = %msg, "store failed");
+                Self::internal()
+            }
+        }
+    }
+}
+
+impl From<IngestError> for ApiError {
+    fn from(e: IngestError) -> Self {
+        match e {
+            IngestError::UnknownToken => Self::not_found("no monitor has this ping URL"),
+            IngestError::BadPing(PingError::UnknownPath(p)) => Self::not_found(format!("unknown ping path /{p}")),
+            IngestError::BadPing(e) => Self::bad_request(e.field().unwrap_or("path"), e.to_string()),
+            IngestError::Store(e) => e.into(),
+            IngestError::Blob(e) => {
+                tracing::error!(error = %e, "blob store failed");
+                Self::internal()
+            }
+            IngestError::Scheduler(e) => {
+                tracing::error!(error = %e, "scheduler failed");
+                Self::internal()
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_body_shape() {
+        let res = ApiError::bad_request("severity", "bad severity").into_response();
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+        let v: serde_json::Value = serde_json::from_slice(res.body()).unwrap();
+        assert_eq!(v, serde_json::json!({"error": {"code": "bad_request", "message": "bad severity", "field": "severity"}}));
+    }
+
+    #[test]
+    fn backend_details_are_not_leaked() {
+        let res = ApiError::from(StoreError::Backend("disk /var/secret full".into())).into_response();
+        assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(!String::from_utf8_lossy(res.body()).contains("secret"));
+    }
+}

@@ -1,0 +1,104 @@
+//! The HTTP face of the services, independent of any server: API Gateway events (via
+//! lambda_http) and the local server both convert to `ApiRequest` and call `handle`.
+mod error;
+#[cfg(feature = "lambda")]
+pub mod lambda;
+mod ping;
+mod query;
+mod schedule;
+
+pub use error::ApiError;
+
+use crate::config::BodyLimits;
+use crate::ports::blob::BlobStore;
+use crate::ports::scheduler::Scheduler;
+use crate::ports::store::Store;
+use crate::services::ingest_ping::PingService;
+use bytes::Bytes;
+use chrono::Utc;
+use http::{HeaderMap, HeaderValue, Method, Response, StatusCode, header};
+use std::net::IpAddr;
+use std::sync::Arc;
+
+pub type ApiResponse = Response<Bytes>;
+
+/// A request as the services see it: the body already read (and possibly cut).
+#[derive(Debug, Clone)]
+pub struct ApiRequest {
+    pub method: Method,
+    /// The raw (percent-encoded) path.
+    pub path: String,
+    pub query: Option<String>,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+    /// The size of the body as sent; larger than `body.len()` when it was cut.
+    pub body_size: u64,
+    pub source_ip: Option<IpAddr>,
+}
+
+/// How much of a request body a server should read before calling `handle`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BodyPolicy {
+    /// Keep at most this many bytes.
+    pub keep: usize,
+    /// Read and count the rest (pings are never refused for size), or stop reading.
+    pub drain_rest: bool,
+}
+
+/// Everything the routes need, built once per process (or Lambda cold start).
+pub struct App {
+    pub store: Arc<dyn Store>,
+    pub pings: PingService,
+    pub limits: BodyLimits,
+}
+
+impl App {
+    pub fn new(store: Arc<dyn Store>, blobs: Arc<dyn BlobStore>, scheduler: Arc<dyn Scheduler>, limits: BodyLimits) -> Self {
+        Self { pings: PingService::new(store.clone(), blobs, scheduler, limits), store, limits }
+    }
+
+    pub fn body_policy(&self, path: &str) -> BodyPolicy {
+        if path.starts_with("/ping/") {
+            BodyPolicy { keep: self.limits.stored, drain_rest: true }
+        } else {
+            // One byte more than allowed, so `handle` can tell "too large" from "exactly at the limit".
+            BodyPolicy { keep: self.limits.api_json + 1, drain_rest: false }
+        }
+    }
+
+    pub async fn handle(&self, req: ApiRequest) -> ApiResponse {
+        let head = req.method == Method::HEAD;
+        let mut res = match self.route(req).await {
+            Ok(res) => res,
+            Err(e) => e.into_response(),
+        };
+        if head {
+            *res.body_mut() = Bytes::new();
+        }
+        res
+    }
+
+    async fn route(&self, req: ApiRequest) -> Result<ApiResponse, ApiError> {
+        let path = req.path.clone();
+        if let Some(rest) = path.strip_prefix("/ping/") {
+            return ping::handle(self, rest, req).await;
+        }
+        if req.body_size > self.limits.api_json as u64 {
+            return Err(ApiError::too_large(self.limits.api_json));
+        }
+        match (req.method.clone(), path.as_str()) {
+            (Method::GET | Method::HEAD, "/healthz") => Ok(json(StatusCode::OK, &serde_json::json!({"status": "ok"}))),
+            (Method::GET | Method::HEAD, "/api/v1/schedule/preview") => schedule::preview(&req, Utc::now()),
+            (_, "/healthz" | "/api/v1/schedule/preview") => Err(ApiError::method_not_allowed("GET, HEAD")),
+            _ => Err(ApiError::not_found("no such route")),
+        }
+    }
+}
+
+pub(crate) fn json(status: StatusCode, body: &impl serde::Serialize) -> ApiResponse {
+    let bytes = serde_json::to_vec(body).expect("API bodies serialise");
+    let mut res = Response::new(Bytes::from(bytes));
+    *res.status_mut() = status;
+    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    res
+}

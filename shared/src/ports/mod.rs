@@ -1,0 +1,4 @@
+//! The traits the services need, named after what they do, not after any backend.
+pub mod blob;
+pub mod scheduler;
+pub mod store;

@@ -1,0 +1,114 @@
+//! The store port, split per concern so a service asks only for what it uses.
+use crate::domain::channel::Channel;
+use crate::domain::dependency::MonitorDependency;
+use crate::domain::ids::{IncidentId, MonitorId, OrgId, RunId};
+use crate::domain::incident::Incident;
+use crate::domain::maintenance::MaintenanceWindow;
+use crate::domain::missed::CheckOutcome;
+use crate::domain::monitor::{Monitor, PingOutcome};
+use crate::domain::org::{ApiKey, Org, User};
+use crate::domain::run::Run;
+use crate::domain::secret::SecretHash;
+use crate::domain::status_page::StatusPage;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The item changed since it was read (optimistic concurrency): re-read and retry.
+    #[error("concurrent update, retry")]
+    Conflict,
+    /// A create collided with an existing item (same id, token, slug…).
+    #[error("already exists: {0}")]
+    AlreadyExists(&'static str),
+    #[error("not found: {0}")]
+    NotFound(&'static str),
+    #[error("store backend failed: {0}")]
+    Backend(String),
+}
+
+/// One page of a newest-first listing; `next` is the cursor for the following page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<RunId>,
+}
+
+pub const MAX_PAGE: usize = 200;
+
+#[async_trait]
+pub trait MonitorStore: Send + Sync {
+    async fn create_monitor(&self, monitor: &Monitor) -> Result<(), StoreError>;
+    async fn monitor(&self, id: &MonitorId) -> Result<Option<Monitor>, StoreError>;
+    async fn monitor_by_token(&self, token_hash: &SecretHash) -> Result<Option<Monitor>, StoreError>;
+    async fn monitors_of_org(&self, org: &OrgId) -> Result<Vec<Monitor>, StoreError>;
+    /// Writes `monitor` only if the stored one still has `expected_version`.
+    async fn update_monitor(&self, monitor: &Monitor, expected_version: u64) -> Result<(), StoreError>;
+}
+
+#[async_trait]
+pub trait PingStore: Send + Sync {
+    /// Atomically: the monitor (only if still at `expected_version`), the new run, the
+    /// opened incidents, and the resolved ones, all or nothing.
+    async fn commit_ping(&self, outcome: &PingOutcome, expected_version: u64) -> Result<(), StoreError>;
+    /// Atomically: the monitor (only if still at `expected_version`) and the incidents a
+    /// scheduled check opened.
+    async fn commit_check(&self, outcome: &CheckOutcome, expected_version: u64) -> Result<(), StoreError>;
+}
+
+#[async_trait]
+pub trait RunStore: Send + Sync {
+    /// Runs of a monitor, newest first, `limit` at most `MAX_PAGE`, after the cursor.
+    async fn runs(&self, monitor: &MonitorId, limit: usize, before: Option<&RunId>) -> Result<Page<Run>, StoreError>;
+    async fn run_count(&self, monitor: &MonitorId) -> Result<u64, StoreError>;
+}
+
+#[async_trait]
+pub trait IncidentStore: Send + Sync {
+    async fn incident(&self, id: &IncidentId) -> Result<Option<Incident>, StoreError>;
+    /// Newest first.
+    async fn incidents_of_monitor(&self, monitor: &MonitorId) -> Result<Vec<Incident>, StoreError>;
+    async fn put_incident(&self, incident: &Incident) -> Result<(), StoreError>;
+}
+
+#[async_trait]
+pub trait OrgStore: Send + Sync {
+    async fn create_org(&self, org: &Org) -> Result<(), StoreError>;
+    async fn org(&self, id: &OrgId) -> Result<Option<Org>, StoreError>;
+    async fn orgs(&self) -> Result<Vec<Org>, StoreError>;
+    async fn create_user(&self, user: &User) -> Result<(), StoreError>;
+    async fn users_of_org(&self, org: &OrgId) -> Result<Vec<User>, StoreError>;
+    async fn create_api_key(&self, key: &ApiKey) -> Result<(), StoreError>;
+    async fn api_key_by_hash(&self, hash: &SecretHash) -> Result<Option<ApiKey>, StoreError>;
+    async fn api_keys_of_org(&self, org: &OrgId) -> Result<Vec<ApiKey>, StoreError>;
+    async fn put_api_key(&self, key: &ApiKey) -> Result<(), StoreError>;
+}
+
+#[async_trait]
+pub trait ConfigStore: Send + Sync {
+    async fn add_dependency(&self, dep: &MonitorDependency) -> Result<(), StoreError>;
+    async fn dependencies_of_org(&self, org: &OrgId) -> Result<Vec<MonitorDependency>, StoreError>;
+    async fn put_maintenance(&self, window: &MaintenanceWindow) -> Result<(), StoreError>;
+    async fn maintenance_of_org(&self, org: &OrgId) -> Result<Vec<MaintenanceWindow>, StoreError>;
+    async fn put_channel(&self, channel: &Channel) -> Result<(), StoreError>;
+    async fn channels_of_org(&self, org: &OrgId) -> Result<Vec<Channel>, StoreError>;
+    /// Creates or replaces; slug and custom domain must be unique across orgs.
+    async fn put_status_page(&self, page: &StatusPage) -> Result<(), StoreError>;
+    async fn status_page_by_slug(&self, slug: &str) -> Result<Option<StatusPage>, StoreError>;
+    async fn status_page_by_domain(&self, host: &str) -> Result<Option<StatusPage>, StoreError>;
+}
+
+/// What the retention sweep needs: finding and deleting what has aged out.
+#[async_trait]
+pub trait SweepStore: Send + Sync {
+    /// Up to `limit` runs of `monitor` received before `cutoff`, oldest first.
+    async fn runs_before(&self, monitor: &MonitorId, cutoff: DateTime<Utc>, limit: usize) -> Result<Vec<Run>, StoreError>;
+    async fn delete_runs(&self, monitor: &MonitorId, ids: &[RunId]) -> Result<(), StoreError>;
+    /// Up to `limit` incidents of `monitor` resolved before `cutoff`.
+    async fn resolved_incidents_before(&self, monitor: &MonitorId, cutoff: DateTime<Utc>, limit: usize) -> Result<Vec<IncidentId>, StoreError>;
+    async fn delete_incidents(&self, ids: &[IncidentId]) -> Result<(), StoreError>;
+}
+
+/// Everything a backend provides.
+pub trait Store: MonitorStore + PingStore + RunStore + IncidentStore + OrgStore + ConfigStore {}
+impl<T: MonitorStore + PingStore + RunStore + IncidentStore + OrgStore + ConfigStore> Store for T {}

@@ -1,0 +1,88 @@
+//! The scheduled check of one monitor: what the missed-check Lambda and the local
+//! timer both run when a monitor's timer fires. Safe to run twice (events arrive at
+//! least once): the commit is conditional on the monitor's version.
+use crate::domain::ids::MonitorId;
+use crate::domain::incident::IncidentKind;
+use crate::domain::maintenance::maintenance_until;
+use crate::domain::missed::UpstreamTrouble;
+use crate::domain::monitor::Monitor;
+use crate::ports::scheduler::{Scheduler, SchedulerError};
+use crate::ports::store::{Store, StoreError};
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+
+const MAX_ATTEMPTS: u32 = 10;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckReport {
+    pub opened: Vec<(IncidentKind, Option<String>)>,
+    pub armed: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    #[error("monitor {0} does not exist")]
+    UnknownMonitor(MonitorId),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Scheduler(#[from] SchedulerError),
+}
+
+pub struct MissedCheckService {
+    store: Arc<dyn Store>,
+    scheduler: Arc<dyn Scheduler>,
+}
+
+impl MissedCheckService {
+    pub fn new(store: Arc<dyn Store>, scheduler: Arc<dyn Scheduler>) -> Self {
+        Self { store, scheduler }
+    }
+
+    pub async fn check(&self, id: &MonitorId, now: DateTime<Utc>) -> Result<CheckReport, CheckError> {
+        for attempt in 1..=MAX_ATTEMPTS {
+            let m = self.store.monitor(id).await?.ok_or_else(|| CheckError::UnknownMonitor(id.clone()))?;
+            let windows = self.store.maintenance_of_org(&m.org_id).await?;
+            let upstream = self.upstream_trouble(&m).await?;
+            let outcome = m.check_due(now, maintenance_until(&windows, id, now), upstream.as_ref());
+            // Arm before committing: a commit that then fails leaves at worst one spare
+            // check, which finds nothing due; the reverse could lose the check.
+            if let Some(at) = outcome.arm {
+                self.scheduler.arm(id, at).await?;
+            }
+            match self.store.commit_check(&outcome, m.version).await {
+                Ok(()) => {
+                    for i in &outcome.opened {
+                        tracing::info!(monitor_id = %id, incident_id = %i.id, kind = ?i.kind, severity = ?i.severity,
+                            cascade = i.cascade_reason.is_some(), "incident opened");
+                    }
+                    return Ok(CheckReport {
+                        opened: outcome.opened.iter().map(|i| (i.kind, i.cascade_reason.clone())).collect(),
+                        armed: outcome.arm,
+                    });
+                }
+                Err(StoreError::Conflict) if attempt < MAX_ATTEMPTS => {
+                    tracing::debug!(monitor_id = %id, attempt, "monitor changed during check, retrying");
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(StoreError::Conflict.into())
+    }
+
+    /// The first upstream monitor with an open MISSED, FAIL or LATE incident.
+    async fn upstream_trouble(&self, m: &Monitor) -> Result<Option<UpstreamTrouble>, StoreError> {
+        let deps = self.store.dependencies_of_org(&m.org_id).await?;
+        for dep in deps.iter().filter(|d| d.downstream == m.id) {
+            let Some(up) = self.store.monitor(&dep.upstream).await? else { continue };
+            let failing = [IncidentKind::Missed, IncidentKind::Fail, IncidentKind::Late]
+                .into_iter()
+                .find_map(|k| up.open_incidents.get(&k).map(|id| (k, id.clone())));
+            if let Some((kind, incident_id)) = failing {
+                let since = self.store.incident(&incident_id).await?.map(|i| i.opened_at).unwrap_or(up.created_at);
+                return Ok(Some(UpstreamTrouble { monitor_name: up.name.to_string(), kind, since }));
+            }
+        }
+        Ok(None)
+    }
+}

@@ -1,0 +1,237 @@
+//! Demo data: an org with users, monitors with history, a dependency, a resolved LATE
+//! incident, a status page and an API key. Seeding twice re-issues the secrets instead
+//! of duplicating data, since secrets are stored only as hashes and shown once.
+use crate::domain::dependency::MonitorDependency;
+use crate::domain::ids::{ApiKeyId, ComponentId, RunId, StatusPageId, UserId};
+use crate::domain::incident::{Incident, IncidentKind, Severity};
+use crate::domain::monitor::{Monitor, MonitorSpec, ReceivedPing};
+use crate::domain::org::{ApiKey, Email, Org, Role, Scope, User};
+use crate::domain::ping::PingSignal;
+use crate::domain::run::{RunKey, RunOutput, RunState};
+use crate::domain::schedule::Schedule;
+use crate::domain::secret::{ApiKeySecret, PingToken};
+use crate::domain::status_page::{Component, ComponentStatus, StatusPage, Theme, Visibility};
+use crate::domain::text::{Name, Slug};
+use crate::ports::store::{Store, StoreError};
+use chrono::{DateTime, Duration, Utc};
+use std::collections::BTreeSet;
+
+pub const DEMO_ORG_NAME: &str = "Tokiflow Demo";
+pub const DEMO_STATUS_SLUG: &str = "dev-status";
+const DEMO_KEY_NAME: &str = "demo";
+
+/// The secrets of the demo, to print once.
+#[derive(Debug)]
+pub struct DemoCredentials {
+    pub monitors: Vec<(String, PingToken)>,
+    pub api_key: ApiKeySecret,
+    pub status_page_slug: String,
+    /// False when the demo existed and only its secrets were re-issued.
+    pub created: bool,
+}
+
+struct DemoMonitor {
+    name: &'static str,
+    schedule: fn() -> Schedule,
+    grace_secs: i64,
+    severity: Severity,
+    tags: &'static [&'static str],
+    /// (minutes ago the run started, seconds it ran, exit code, output)
+    history: &'static [(i64, i64, u8, &'static str)],
+}
+
+const DEMO_MONITORS: &[DemoMonitor] = &[
+    DemoMonitor {
+        name: "API heartbeat",
+        schedule: || Schedule::interval(60).expect("valid"),
+        grace_secs: 30,
+        severity: Severity::High,
+        tags: &["api", "prod"],
+        history: &[(5, 1, 0, "GET /health 200 in 12ms"), (4, 1, 0, "GET /health 200 in 9ms"), (3, 2, 0, "GET /health 200 in 15ms")],
+    },
+    DemoMonitor {
+        name: "Database backup",
+        schedule: || Schedule::cron("0 2 * * *", "UTC").expect("valid"),
+        grace_secs: 1800,
+        severity: Severity::Critical,
+        tags: &["db", "prod"],
+        history: &[
+            (3 * 1440, 754, 0, "pg_dump: dumped 1.9 GB in 12m34s\nuploaded to s3://backups/2026/db.sql.gz"),
+            (2 * 1440, 1490, 0, "pg_dump: dumped 1.9 GB in 24m50s (slow disk)\nuploaded"),
+            (1440, 731, 0, "pg_dump: dumped 2.0 GB in 12m11s\nuploaded"),
+        ],
+    },
+    DemoMonitor {
+        name: "Morning report",
+        schedule: || Schedule::cron("0 9 * * 1-5", "America/New_York").expect("valid"),
+        grace_secs: 900,
+        severity: Severity::Medium,
+        tags: &["reports"],
+        history: &[(1440, 42, 1, "report.py: KeyError: 'region'\nTraceback (most recent call last): ..."), (60, 40, 0, "report sent to 14 recipients")],
+    },
+];
+
+fn scopes_all() -> BTreeSet<Scope> {
+    use Scope::*;
+    [MonitorsRead, MonitorsWrite, IncidentsRead, IncidentsWrite, ChannelsRead, ChannelsWrite, StatusPagesRead, StatusPagesWrite]
+        .into_iter()
+        .collect()
+}
+
+fn name(s: &str) -> Name {
+    Name::new(s).expect("demo names are valid")
+}
+
+/// Creates the demo org, or re-issues its secrets when it exists.
+pub async fn seed_demo(store: &dyn Store, now: DateTime<Utc>) -> Result<DemoCredentials, StoreError> {
+    let existing = store.orgs().await?.into_iter().find(|o| o.name.as_str() == DEMO_ORG_NAME);
+    match existing {
+        Some(org) => reissue(store, org, now).await,
+        None => create(store, now).await,
+    }
+}
+
+async fn new_api_key(store: &dyn Store, org: &Org, owner: &UserId, now: DateTime<Utc>) -> Result<ApiKeySecret, StoreError> {
+    let secret = ApiKeySecret::generate();
+    store
+        .create_api_key(&ApiKey {
+            id: ApiKeyId::generate(),
+            org_id: org.id.clone(),
+            name: name(DEMO_KEY_NAME),
+            created_by: owner.clone(),
+            key_hash: secret.hash(),
+            scopes: scopes_all(),
+            created_at: now,
+            revoked_at: None,
+        })
+        .await?;
+    Ok(secret)
+}
+
+async fn reissue(store: &dyn Store, org: Org, now: DateTime<Utc>) -> Result<DemoCredentials, StoreError> {
+    let mut monitors = Vec::new();
+    for m in store.monitors_of_org(&org.id).await? {
+        let token = PingToken::generate();
+        let mut updated = m.clone();
+        updated.token_hash = token.hash();
+        updated.version += 1;
+        store.update_monitor(&updated, m.version).await?;
+        monitors.push((m.name.to_string(), token));
+    }
+    for mut key in store.api_keys_of_org(&org.id).await? {
+        if key.name.as_str() == DEMO_KEY_NAME && key.is_active() {
+            key.revoked_at = Some(now);
+            store.put_api_key(&key).await?;
+        }
+    }
+    let users = store.users_of_org(&org.id).await?;
+    let owner = users.iter().find(|u| u.role == Role::Owner).ok_or(StoreError::NotFound("demo owner"))?;
+    let api_key = new_api_key(store, &org, &owner.id, now).await?;
+    Ok(DemoCredentials { monitors, api_key, status_page_slug: DEMO_STATUS_SLUG.into(), created: false })
+}
+
+async fn create(store: &dyn Store, now: DateTime<Utc>) -> Result<DemoCredentials, StoreError> {
+    let org = Org::new(name(DEMO_ORG_NAME), now);
+    store.create_org(&org).await?;
+    let mut owner_id = None;
+    for (email, role) in [("owner@example.com", Role::Owner), ("viewer@example.com", Role::Viewer)] {
+        let user = User {
+            id: UserId::generate(),
+            org_id: org.id.clone(),
+            email: Email::new(email).expect("valid"),
+            role,
+            created_at: now,
+        };
+        store.create_user(&user).await?;
+        if role == Role::Owner {
+            owner_id = Some(user.id);
+        }
+    }
+    let owner_id = owner_id.expect("owner created");
+
+    let mut credentials = Vec::new();
+    let mut created = Vec::new();
+    for demo in DEMO_MONITORS {
+        let token = PingToken::generate();
+        let spec = MonitorSpec {
+            name: name(demo.name),
+            schedule: (demo.schedule)(),
+            grace: Duration::seconds(demo.grace_secs),
+            severity: demo.severity,
+            tags: demo.tags.iter().map(|t| Slug::new(t).expect("valid")).collect(),
+            max_runtime: None,
+        };
+        let start_of_history = now - Duration::days(4);
+        let monitor = Monitor::new(org.id.clone(), spec, token.hash(), start_of_history).expect("demo monitor is valid");
+        store.create_monitor(&monitor).await?;
+        let monitor = replay_history(store, monitor, demo, now).await?;
+        credentials.push((demo.name.to_owned(), token));
+        created.push(monitor);
+    }
+
+    let (api, db) = (&created[0], &created[1]);
+    store.add_dependency(&MonitorDependency::new(org.id.clone(), db.id.clone(), api.id.clone(), &[]).expect("acyclic")).await?;
+
+    let mut late = Incident::open(org.id.clone(), db.id.clone(), IncidentKind::Late, Severity::Medium, now - Duration::days(2));
+    late.summary = Some("backup ran 24m50s, past its 20 minute max runtime".into());
+    late.resolve(now - Duration::days(2) + Duration::minutes(25)).expect("open incident resolves");
+    store.put_incident(&late).await?;
+
+    let components = created
+        .iter()
+        .enumerate()
+        .map(|(i, m)| Component {
+            id: ComponentId::generate(),
+            name: m.name.clone(),
+            position: i as u16,
+            monitor_ids: vec![m.id.clone()],
+            status: if m.open_incidents.is_empty() { ComponentStatus::Operational } else { ComponentStatus::PartialOutage },
+        })
+        .collect();
+    let mut page = StatusPage {
+        id: StatusPageId::generate(),
+        org_id: org.id.clone(),
+        name: name("Tokiflow Demo Status"),
+        description: Some("Live status of the demo services".into()),
+        slug: Slug::new(DEMO_STATUS_SLUG).expect("valid"),
+        visibility: Visibility::Public,
+        theme: Theme::default(),
+        custom_domain: None,
+        components: Vec::new(),
+    };
+    page.set_components(components).expect("few components");
+    store.put_status_page(&page).await?;
+
+    let api_key = new_api_key(store, &org, &owner_id, now).await?;
+    Ok(DemoCredentials { monitors: credentials, api_key, status_page_slug: DEMO_STATUS_SLUG.into(), created: true })
+}
+
+/// Feeds the demo history through the real state machine, oldest first.
+async fn replay_history(store: &dyn Store, mut monitor: Monitor, demo: &DemoMonitor, now: DateTime<Utc>) -> Result<Monitor, StoreError> {
+    /// (when, state, exit code, output, rid)
+    type Event<'a> = (DateTime<Utc>, RunState, Option<u8>, &'a str, String);
+    let mut events: Vec<Event> = Vec::new();
+    for (i, &(ago_min, secs, code, output)) in demo.history.iter().enumerate() {
+        let started = now - Duration::minutes(ago_min);
+        let rid = format!("demo-{i}");
+        events.push((started, RunState::Start, None, "", rid.clone()));
+        let state = if code == 0 { RunState::Success } else { RunState::Fail };
+        events.push((started + Duration::seconds(secs), state, Some(code), output, rid));
+    }
+    events.sort_by_key(|e| e.0);
+    for (at, state, exit_code, output, rid) in events {
+        let ping = ReceivedPing {
+            run_id: RunId::generate_at(at),
+            signal: PingSignal { state, exit_code, severity: None, rid: RunKey::new(&rid) },
+            received_at: at,
+            output: RunOutput { preview: output.to_owned(), size: output.len() as u64, ..Default::default() },
+            source_ip: Some("203.0.113.10".parse().expect("valid ip")),
+            user_agent: Some("curl/8.5.0".into()),
+        };
+        let expected = monitor.version;
+        let outcome = monitor.apply_ping(ping);
+        store.commit_ping(&outcome, expected).await?;
+        monitor = outcome.monitor;
+    }
+    Ok(monitor)
+}
