@@ -5,6 +5,7 @@ pub mod dependency;
 pub mod durations;
 pub mod ids;
 pub mod incident;
+pub mod incident_event;
 pub mod maintenance;
 pub mod missed;
 pub mod monitor;
