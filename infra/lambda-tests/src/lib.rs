@@ -74,6 +74,13 @@ impl Backends {
     }
 }
 
+/// The Lambda functions of the workspace, by binary name.
+pub const FUNCTIONS: [&str; 3] = ["ping-ingest", "missed-check", "retention-sweep"];
+
+/// How long an invoke may wait for its answer: generous, because should the watch still
+/// find something to compile on a slow machine, the first invoke waits for that compile.
+const INVOKE_TIMEOUT_SECS: &str = "600";
+
 /// `cargo lambda watch` in its own process group, stopped on drop.
 pub struct Watch {
     child: Child,
@@ -87,18 +94,20 @@ fn free_port() -> u16 {
 impl Watch {
     pub fn start(env: &[(String, String)]) -> Self {
         use std::os::unix::process::CommandExt;
-        // Build first, without a time limit: the watch's own `cargo run` then finds the
-        // binaries fresh, and the first invoke does not wait for a compile.
+        // Build first, without a time limit, exactly as the watch's own `cargo run --bin
+        // NAME` will (no `-p`: the same package selection, so the same feature set): it
+        // then finds the binaries fresh, and the first invoke does not wait for a compile.
         let built = Command::new("cargo")
             .current_dir(workspace_root())
-            .args(["build", "--quiet", "-p", "ping-ingest", "-p", "missed-check", "-p", "retention-sweep"])
+            .args(["build", "--quiet"])
+            .args(FUNCTIONS.iter().flat_map(|f| ["--bin", f]))
             .status()
             .expect("cargo build");
         assert!(built.success(), "building the functions failed");
         let port = free_port();
         let mut cmd = Command::new("cargo");
         cmd.current_dir(workspace_root())
-            .args(["lambda", "watch", "--ignore-changes", "--quiet", "--timeout", "60", "-A", "127.0.0.1", "-P", &port.to_string()])
+            .args(["lambda", "watch", "--ignore-changes", "--quiet", "--timeout", INVOKE_TIMEOUT_SECS, "-A", "127.0.0.1", "-P", &port.to_string()])
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .process_group(0);

@@ -5,7 +5,10 @@
 //!   optimistic-concurrency guard) and `lastRunId`; `TOKEN#<sha256>` points a ping token
 //!   at its monitor.
 //! - `runs` (`monitorId`, `runId`): run ids are UUIDv7, so a reverse query is newest first.
-//! - `incidents` (`id`), index `byMonitor` (`monitorId`, `openedAt`).
+//! - `incidents` (`id`), index `byMonitor` (`monitorId`, `openedAt`); beside each incident,
+//!   its events (`id` = the event's key, `<incidentId>#OPENED`…, `recordType` = `EVENT`),
+//!   written in the same transaction as the change; the table's stream carries their
+//!   INSERTs to the notifier. Events have no `monitorId`, so the index skips them.
 //! - `config` (`pk`, `sk`): an org's low-volume data, and the items that keep slugs,
 //!   domains, e-mails and key hashes unique.
 //!
@@ -14,9 +17,11 @@
 //! every monitor write is conditional on `version` (a stale read ends in `Conflict`, and
 //! the service re-reads and retries).
 use crate::domain::channel::Channel;
+use crate::domain::delivery::DeliveryRecord;
 use crate::domain::dependency::MonitorDependency;
 use crate::domain::ids::{IncidentId, MonitorId, OrgId, RunId};
 use crate::domain::incident::{Incident, IncidentStatus};
+use crate::domain::incident_event::IncidentEvent;
 use crate::domain::maintenance::MaintenanceWindow;
 use crate::domain::missed::CheckOutcome;
 use crate::domain::monitor::{Monitor, PingOutcome};
@@ -266,7 +271,7 @@ fn sort_time(t: DateTime<Utc>) -> String {
 }
 
 /// `OPEN`, `ACKNOWLEDGED`, `RESOLVED`: the serde form without its JSON quotes.
-fn status_name(status: &IncidentStatus) -> Result<String, StoreError> {
+fn status_name<T: Serialize>(status: &T) -> Result<String, StoreError> {
     let json = serde_json::to_string(status).map_err(backend)?;
     Ok(json.trim_matches('"').to_owned())
 }
@@ -312,6 +317,17 @@ fn run_item(r: &Run) -> Result<Item, StoreError> {
 
 fn incident_key(id: &IncidentId) -> Item {
     HashMap::from([("id".into(), s(id.as_str()))])
+}
+
+/// An incident event: keyed by its own key, so re-writing the same change is a no-op
+/// (a MODIFY in the stream, which the notifier's filter ignores).
+fn event_item(e: &IncidentEvent) -> Result<Item, StoreError> {
+    Ok(HashMap::from([
+        ("id".into(), s(e.key())),
+        ("incidentId".into(), s(e.incident_id().as_str())),
+        ("recordType".into(), s("EVENT")),
+        ("doc".into(), to_doc(e)?),
+    ]))
 }
 
 /// Besides the index keys, `status` (for stream filters), `statusOpenedAt` and, while
@@ -793,15 +809,22 @@ impl DynamoStore {
             let read = item.get("doc").cloned().ok_or_else(|| backend("incident has no doc"))?;
             let cond = Cond::new("#doc = :read", OnFail::Conflict).name("#doc", "doc").value(":read", read);
             writes.push(put_write(&self.t.incidents, incident_item(&incident)?, Some(cond))?);
+            writes.push(self.event_write(&IncidentEvent::resolved(&incident, at))?);
         }
         Ok(writes)
     }
 
     fn opened_writes(&self, opened: &[Incident]) -> Result<Vec<Write>, StoreError> {
-        opened
-            .iter()
-            .map(|i| put_write(&self.t.incidents, incident_item(i)?, Some(Cond::new("attribute_not_exists(id)", OnFail::Conflict))))
-            .collect()
+        let mut writes = Vec::with_capacity(opened.len() * 2);
+        for i in opened {
+            writes.push(put_write(&self.t.incidents, incident_item(i)?, Some(Cond::new("attribute_not_exists(id)", OnFail::Conflict)))?);
+            writes.push(self.event_write(&IncidentEvent::opened(i))?);
+        }
+        Ok(writes)
+    }
+
+    fn event_write(&self, event: &IncidentEvent) -> Result<Write, StoreError> {
+        put_write(&self.t.incidents, event_item(event)?, None)
     }
 
     fn versioned_write(&self, item: Item, expected_version: u64) -> Result<Write, StoreError> {
@@ -977,9 +1000,91 @@ impl IncidentStore for DynamoStore {
         Ok(incidents)
     }
 
+    /// Conditional on the incident being as read, so the recorded event is the change
+    /// this write made (a concurrent change in between is a `Conflict`).
     async fn put_incident(&self, incident: &Incident) -> Result<(), StoreError> {
-        self.put("put_incident", &self.t.incidents, incident_item(incident)?, None).await
+        let read = self.get("put_incident", &self.t.incidents, incident_key(&incident.id), true).await?;
+        let before: Option<Incident> = read.as_ref().map(from_item).transpose()?;
+        let cond = match read.as_ref().and_then(|item| item.get("doc")) {
+            Some(doc) => Cond::new("#doc = :read", OnFail::Conflict).name("#doc", "doc").value(":read", doc.clone()),
+            None => Cond::new("attribute_not_exists(id)", OnFail::Conflict),
+        };
+        let mut writes = vec![put_write(&self.t.incidents, incident_item(incident)?, Some(cond))?];
+        if let Some(event) = IncidentEvent::between(before.as_ref(), incident, Utc::now()) {
+            writes.push(self.event_write(&event)?);
+        }
+        self.transact("put_incident", writes).await
     }
+
+    /// Looked up by key: an incident's events can only have a handful of keys.
+    async fn incident_events(&self, incident: &IncidentId) -> Result<Vec<IncidentEvent>, StoreError> {
+        let keys = IncidentEvent::possible_keys(incident).into_iter().map(|k| HashMap::from([("id".to_owned(), s(k))])).collect();
+        let mut events: Vec<IncidentEvent> =
+            self.batch_get("incident_events", &self.t.incidents, keys).await?.iter().map(from_item).collect::<Result<_, _>>()?;
+        IncidentEvent::chronological(&mut events);
+        Ok(events)
+    }
+}
+
+fn delivery_pk(incident: &IncidentId) -> String {
+    format!("DLV#{incident}")
+}
+
+fn deliveries_query<'a>(config: &'a str, incident: &IncidentId) -> Q<'a> {
+    Q {
+        table: config,
+        index: None,
+        condition: "pk = :pk",
+        values: vec![(":pk", s(delivery_pk(incident)))],
+        newest_first: false,
+        limit: None,
+    }
+}
+
+fn attr_owned(item: &mut Item, name: &str) -> String {
+    match item.remove(name) {
+        Some(AttributeValue::S(v)) => v,
+        _ => String::new(),
+    }
+}
+
+/// In `config`, under the incident (`DLV#<incidentId>`, sort key = the record's key).
+#[async_trait]
+impl DeliveryStore for DynamoStore {
+    async fn claim_delivery(&self, claim: &DeliveryRecord, lease: chrono::Duration) -> Result<bool, StoreError> {
+        // The same rule as `DeliveryRecord::may_replace`, evaluated by DynamoDB atomically.
+        let cond = Cond::new(
+            "attribute_not_exists(pk) OR #status = :failed OR (#status = :in_flight AND startedAt <= :stale)",
+            OnFail::Conflict,
+        )
+        .name("#status", "status")
+        .value(":failed", s("FAILED"))
+        .value(":in_flight", s("IN_FLIGHT"))
+        .value(":stale", s(sort_time(claim.started_at - lease)));
+        match self.put("claim_delivery", &self.t.config, delivery_item(claim)?, Some(cond)).await {
+            Ok(()) => Ok(true),
+            Err(StoreError::Conflict) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn finish_delivery(&self, record: &DeliveryRecord) -> Result<(), StoreError> {
+        self.put("finish_delivery", &self.t.config, delivery_item(record)?, None).await
+    }
+
+    async fn deliveries_of_incident(&self, incident: &IncidentId) -> Result<Vec<DeliveryRecord>, StoreError> {
+        let items = self.query("deliveries_of_incident", deliveries_query(&self.t.config, incident)).await?;
+        let mut records: Vec<DeliveryRecord> = items.iter().map(from_item).collect::<Result<_, _>>()?;
+        records.sort_by(|a, b| a.started_at.cmp(&b.started_at).then_with(|| a.key().cmp(&b.key())));
+        Ok(records)
+    }
+}
+
+fn delivery_item(r: &DeliveryRecord) -> Result<Item, StoreError> {
+    let mut item = config_item(delivery_pk(&r.incident_id), r.key(), to_doc(r)?);
+    item.insert("status".into(), s(status_name(&r.status)?));
+    item.insert("startedAt".into(), s(sort_time(r.started_at)));
+    Ok(item)
 }
 
 #[async_trait]
@@ -1168,7 +1273,18 @@ impl SweepStore for DynamoStore {
     }
 
     async fn delete_incidents(&self, ids: &[IncidentId]) -> Result<(), StoreError> {
-        let keys = ids.iter().map(incident_key).collect();
-        self.batch_delete("delete_incidents", &self.t.incidents, keys).await
+        // With each incident, every key its events can have (deleting an absent key is free of errors).
+        let keys = ids
+            .iter()
+            .flat_map(|id| std::iter::once(id.to_string()).chain(IncidentEvent::possible_keys(id)))
+            .map(|k| HashMap::from([("id".to_owned(), s(k))]))
+            .collect();
+        self.batch_delete("delete_incidents", &self.t.incidents, keys).await?;
+        for id in ids {
+            let keys = self.query("delete_incidents.deliveries", deliveries_query(&self.t.config, id)).await?;
+            let keys = keys.into_iter().map(|mut item| config_key(attr_owned(&mut item, "pk"), attr_owned(&mut item, "sk"))).collect();
+            self.batch_delete("delete_incidents.deliveries", &self.t.config, keys).await?;
+        }
+        Ok(())
     }
 }

@@ -5,9 +5,11 @@
 //! failed write never takes its neighbours down, and a write is acknowledged only
 //! after its transaction is in the WAL, which survives `kill -9`.
 use crate::domain::channel::Channel;
+use crate::domain::delivery::DeliveryRecord;
 use crate::domain::dependency::MonitorDependency;
 use crate::domain::ids::{IncidentId, MonitorId, OrgId, RunId};
 use crate::domain::incident::{Incident, IncidentStatus};
+use crate::domain::incident_event::IncidentEvent;
 use crate::domain::maintenance::MaintenanceWindow;
 use crate::domain::missed::CheckOutcome;
 use crate::domain::monitor::{Monitor, PingOutcome};
@@ -22,8 +24,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, mpsc};
-use tokio::sync::oneshot;
+use std::sync::{Arc, Mutex, mpsc};
+use tokio::sync::{Notify, oneshot};
 
 /// The most writes one transaction carries.
 const MAX_BATCH: usize = 512;
@@ -47,6 +49,13 @@ CREATE TABLE IF NOT EXISTS maintenance (id TEXT PRIMARY KEY, org_id TEXT NOT NUL
 CREATE TABLE IF NOT EXISTS channels (id TEXT PRIMARY KEY, org_id TEXT NOT NULL, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS status_pages (id TEXT PRIMARY KEY, org_id TEXT NOT NULL, slug TEXT NOT NULL UNIQUE,
   custom_domain TEXT UNIQUE, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS incident_events (seq INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL UNIQUE,
+  incident_id TEXT NOT NULL, doc TEXT NOT NULL, delivered INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX IF NOT EXISTS incident_events_by_incident ON incident_events (incident_id, seq);
+CREATE INDEX IF NOT EXISTS incident_events_pending ON incident_events (delivered, seq);
+CREATE TABLE IF NOT EXISTS deliveries (key TEXT PRIMARY KEY, incident_id TEXT NOT NULL, started_at TEXT NOT NULL,
+  doc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS deliveries_by_incident ON deliveries (incident_id, started_at);
 ";
 
 type Reply = Box<dyn FnOnce(Option<StoreError>) + Send>;
@@ -60,6 +69,15 @@ pub struct EmbeddedStore {
     /// Dropping the sender stops the checkpointer (after a last checkpoint).
     checkpointer: Mutex<Option<(mpsc::Sender<()>, std::thread::JoinHandle<()>)>>,
     path: PathBuf,
+    /// Signalled after a commit that recorded incident events (the outbox has work).
+    events_recorded: Arc<Notify>,
+}
+
+/// An incident event in the local outbox, not yet marked delivered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingEvent {
+    pub seq: i64,
+    pub event: IncidentEvent,
 }
 
 /// How often the WAL is copied back into the database, off the writer's path.
@@ -123,6 +141,7 @@ impl EmbeddedStore {
             readers: Mutex::new(Vec::new()),
             checkpointer: Mutex::new(Some((stop, checkpointer))),
             path,
+            events_recorded: Arc::new(Notify::new()),
         })
     }
 
@@ -185,6 +204,47 @@ impl EmbeddedStore {
                 .map_err(backend)?;
             doc.map(|d| from_doc(&d)).transpose()
         })
+    }
+
+    /// Notified whenever a commit recorded incident events: the local notifier waits on it.
+    pub fn events_recorded(&self) -> Arc<Notify> {
+        self.events_recorded.clone()
+    }
+
+    /// The outbox: up to `limit` incident events not yet marked delivered, oldest first.
+    pub fn pending_events(&self, limit: usize) -> Result<Vec<PendingEvent>, StoreError> {
+        self.read(|c| {
+            let mut stmt = c
+                .prepare_cached("SELECT seq, doc FROM incident_events WHERE delivered = 0 ORDER BY seq LIMIT ?1")
+                .map_err(backend)?;
+            let rows = stmt.query_map([limit as i64], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))).map_err(backend)?;
+            rows.map(|r| {
+                let (seq, doc) = r.map_err(backend)?;
+                Ok(PendingEvent { seq, event: from_doc(&doc)? })
+            })
+            .collect()
+        })
+    }
+
+    pub async fn mark_delivered(&self, seqs: Vec<i64>) -> Result<(), StoreError> {
+        self.write(move |c| {
+            let mut stmt = c.prepare_cached("UPDATE incident_events SET delivered = 1 WHERE seq = ?1").map_err(backend)?;
+            for seq in seqs {
+                stmt.execute([seq]).map_err(backend)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// A write that may record incident events: wakes the outbox's reader once committed.
+    async fn write_recording<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let written = self.write(f).await?;
+        self.events_recorded.notify_one();
+        Ok(written)
     }
 
     /// Stops the writer after it has committed everything queued; later writes fail.
@@ -308,6 +368,47 @@ impl IncidentRow {
     }
 }
 
+struct EventRow {
+    key: String,
+    incident_id: String,
+    doc: String,
+}
+
+impl EventRow {
+    fn of(e: &IncidentEvent) -> Result<Self, StoreError> {
+        Ok(Self { key: e.key(), incident_id: e.incident_id().to_string(), doc: to_doc(e)? })
+    }
+
+    /// Recorded once per key: a retried write of the same change adds nothing.
+    fn insert(&self, c: &Connection) -> Result<(), StoreError> {
+        c.prepare_cached("INSERT OR IGNORE INTO incident_events (key, incident_id, doc) VALUES (?1, ?2, ?3)")
+            .and_then(|mut s| s.execute(params![self.key, self.incident_id, self.doc]))
+            .map_err(backend)?;
+        Ok(())
+    }
+}
+
+/// A new incident and its OPENED event, serialised before the writer thread.
+fn opened_rows(opened: &[Incident]) -> Result<Vec<(IncidentRow, EventRow)>, StoreError> {
+    opened.iter().map(|i| Ok((IncidentRow::of(i)?, EventRow::of(&IncidentEvent::opened(i))?))).collect()
+}
+
+fn insert_opened(c: &Connection, rows: &[(IncidentRow, EventRow)]) -> Result<(), StoreError> {
+    for (incident, event) in rows {
+        incident.upsert(c)?;
+        event.insert(c)?;
+    }
+    Ok(())
+}
+
+fn stored_incident(c: &Connection, id: &str) -> Result<Option<Incident>, StoreError> {
+    let doc: Option<String> = c
+        .prepare_cached("SELECT doc FROM incidents WHERE id = ?1")
+        .and_then(|mut s| s.query_row([id], |r| r.get(0)).optional())
+        .map_err(backend)?;
+    doc.map(|d| from_doc(&d)).transpose()
+}
+
 struct MonitorRow {
     id: String,
     version: i64,
@@ -343,18 +444,14 @@ impl MonitorRow {
     }
 }
 
-fn resolve_incident(c: &Connection, id: &IncidentId, at: chrono::DateTime<chrono::Utc>) -> Result<(), StoreError> {
-    let doc: Option<String> = c
-        .prepare_cached("SELECT doc FROM incidents WHERE id = ?1")
-        .and_then(|mut s| s.query_row([id.as_str()], |r| r.get(0)).optional())
-        .map_err(backend)?;
+fn resolve_incident(c: &Connection, id: &IncidentId, at: DateTime<Utc>) -> Result<(), StoreError> {
     // The monitor's open-incident map said it was open; if the row is gone (swept),
     // there is nothing left to resolve.
-    let Some(doc) = doc else { return Ok(()) };
-    let mut incident: Incident = from_doc(&doc)?;
+    let Some(mut incident) = stored_incident(c, id.as_str())? else { return Ok(()) };
     if incident.status != IncidentStatus::Resolved {
         incident.resolve(at).map_err(backend)?;
         IncidentRow::of(&incident)?.upsert(c)?;
+        EventRow::of(&IncidentEvent::resolved(&incident, at))?.insert(c)?;
     }
     Ok(())
 }
@@ -398,14 +495,19 @@ impl PingStore for EmbeddedStore {
     async fn commit_ping(&self, outcome: &PingOutcome, expected_version: u64) -> Result<(), StoreError> {
         let monitor = MonitorRow::of(&outcome.monitor, false)?;
         let run = RunRow::of(&outcome.run)?;
-        let opened = outcome.opened.iter().map(IncidentRow::of).collect::<Result<Vec<_>, _>>()?;
+        if outcome.opened.is_empty() && outcome.resolved.is_empty() {
+            return self.write(move |c| {
+                monitor.update(c, expected_version)?;
+                run.insert(c)
+            })
+            .await;
+        }
+        let opened = opened_rows(&outcome.opened)?;
         let (resolved, at) = (outcome.resolved.clone(), outcome.run.received_at);
-        self.write(move |c| {
+        self.write_recording(move |c| {
             monitor.update(c, expected_version)?;
             run.insert(c)?;
-            for incident in &opened {
-                incident.upsert(c)?;
-            }
+            insert_opened(c, &opened)?;
             for id in &resolved {
                 resolve_incident(c, id, at)?;
             }
@@ -416,13 +518,10 @@ impl PingStore for EmbeddedStore {
 
     async fn commit_check(&self, outcome: &CheckOutcome, expected_version: u64) -> Result<(), StoreError> {
         let monitor = MonitorRow::of(&outcome.monitor, false)?;
-        let opened = outcome.opened.iter().map(IncidentRow::of).collect::<Result<Vec<_>, _>>()?;
-        self.write(move |c| {
+        let opened = opened_rows(&outcome.opened)?;
+        self.write_recording(move |c| {
             monitor.update(c, expected_version)?;
-            for incident in &opened {
-                incident.upsert(c)?;
-            }
-            Ok(())
+            insert_opened(c, &opened)
         })
         .await
     }
@@ -472,9 +571,65 @@ impl IncidentStore for EmbeddedStore {
     }
 
     async fn put_incident(&self, incident: &Incident) -> Result<(), StoreError> {
-        let row = IncidentRow::of(incident)?;
-        self.write(move |c| row.upsert(c)).await
+        let (row, after) = (IncidentRow::of(incident)?, incident.clone());
+        self.write_recording(move |c| {
+            let before = stored_incident(c, &row.id)?;
+            row.upsert(c)?;
+            match IncidentEvent::between(before.as_ref(), &after, Utc::now()) {
+                Some(event) => EventRow::of(&event)?.insert(c),
+                None => Ok(()),
+            }
+        })
+        .await
     }
+
+    async fn incident_events(&self, incident: &IncidentId) -> Result<Vec<IncidentEvent>, StoreError> {
+        let mut events: Vec<IncidentEvent> =
+            self.docs("SELECT doc FROM incident_events WHERE incident_id = ?1 ORDER BY seq", incident.as_str())?;
+        IncidentEvent::chronological(&mut events);
+        Ok(events)
+    }
+}
+
+#[async_trait]
+impl DeliveryStore for EmbeddedStore {
+    async fn claim_delivery(&self, claim: &DeliveryRecord, lease: chrono::Duration) -> Result<bool, StoreError> {
+        let (key, claim) = (claim.key(), claim.clone());
+        self.write(move |c| {
+            let existing: Option<String> = c
+                .prepare_cached("SELECT doc FROM deliveries WHERE key = ?1")
+                .and_then(|mut s| s.query_row([&key], |r| r.get(0)).optional())
+                .map_err(backend)?;
+            if let Some(doc) = existing {
+                if !DeliveryRecord::may_replace(&from_doc(&doc)?, claim.started_at, lease) {
+                    return Ok(false);
+                }
+            }
+            upsert_delivery(c, &claim)?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn finish_delivery(&self, record: &DeliveryRecord) -> Result<(), StoreError> {
+        let record = record.clone();
+        self.write(move |c| upsert_delivery(c, &record)).await
+    }
+
+    async fn deliveries_of_incident(&self, incident: &IncidentId) -> Result<Vec<DeliveryRecord>, StoreError> {
+        self.docs("SELECT doc FROM deliveries WHERE incident_id = ?1 ORDER BY started_at, key", incident.as_str())
+    }
+}
+
+fn upsert_delivery(c: &Connection, r: &DeliveryRecord) -> Result<(), StoreError> {
+    let doc = to_doc(r)?;
+    c.prepare_cached(
+        "INSERT INTO deliveries (key, incident_id, started_at, doc) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (key) DO UPDATE SET started_at = excluded.started_at, doc = excluded.doc",
+    )
+    .and_then(|mut s| s.execute(params![r.key(), r.incident_id.as_str(), r.started_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true), doc]))
+    .map_err(backend)?;
+    Ok(())
 }
 
 /// Inserts a `(id, org_id, doc)` row, or replaces it when `replace` is set.
@@ -669,9 +824,16 @@ impl SweepStore for EmbeddedStore {
     async fn delete_incidents(&self, ids: &[IncidentId]) -> Result<(), StoreError> {
         let ids = ids.to_vec();
         self.write(move |c| {
-            let mut stmt = c.prepare_cached("DELETE FROM incidents WHERE id = ?1").map_err(backend)?;
-            for id in &ids {
-                stmt.execute([id.as_str()]).map_err(backend)?;
+            let tables = [
+                "DELETE FROM incidents WHERE id = ?1",
+                "DELETE FROM incident_events WHERE incident_id = ?1",
+                "DELETE FROM deliveries WHERE incident_id = ?1",
+            ];
+            for sql in tables {
+                let mut stmt = c.prepare_cached(sql).map_err(backend)?;
+                for id in &ids {
+                    stmt.execute([id.as_str()]).map_err(backend)?;
+                }
             }
             Ok(())
         })

@@ -37,6 +37,8 @@ macro_rules! store_conformance_tests {
                 racing_commits_exactly_one_wins,
                 runs_page_newest_first,
                 incidents_of_monitor_newest_first,
+                incident_changes_are_recorded_as_events,
+                deliveries_are_claimed_once_and_logged,
                 orgs_users_and_api_keys,
                 dependencies_maintenance_and_channels,
                 status_pages_by_slug_and_domain,

@@ -3,6 +3,7 @@ use crate::domain::channel::{Channel, ChannelTarget};
 use crate::domain::dependency::MonitorDependency;
 use crate::domain::ids::{ApiKeyId, ChannelId, MonitorId, RunId, StatusPageId, UserId};
 use crate::domain::incident::{Incident, IncidentKind, IncidentStatus, Severity};
+use crate::domain::incident_event::IncidentChange;
 use crate::domain::maintenance::MaintenanceWindow;
 use crate::domain::monitor::{Monitor, MonitorSpec, ReceivedPing};
 use crate::domain::org::{ApiKey, Email, Org, Role, Scope, User};
@@ -295,6 +296,91 @@ pub async fn status_pages_by_slug_and_domain(s: &dyn Store) {
     s.put_status_page(&page).await.unwrap();
     assert_eq!(s.status_page_by_slug(&slug).await.unwrap(), Some(page), "replaced in place");
     assert_eq!(s.status_page_by_domain(&domain).await.unwrap(), None, "old domain released");
+}
+
+/// Every change of an incident, whoever makes it, is recorded once, with the change.
+pub async fn incident_changes_are_recorded_as_events<S: Store + SweepStore>(s: &S) {
+    let org = org(s).await;
+    let (m, _) = monitor(s, &org).await;
+    let t0 = now();
+    let failed = m.apply_ping(ping(RunState::Fail, t0, "boom"));
+    s.commit_ping(&failed, m.version).await.unwrap();
+    let id = failed.opened[0].id.clone();
+    let changes = |events: Vec<crate::domain::incident_event::IncidentEvent>| {
+        events.into_iter().map(|e| (e.change, e.incident.status)).collect::<Vec<_>>()
+    };
+    assert_eq!(changes(s.incident_events(&id).await.unwrap()), [(IncidentChange::Opened, IncidentStatus::Open)]);
+
+    let mut worse = s.incident(&id).await.unwrap().unwrap();
+    worse.severity = Severity::Critical;
+    s.put_incident(&worse).await.unwrap();
+    s.put_incident(&worse).await.unwrap(); // the same write again: no change, no event
+    let mut acked = worse.clone();
+    acked.acknowledge(t0 + Duration::seconds(1)).unwrap();
+    s.put_incident(&acked).await.unwrap();
+
+    let stored = s.monitor(&m.id).await.unwrap().unwrap();
+    let recovered = stored.apply_ping(ping(RunState::Success, t0 + Duration::seconds(2), "ok"));
+    s.commit_ping(&recovered, stored.version).await.unwrap();
+    let events = s.incident_events(&id).await.unwrap();
+    assert_eq!(
+        changes(events.clone()),
+        [
+            (IncidentChange::Opened, IncidentStatus::Open),
+            (IncidentChange::Escalated, IncidentStatus::Open),
+            (IncidentChange::Acknowledged, IncidentStatus::Acknowledged),
+            (IncidentChange::Resolved, IncidentStatus::Resolved),
+        ]
+    );
+    assert_eq!(events[3].at, t0 + Duration::seconds(2), "resolved when the success ping arrived");
+    assert_eq!(events[3].incident.severity, Severity::Critical);
+
+    // A scheduled check's incident too; and deleting incidents deletes their events.
+    let (quiet, _) = monitor(s, &org).await;
+    let check = quiet.check_due(quiet.deadline().unwrap(), None, None);
+    s.commit_check(&check, quiet.version).await.unwrap();
+    let missed = check.opened[0].id.clone();
+    assert_eq!(changes(s.incident_events(&missed).await.unwrap()), [(IncidentChange::Opened, IncidentStatus::Open)]);
+    s.delete_incidents(std::slice::from_ref(&missed)).await.unwrap();
+    assert!(s.incident_events(&missed).await.unwrap().is_empty());
+}
+
+/// A delivery is claimed once: a second claim of the same event and channel waits out
+/// the lease, a delivered one is never claimed again, a failed one may be retried.
+pub async fn deliveries_are_claimed_once_and_logged<S: Store + SweepStore>(s: &S) {
+    use crate::domain::channel::ChannelKind;
+    use crate::domain::delivery::{DeliveryRecord, DeliveryStatus};
+    use crate::domain::incident_event::IncidentEvent;
+    let org = org(s).await;
+    let (m, _) = monitor(s, &org).await;
+    let failed = m.apply_ping(ping(RunState::Fail, now(), "boom"));
+    s.commit_ping(&failed, m.version).await.unwrap();
+    let event = IncidentEvent::opened(&failed.opened[0]);
+    let (slack, hook) = (ChannelId::generate(), ChannelId::generate());
+    let lease = Duration::minutes(5);
+    let t = now();
+    let claim = DeliveryRecord::claim(&event, &slack, ChannelKind::Slack, t);
+    assert!(s.claim_delivery(&claim, lease).await.unwrap(), "first claim");
+    let again = DeliveryRecord::claim(&event, &slack, ChannelKind::Slack, t + Duration::minutes(1));
+    assert!(!s.claim_delivery(&again, lease).await.unwrap(), "in flight: refused");
+    let other = DeliveryRecord::claim(&event, &hook, ChannelKind::Webhook, t);
+    assert!(s.claim_delivery(&other, lease).await.unwrap(), "another channel is another delivery");
+
+    s.finish_delivery(&claim.clone().finish(true, 2, Some(200), None, t)).await.unwrap();
+    let late = DeliveryRecord::claim(&event, &slack, ChannelKind::Slack, t + Duration::days(1));
+    assert!(!s.claim_delivery(&late, lease).await.unwrap(), "delivered: never again");
+    s.finish_delivery(&other.clone().finish(false, 4, Some(500), Some("HTTP 500".into()), t)).await.unwrap();
+    let retry = DeliveryRecord::claim(&event, &hook, ChannelKind::Webhook, t + Duration::seconds(1));
+    assert!(s.claim_delivery(&retry, lease).await.unwrap(), "failed: may be retried");
+
+    let log = s.deliveries_of_incident(&failed.opened[0].id).await.unwrap();
+    let summary: Vec<_> = log.iter().map(|r| (r.channel_kind, r.status, r.attempts)).collect();
+    assert_eq!(
+        summary,
+        [(ChannelKind::Slack, DeliveryStatus::Delivered, 2), (ChannelKind::Webhook, DeliveryStatus::InFlight, 0)]
+    );
+    s.delete_incidents(std::slice::from_ref(&failed.opened[0].id)).await.unwrap();
+    assert!(s.deliveries_of_incident(&failed.opened[0].id).await.unwrap().is_empty(), "swept with the incident");
 }
 
 pub async fn sweep_finds_and_deletes_only_what_aged_out<S: Store + SweepStore>(s: &S) {

@@ -45,6 +45,15 @@ impl FromStr for Severity {
 }
 
 impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Low => "LOW",
+            Self::Medium => "MEDIUM",
+            Self::High => "HIGH",
+            Self::Critical => "CRITICAL",
+        }
+    }
+
     /// One step less severe: how an incident downstream of a known failure is lowered.
     pub fn lowered(self) -> Self {
         match self {

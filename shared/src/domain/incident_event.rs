@@ -1,7 +1,7 @@
 //! Incident events: each change in an incident's life, recorded with the change itself,
 //! and what the notifier consumes (DynamoDB Streams in AWS, the outbox locally).
 use super::ids::IncidentId;
-use super::incident::{Incident, IncidentStatus};
+use super::incident::{Incident, IncidentStatus, Severity};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -73,13 +73,29 @@ impl IncidentEvent {
     /// outbox entry), so whoever acts on it can do so once: the incident, the change, and
     /// for an escalation the severity reached (an incident reaches a severity once).
     pub fn key(&self) -> String {
-        match self.change {
-            IncidentChange::Escalated => {
-                let severity = format!("{:?}", self.incident.severity).to_ascii_uppercase();
-                format!("{}#{}#{severity}", self.incident.id, self.change.as_str())
-            }
-            change => format!("{}#{}", self.incident.id, change.as_str()),
-        }
+        event_key(&self.incident.id, self.change, self.incident.severity)
+    }
+
+    /// Every key an event of `incident` can have: its events can be looked up by key alone.
+    pub fn possible_keys(incident: &IncidentId) -> Vec<String> {
+        let once = [IncidentChange::Opened, IncidentChange::Acknowledged, IncidentChange::Resolved];
+        let escalations = [Severity::Medium, Severity::High, Severity::Critical];
+        once.into_iter()
+            .map(|c| event_key(incident, c, Severity::Low))
+            .chain(escalations.into_iter().map(|s| event_key(incident, IncidentChange::Escalated, s)))
+            .collect()
+    }
+
+    /// Oldest first; changes at the same instant in lifecycle order.
+    pub fn chronological(events: &mut [IncidentEvent]) {
+        events.sort_by(|a, b| a.at.cmp(&b.at).then(a.change.cmp(&b.change)));
+    }
+}
+
+fn event_key(incident: &IncidentId, change: IncidentChange, severity: Severity) -> String {
+    match change {
+        IncidentChange::Escalated => format!("{incident}#{}#{}", change.as_str(), severity.as_str()),
+        change => format!("{incident}#{}", change.as_str()),
     }
 }
 
@@ -87,7 +103,7 @@ impl IncidentEvent {
 mod tests {
     use super::*;
     use crate::domain::ids::{MonitorId, OrgId};
-    use crate::domain::incident::{IncidentKind, Severity};
+    use crate::domain::incident::IncidentKind;
 
     fn open() -> Incident {
         Incident::open(OrgId::generate(), MonitorId::generate(), IncidentKind::Missed, Severity::Medium, DateTime::UNIX_EPOCH)
@@ -141,5 +157,12 @@ mod tests {
         resolved.resolve(at(2)).unwrap();
         assert_ne!(IncidentEvent::resolved(&resolved, at(2)).key(), a.key());
         assert!(a.key().ends_with("#OPENED"));
+        let mut worse = new.clone();
+        worse.severity = Severity::High;
+        let escalated = IncidentEvent::between(Some(&new), &worse, at(3)).unwrap();
+        let possible = IncidentEvent::possible_keys(&new.id);
+        for e in [&a, &escalated, &IncidentEvent::resolved(&resolved, at(2))] {
+            assert!(possible.contains(&e.key()), "{} is findable", e.key());
+        }
     }
 }

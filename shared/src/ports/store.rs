@@ -1,8 +1,10 @@
 //! The store port, split per concern so a service asks only for what it uses.
 use crate::domain::channel::Channel;
+use crate::domain::delivery::DeliveryRecord;
 use crate::domain::dependency::MonitorDependency;
 use crate::domain::ids::{IncidentId, MonitorId, OrgId, RunId};
 use crate::domain::incident::Incident;
+use crate::domain::incident_event::IncidentEvent;
 use crate::domain::maintenance::MaintenanceWindow;
 use crate::domain::missed::CheckOutcome;
 use crate::domain::monitor::{Monitor, PingOutcome};
@@ -68,7 +70,12 @@ pub trait IncidentStore: Send + Sync {
     async fn incident(&self, id: &IncidentId) -> Result<Option<Incident>, StoreError>;
     /// Newest first.
     async fn incidents_of_monitor(&self, monitor: &MonitorId) -> Result<Vec<Incident>, StoreError>;
+    /// Creates or replaces the incident; the change it makes (opened, escalated,
+    /// acknowledged, resolved) is recorded as an incident event in the same write.
     async fn put_incident(&self, incident: &Incident) -> Result<(), StoreError>;
+    /// The recorded changes of an incident, oldest first. Every commit that changes an
+    /// incident (a ping, a check, `put_incident`) records its event atomically with it.
+    async fn incident_events(&self, incident: &IncidentId) -> Result<Vec<IncidentEvent>, StoreError>;
 }
 
 #[async_trait]
@@ -98,6 +105,18 @@ pub trait ConfigStore: Send + Sync {
     async fn status_page_by_domain(&self, host: &str) -> Result<Option<StatusPage>, StoreError>;
 }
 
+/// The notifier's delivery log, which doubles as its idempotency guard.
+#[async_trait]
+pub trait DeliveryStore: Send + Sync {
+    /// Writes `claim` (status IN_FLIGHT) unless a record with its key exists that
+    /// `DeliveryRecord::may_replace` keeps: true if the caller now owns the delivery.
+    async fn claim_delivery(&self, claim: &DeliveryRecord, lease: chrono::Duration) -> Result<bool, StoreError>;
+    /// Replaces the claim with its outcome.
+    async fn finish_delivery(&self, record: &DeliveryRecord) -> Result<(), StoreError>;
+    /// Every delivery of the incident's events, oldest first.
+    async fn deliveries_of_incident(&self, incident: &IncidentId) -> Result<Vec<DeliveryRecord>, StoreError>;
+}
+
 /// What the retention sweep needs: finding and deleting what has aged out.
 #[async_trait]
 pub trait SweepStore: Send + Sync {
@@ -110,5 +129,5 @@ pub trait SweepStore: Send + Sync {
 }
 
 /// Everything a backend provides.
-pub trait Store: MonitorStore + PingStore + RunStore + IncidentStore + OrgStore + ConfigStore {}
-impl<T: MonitorStore + PingStore + RunStore + IncidentStore + OrgStore + ConfigStore> Store for T {}
+pub trait Store: MonitorStore + PingStore + RunStore + IncidentStore + OrgStore + ConfigStore + DeliveryStore {}
+impl<T: MonitorStore + PingStore + RunStore + IncidentStore + OrgStore + ConfigStore + DeliveryStore> Store for T {}
