@@ -600,10 +600,10 @@ impl DeliveryStore for EmbeddedStore {
                 .prepare_cached("SELECT doc FROM deliveries WHERE key = ?1")
                 .and_then(|mut s| s.query_row([&key], |r| r.get(0)).optional())
                 .map_err(backend)?;
-            if let Some(doc) = existing {
-                if !DeliveryRecord::may_replace(&from_doc(&doc)?, claim.started_at, lease) {
-                    return Ok(false);
-                }
+            if let Some(doc) = existing
+                && !DeliveryRecord::may_replace(&from_doc(&doc)?, claim.started_at, lease)
+            {
+                return Ok(false);
             }
             upsert_delivery(c, &claim)?;
             Ok(true)
