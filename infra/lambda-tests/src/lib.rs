@@ -8,6 +8,15 @@ use std::time::{Duration, Instant};
 use tokiflow_shared::adapters::dynamodb::{DynamoStore, DynamoTables};
 use tokiflow_shared::adapters::eventbridge::{EventBridgeScheduler, ScheduleTarget};
 use tokiflow_shared::adapters::s3::S3BlobStore;
+use tokiflow_shared::domain::ids::MonitorId;
+use tokiflow_shared::domain::incident::Severity;
+use tokiflow_shared::domain::monitor::{Monitor, MonitorSpec};
+use tokiflow_shared::domain::org::Org;
+use tokiflow_shared::domain::schedule::Schedule;
+use tokiflow_shared::domain::secret::PingToken;
+use tokiflow_shared::domain::text::Name;
+use tokiflow_shared::ports::store::{MonitorStore, OrgStore};
+use chrono::{DateTime, Utc};
 
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("workspace root")
@@ -18,6 +27,11 @@ fn endpoint(var: &str) -> String {
         panic!("{var} is not set: run the tests through infra/scripts/test.sh (it starts DynamoDB Local and moto)")
     })
 }
+
+/// The ping token of the sample events in `events/`, and the monitor the missed-check
+/// sample names.
+pub const EVENTS_TOKEN: &str = "sample-token-for-events";
+pub const EVENTS_MONITOR: &str = "mon_0195f3c0a0b07c9e8d7f6a5b4c3d2e1f";
 
 /// Fresh tables, bucket and schedule group in the emulators, and the environment that
 /// points a function at them.
@@ -74,6 +88,29 @@ impl Backends {
     }
 }
 
+impl Backends {
+    /// A new org with one monitor (every minute, 30 s grace) pinged with `token`, created
+    /// at `created`; with the given id, if any.
+    pub async fn monitor(&self, id: Option<&str>, token: &PingToken, created: DateTime<Utc>) -> Monitor {
+        let org = Org::new(Name::new("Lambda tests").unwrap(), Utc::now());
+        self.store.create_org(&org).await.unwrap();
+        let spec = MonitorSpec {
+            name: Name::new("nightly").unwrap(),
+            schedule: Schedule::interval(60).unwrap(),
+            grace: chrono::Duration::seconds(30),
+            severity: Severity::High,
+            tags: Default::default(),
+            max_runtime: None,
+        };
+        let mut m = Monitor::new(org.id, spec, token.hash(), created).unwrap();
+        if let Some(id) = id {
+            m.id = MonitorId::parse(id).unwrap();
+        }
+        self.store.create_monitor(&m).await.unwrap();
+        m
+    }
+}
+
 /// The Lambda functions of the workspace, by binary name.
 pub const FUNCTIONS: [&str; 3] = ["ping-ingest", "missed-check", "retention-sweep"];
 
@@ -91,15 +128,29 @@ fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
+/// How the functions are built and where their logs go.
+pub struct WatchOptions {
+    pub release: bool,
+    /// The functions' (and the watch's) stderr: inherited when `None`.
+    pub log: Option<PathBuf>,
+}
+
 impl Watch {
+    /// Debug builds, logs on the test's stderr.
     pub fn start(env: &[(String, String)]) -> Self {
+        Self::start_with(env, WatchOptions { release: false, log: None })
+    }
+
+    pub fn start_with(env: &[(String, String)], options: WatchOptions) -> Self {
         use std::os::unix::process::CommandExt;
+        let profile: &[&str] = if options.release { &["--release"] } else { &[] };
         // Build first, without a time limit, exactly as the watch's own `cargo run --bin
         // NAME` will (no `-p`: the same package selection, so the same feature set): it
         // then finds the binaries fresh, and the first invoke does not wait for a compile.
         let built = Command::new("cargo")
             .current_dir(workspace_root())
             .args(["build", "--quiet"])
+            .args(profile)
             .args(FUNCTIONS.iter().flat_map(|f| ["--bin", f]))
             .status()
             .expect("cargo build");
@@ -108,8 +159,12 @@ impl Watch {
         let mut cmd = Command::new("cargo");
         cmd.current_dir(workspace_root())
             .args(["lambda", "watch", "--ignore-changes", "--quiet", "--timeout", INVOKE_TIMEOUT_SECS, "-A", "127.0.0.1", "-P", &port.to_string()])
+            .args(profile)
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
+            .stderr(match &options.log {
+                Some(path) => Stdio::from(std::fs::File::create(path).expect("watch log file")),
+                None => Stdio::inherit(),
+            })
             .process_group(0);
         for (k, v) in env {
             cmd.arg("--env-var").arg(format!("{k}={v}"));

@@ -1,38 +1,13 @@
 //! Every sample event in `events/`, sent to the real functions under `cargo lambda watch`,
 //! against DynamoDB Local and moto: the answers, and what was stored.
 use chrono::{Duration, Utc};
-use tokiflow_lambda_tests::{Backends, Watch};
-use tokiflow_shared::domain::ids::MonitorId;
+use tokiflow_lambda_tests::{Backends, EVENTS_MONITOR, EVENTS_TOKEN, Watch};
 use tokiflow_shared::domain::incident::{IncidentKind, Severity};
-use tokiflow_shared::domain::monitor::{Monitor, MonitorSpec, MonitorStatus};
-use tokiflow_shared::domain::org::Org;
+use tokiflow_shared::domain::monitor::MonitorStatus;
 use tokiflow_shared::domain::run::RunState;
-use tokiflow_shared::domain::schedule::Schedule;
 use tokiflow_shared::domain::secret::PingToken;
-use tokiflow_shared::domain::text::Name;
-use tokiflow_shared::ports::store::{IncidentStore, MonitorStore, OrgStore, RunStore};
+use tokiflow_shared::ports::store::{IncidentStore, MonitorStore, RunStore};
 
-const EVENTS_TOKEN: &str = "sample-token-for-events";
-const EVENTS_MONITOR: &str = "mon_0195f3c0a0b07c9e8d7f6a5b4c3d2e1f";
-
-async fn monitor(b: &Backends, id: Option<&str>, token: &PingToken, created: chrono::DateTime<Utc>) -> Monitor {
-    let org = Org::new(Name::new("Lambda tests").unwrap(), Utc::now());
-    b.store.create_org(&org).await.unwrap();
-    let spec = MonitorSpec {
-        name: Name::new("nightly").unwrap(),
-        schedule: Schedule::interval(60).unwrap(),
-        grace: Duration::seconds(30),
-        severity: Severity::High,
-        tags: Default::default(),
-        max_runtime: None,
-    };
-    let mut m = Monitor::new(org.id, spec, token.hash(), created).unwrap();
-    if let Some(id) = id {
-        m.id = MonitorId::parse(id).unwrap();
-    }
-    b.store.create_monitor(&m).await.unwrap();
-    m
-}
 
 fn status(answer: &serde_json::Value) -> u64 {
     answer["statusCode"].as_u64().unwrap_or_else(|| panic!("no statusCode in {answer}"))
@@ -42,9 +17,9 @@ fn status(answer: &serde_json::Value) -> u64 {
 async fn the_functions_answer_every_sample_event() {
     let b = Backends::create("lambda-tests-").await;
     let token = PingToken::from_untrusted(EVENTS_TOKEN).unwrap();
-    let pinged = monitor(&b, None, &token, Utc::now()).await;
+    let pinged = b.monitor(None, &token, Utc::now()).await;
     // A monitor created long ago and never pinged: its deadline has passed.
-    let silent = monitor(&b, Some(EVENTS_MONITOR), &PingToken::generate(), Utc::now() - Duration::hours(1)).await;
+    let silent = b.monitor(Some(EVENTS_MONITOR), &PingToken::generate(), Utc::now() - Duration::hours(1)).await;
     let watch = Watch::start(&b.env);
 
     let expected: &[(&str, u64, Option<RunState>)] = &[

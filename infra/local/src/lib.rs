@@ -38,7 +38,7 @@ impl Local {
     /// Re-arms the timers recorded in the store (overdue ones fire at once) and runs
     /// the missed checks in the background, as EventBridge Scheduler does in AWS.
     pub async fn start_timers(&self) -> anyhow::Result<usize> {
-        let restored = self.timers.restore(self.store.as_ref()).await?;
+        let restored = self.timers.restore(self.store.armed_checks()?);
         let checks = self.checks.clone();
         tokio::spawn(self.timers.clone().run(move |monitor, deadline| {
             let checks = checks.clone();

@@ -206,6 +206,24 @@ impl EmbeddedStore {
         })
     }
 
+    /// Every monitor's armed check (`armed_for`), read without loading whole monitors:
+    /// what the in-process timer needs on start, for any number of monitors.
+    pub fn armed_checks(&self) -> Result<Vec<(MonitorId, DateTime<Utc>)>, StoreError> {
+        self.read(|c| {
+            let mut stmt = c
+                .prepare("SELECT id, json_extract(doc, '$.armedFor') FROM monitors WHERE json_extract(doc, '$.armedFor') IS NOT NULL")
+                .map_err(backend)?;
+            let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))).map_err(backend)?;
+            rows.map(|r| {
+                let (id, at) = r.map_err(backend)?;
+                let id = MonitorId::parse(&id).ok_or_else(|| backend(format!("corrupt monitor id {id}")))?;
+                let at = DateTime::parse_from_rfc3339(&at).map_err(backend)?.with_timezone(&Utc);
+                Ok((id, at))
+            })
+            .collect()
+        })
+    }
+
     /// Notified whenever a commit recorded incident events: the local notifier waits on it.
     pub fn events_recorded(&self) -> Arc<Notify> {
         self.events_recorded.clone()

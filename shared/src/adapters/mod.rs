@@ -3,6 +3,8 @@
 pub mod aws;
 #[cfg(feature = "aws")]
 pub mod dynamodb;
+#[cfg(feature = "aws")]
+pub mod dynamodb_stream;
 #[cfg(feature = "embedded")]
 pub mod embedded;
 #[cfg(feature = "aws")]

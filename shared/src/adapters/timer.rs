@@ -3,7 +3,6 @@
 //! store: `restore` re-arms them all on start, and overdue ones fire at once.
 use crate::domain::ids::MonitorId;
 use crate::ports::scheduler::{Scheduler, SchedulerError};
-use crate::ports::store::{Store, StoreError};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeSet, HashMap};
@@ -52,19 +51,17 @@ impl TimerScheduler {
         self.timers.lock().expect("timers").by_monitor.get(monitor).copied()
     }
 
-    /// Re-arms every timer recorded in the store; returns how many.
-    pub async fn restore(&self, store: &dyn Store) -> Result<usize, StoreError> {
-        let mut n = 0;
-        for org in store.orgs().await? {
-            for m in store.monitors_of_org(&org.id).await? {
-                if let Some(at) = m.armed_for {
-                    self.timers.lock().expect("timers").insert(&m.id, at);
-                    n += 1;
-                }
-            }
+    /// Re-arms the given timers (each monitor's recorded `armed_for`); returns how many.
+    pub fn restore(&self, armed: impl IntoIterator<Item = (MonitorId, DateTime<Utc>)>) -> usize {
+        let mut timers = self.timers.lock().expect("timers");
+        let before = timers.by_monitor.len();
+        for (monitor, at) in armed {
+            timers.insert(&monitor, at);
         }
+        let restored = timers.by_monitor.len() - before;
+        drop(timers);
         self.changed.notify_one();
-        Ok(n)
+        restored
     }
 
     /// Fires due timers forever: each is removed, then `fire(monitor, at)` runs on its own task.

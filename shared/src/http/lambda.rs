@@ -41,7 +41,9 @@ pub async fn run(app: std::sync::Arc<App>) -> Result<(), lambda_http::Error> {
         let app = app.clone();
         async move {
             let api_req = to_api_request(&app, req);
-            Ok::<_, std::convert::Infallible>(to_lambda_response(app.handle(api_req).await))
+            let res = to_lambda_response(app.handle(api_req).await);
+            crate::telemetry::first_event_handled();
+            Ok::<_, std::convert::Infallible>(res)
         }
     }))
     .await
