@@ -8,6 +8,7 @@
 //! hosts skip resolvers, so they are checked before the request. Redirects are never
 //! followed.
 use super::egress::{Blocked, EgressPolicy};
+use crate::config::ConfigError;
 use crate::ports::transport::{HttpPoster, HttpReply, TransportError, parse_retry_after};
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -39,6 +40,38 @@ impl Default for HttpTransportConfig {
             connect_timeout: Duration::from_secs(3),
             egress: EgressPolicy::PublicOnly,
         }
+    }
+}
+
+impl HttpTransportConfig {
+    /// Reads `TOKIFLOW_OUTBOUND_TIMEOUT_MS` (the whole call, default 10000) and
+    /// `TOKIFLOW_OUTBOUND_ALLOW_PRIVATE` (`true` lets webhooks reach private and loopback
+    /// addresses: for a local server only; the cloud build leaves it unset).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let mut config = Self::default();
+        if let Some(v) = get("TOKIFLOW_OUTBOUND_TIMEOUT_MS") {
+            let ms = v
+                .parse::<u64>()
+                .ok()
+                .filter(|ms| (100..=60_000).contains(ms))
+                .ok_or_else(|| ConfigError {
+                    var: "TOKIFLOW_OUTBOUND_TIMEOUT_MS",
+                    reason: format!("{v:?} is not a number of milliseconds from 100 to 60000"),
+                })?;
+            config.timeout = Duration::from_millis(ms);
+            config.connect_timeout = config.connect_timeout.min(config.timeout);
+        }
+        config.egress = match get("TOKIFLOW_OUTBOUND_ALLOW_PRIVATE").as_deref() {
+            None | Some("false") => EgressPolicy::PublicOnly,
+            Some("true") => EgressPolicy::AllowPrivate,
+            Some(other) => {
+                return Err(ConfigError {
+                    var: "TOKIFLOW_OUTBOUND_ALLOW_PRIVATE",
+                    reason: format!("{other:?} is not true or false"),
+                });
+            }
+        };
+        Ok(config)
     }
 }
 
@@ -209,5 +242,46 @@ impl tower_service::Service<Name> for GuardedResolver {
             }
             Ok(addrs.into_iter())
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_from_the_environment() {
+        let lookup = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(name, _)| *name == k)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        let c = HttpTransportConfig::from_lookup(lookup(&[])).unwrap();
+        assert_eq!(
+            (c.timeout, c.egress),
+            (Duration::from_secs(10), EgressPolicy::PublicOnly)
+        );
+        let c = HttpTransportConfig::from_lookup(lookup(&[
+            ("TOKIFLOW_OUTBOUND_TIMEOUT_MS", "500"),
+            ("TOKIFLOW_OUTBOUND_ALLOW_PRIVATE", "true"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            (c.timeout, c.connect_timeout, c.egress),
+            (
+                Duration::from_millis(500),
+                Duration::from_millis(500),
+                EgressPolicy::AllowPrivate
+            )
+        );
+        let bad =
+            HttpTransportConfig::from_lookup(lookup(&[("TOKIFLOW_OUTBOUND_ALLOW_PRIVATE", "yes")]));
+        assert_eq!(bad.unwrap_err().var, "TOKIFLOW_OUTBOUND_ALLOW_PRIVATE");
+        let bad =
+            HttpTransportConfig::from_lookup(lookup(&[("TOKIFLOW_OUTBOUND_TIMEOUT_MS", "0")]));
+        assert_eq!(bad.unwrap_err().var, "TOKIFLOW_OUTBOUND_TIMEOUT_MS");
     }
 }
