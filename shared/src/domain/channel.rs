@@ -4,8 +4,8 @@ use super::incident::Severity;
 use super::org::Email;
 use super::secret::random_secret;
 use super::text::{Name, Slug, validated_string};
-use serde::{Deserialize, Serialize};
 use chrono::Duration;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::fmt;
 use url::Url;
@@ -83,15 +83,13 @@ impl PhoneNumber {
             && !digits.starts_with('0');
         ok.then(|| Self(s.to_owned())).ok_or(ChannelError::BadPhone)
     }
-}
 
-validated_string!(PhoneNumber, ChannelError, new);
-
-impl PhoneNumber {
     pub fn as_str(&self) -> &str {
         &self.0
     }
 }
+
+validated_string!(PhoneNumber, ChannelError, new);
 
 /// Defines a credential newtype that is stored as a plain string (it is needed to call
 /// out, so it cannot be hashed) but never shown by Debug, so it stays out of logs.
