@@ -531,6 +531,8 @@ async fn the_ssrf_guard_refuses_internal_addresses() {
         format!("http://localhost:{port}/hook"),
         format!("http://[::1]:{port}/hook"),
         format!("http://[::ffff:127.0.0.1]:{port}/hook"),
+        format!("http://2130706433:{port}/hook"),
+        format!("http://0x7f.1:{port}/hook"),
         "http://10.0.0.1/hook".to_owned(),
         "http://192.168.1.1/hook".to_owned(),
         "http://100.64.0.1/".to_owned(),

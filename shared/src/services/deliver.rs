@@ -6,7 +6,7 @@ use crate::domain::channel::Channel;
 use crate::domain::notification::delivery::{Delivery, DeliveryAttempt, DeliveryOutcome};
 use crate::domain::notification::webhook::{SIGNATURE_HEADER, signature_header};
 use crate::domain::notification::{Message, clip};
-use crate::ports::transport::{EmailSender, HttpPoster, SmsSender, TransportError};
+use crate::ports::transport::{EmailSender, HttpPoster, HttpReply, SmsSender, TransportError};
 use bytes::Bytes;
 use chrono::Utc;
 use rand::Rng;
@@ -81,27 +81,54 @@ struct Tried {
 /// Longest receiver text kept in an attempt's error.
 const REPLY_KEPT: usize = 200;
 
-async fn attempt(tx: &Transports<'_>, message: &Message) -> Tried {
-    let failed = |e: TransportError| {
+impl Tried {
+    fn done(status: Option<u16>) -> Self {
+        Self {
+            status,
+            error: None,
+            next: Next::Done,
+        }
+    }
+
+    fn failed(e: TransportError) -> Self {
         let next = if e.is_retryable() {
             Next::Retry(None)
         } else {
             Next::GiveUp
         };
-        Tried {
+        Self {
             status: None,
             error: Some(e.to_string()),
             next,
         }
-    };
-    let sent = |r: Result<(), TransportError>| match r {
-        Ok(()) => Tried {
-            status: None,
-            error: None,
-            next: Next::Done,
-        },
-        Err(e) => failed(e),
-    };
+    }
+
+    /// A webhook's answer: 2xx is done; 408, 429 and 5xx are worth another try; any
+    /// other status means the receiver will not take this message.
+    fn answered(reply: HttpReply) -> Self {
+        if (200..300).contains(&reply.status) {
+            return Self::done(Some(reply.status));
+        }
+        let said = reply.body_start.trim();
+        let error = if said.is_empty() {
+            format!("HTTP {}", reply.status)
+        } else {
+            format!("HTTP {}: {}", reply.status, clip(said, REPLY_KEPT))
+        };
+        let next = match reply.status {
+            408 | 429 | 500..=599 => Next::Retry(reply.retry_after),
+            _ => Next::GiveUp,
+        };
+        Self {
+            status: Some(reply.status),
+            error: Some(error),
+            next,
+        }
+    }
+}
+
+async fn attempt(tx: &Transports<'_>, message: &Message) -> Tried {
+    let sent = |r: Result<(), TransportError>| r.map_or_else(Tried::failed, |()| Tried::done(None));
     match message {
         Message::Email(m) => sent(tx.email.send_email(m).await),
         Message::Sms(m) => sent(tx.sms.send_sms(m).await),
@@ -109,43 +136,14 @@ async fn attempt(tx: &Transports<'_>, message: &Message) -> Tried {
             let mut headers = post.headers.clone();
             if let Some(secret) = &post.sign_with {
                 // Signed now, not when rendered, so a retry carries a fresh timestamp.
-                headers.push((
-                    SIGNATURE_HEADER,
-                    signature_header(secret, Utc::now(), post.body.as_bytes()),
-                ));
+                let signature = signature_header(secret, Utc::now(), post.body.as_bytes());
+                headers.push((SIGNATURE_HEADER, signature));
             }
-            match tx
-                .http
-                .post_json(post.url.as_url(), &headers, Bytes::from(post.body.clone()))
+            let body = Bytes::from(post.body.clone());
+            tx.http
+                .post_json(post.url.as_url(), &headers, body)
                 .await
-            {
-                Err(e) => failed(e),
-                Ok(reply) => {
-                    let status = Some(reply.status);
-                    if (200..300).contains(&reply.status) {
-                        return Tried {
-                            status,
-                            error: None,
-                            next: Next::Done,
-                        };
-                    }
-                    let said = reply.body_start.trim();
-                    let error = Some(if said.is_empty() {
-                        format!("HTTP {}", reply.status)
-                    } else {
-                        format!("HTTP {}: {}", reply.status, clip(said, REPLY_KEPT))
-                    });
-                    let next = match reply.status {
-                        408 | 429 | 500..=599 => Next::Retry(reply.retry_after),
-                        _ => Next::GiveUp,
-                    };
-                    Tried {
-                        status,
-                        error,
-                        next,
-                    }
-                }
-            }
+                .map_or_else(Tried::failed, Tried::answered)
         }
     }
 }
