@@ -2,14 +2,23 @@
 #[cfg(feature = "aws")]
 pub mod aws;
 #[cfg(feature = "aws")]
+mod aws_send_error;
+#[cfg(feature = "aws")]
 pub mod dynamodb;
 #[cfg(feature = "aws")]
 pub mod dynamodb_stream;
 #[cfg(feature = "embedded")]
 pub mod embedded;
+pub mod egress;
 #[cfg(feature = "aws")]
 pub mod eventbridge;
 pub mod fs;
+pub mod http_transport;
+pub mod outbox;
 #[cfg(feature = "aws")]
 pub mod s3;
+#[cfg(feature = "aws")]
+pub mod ses;
+#[cfg(feature = "aws")]
+pub mod sns;
 pub mod timer;

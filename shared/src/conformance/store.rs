@@ -1,7 +1,7 @@
 //! The store port's contract.
 use crate::domain::channel::{Channel, ChannelTarget};
 use crate::domain::dependency::MonitorDependency;
-use crate::domain::ids::{ApiKeyId, ChannelId, MonitorId, RunId, StatusPageId, UserId};
+use crate::domain::ids::{ApiKeyId, MonitorId, RunId, StatusPageId, UserId};
 use crate::domain::incident::{Incident, IncidentKind, IncidentStatus, Severity};
 use crate::domain::incident_event::IncidentChange;
 use crate::domain::maintenance::MaintenanceWindow;
@@ -254,14 +254,12 @@ pub async fn dependencies_maintenance_and_channels(s: &dyn Store) {
     s.put_maintenance(&w).await.unwrap();
     assert_eq!(s.maintenance_of_org(&org.id).await.unwrap(), vec![w]);
 
-    let ch = Channel {
-        id: ChannelId::generate(),
-        org_id: org.id.clone(),
-        name: Name::new("ops").unwrap(),
-        target: ChannelTarget::Email { to: Email::new("ops@example.com").unwrap() },
-        min_severity: Severity::Medium,
-        tags: Default::default(),
-    };
+    let ch = Channel::new(
+        org.id.clone(),
+        Name::new("ops").unwrap(),
+        ChannelTarget::Email { to: Email::new("ops@example.com").unwrap() },
+        Severity::Medium,
+    );
     s.put_channel(&ch).await.unwrap();
     assert_eq!(s.channels_of_org(&org.id).await.unwrap(), vec![ch]);
 }

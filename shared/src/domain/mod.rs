@@ -10,6 +10,7 @@ pub mod incident_event;
 pub mod maintenance;
 pub mod missed;
 pub mod monitor;
+pub mod notification;
 pub mod org;
 pub mod ping;
 pub mod run;

@@ -61,7 +61,7 @@ impl TryFrom<String> for SecretHash {
     }
 }
 
-fn random_secret(prefix: &str) -> String {
+pub(crate) fn random_secret(prefix: &str) -> String {
     let mut rng = rand::rng();
     let mut s = String::with_capacity(prefix.len() + SECRET_LEN);
     s.push_str(prefix);

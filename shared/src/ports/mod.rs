@@ -2,3 +2,4 @@
 pub mod blob;
 pub mod scheduler;
 pub mod store;
+pub mod transport;
