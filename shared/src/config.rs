@@ -43,6 +43,11 @@ pub struct Config {
 }
 
 impl Config {
+    /// Where people reach this server: `TOKIFLOW_PUBLIC_URL`, else the listen address.
+    pub fn base_url(&self) -> String {
+        self.public_url.clone().unwrap_or_else(|| format!("http://{}", self.listen))
+    }
+
     /// Reads `TOKIFLOW_DATA_DIR`, `TOKIFLOW_LISTEN`, `TOKIFLOW_MAX_BODY_BYTES`, `TOKIFLOW_PUBLIC_URL`.
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|k| std::env::var(k).ok())

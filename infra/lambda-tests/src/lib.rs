@@ -28,6 +28,9 @@ fn endpoint(var: &str) -> String {
     })
 }
 
+/// The org of the sample incident stream event (`events/incident-stream.json`).
+pub const EVENTS_ORG: &str = "org_0195f3c0a0a07c9e8d7f6a5b4c3d2e10";
+
 /// The ping token of the sample events in `events/`, and the monitor the missed-check
 /// sample names.
 pub const EVENTS_TOKEN: &str = "sample-token-for-events";
@@ -79,6 +82,10 @@ impl Backends {
             ("AWS_REGION", "us-east-1".into()),
             ("AWS_ACCESS_KEY_ID", "test".into()),
             ("AWS_SECRET_ACCESS_KEY", "test".into()),
+            ("TOKIFLOW_EMAIL_FROM", "alerts@example.com".into()),
+            ("TOKIFLOW_APP_URL", "https://app.tokiflow.example".into()),
+            // The tests' webhook receiver is on loopback, which the cloud build refuses.
+            ("TOKIFLOW_OUTBOUND_ALLOW_PRIVATE", "true".into()),
             ("RUST_LOG", "info".into()),
         ]
         .into_iter()
@@ -112,7 +119,7 @@ impl Backends {
 }
 
 /// The Lambda functions of the workspace, by binary name.
-pub const FUNCTIONS: [&str; 3] = ["ping-ingest", "missed-check", "retention-sweep"];
+pub const FUNCTIONS: [&str; 4] = ["ping-ingest", "missed-check", "retention-sweep", "incident-notifier"];
 
 /// How long an invoke may wait for its answer: generous, because should the watch still
 /// find something to compile on a slow machine, the first invoke waits for that compile.
@@ -198,5 +205,49 @@ impl Drop for Watch {
         // The whole group: cargo lambda, and the cargo and function processes it started.
         let _ = Command::new("kill").args(["-s", "KILL", "--", &format!("-{}", self.child.id())]).status();
         let _ = self.child.wait();
+    }
+}
+
+/// A webhook receiver on loopback: answers 200 to every request and keeps the bodies.
+pub struct Receiver {
+    pub url: String,
+    pub bodies: std::sync::Arc<std::sync::Mutex<Vec<serde_json::Value>>>,
+}
+
+impl Receiver {
+    pub async fn start() -> Self {
+        use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        let bodies = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let kept = bodies.clone();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let kept = kept.clone();
+                tokio::spawn(async move {
+                    let mut reader = BufReader::new(stream);
+                    let mut length = 0usize;
+                    loop {
+                        let mut line = String::new();
+                        if reader.read_line(&mut line).await.unwrap_or(0) == 0 || line == "\r\n" {
+                            break;
+                        }
+                        if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                            length = v.trim().parse().unwrap_or(0);
+                        }
+                    }
+                    let mut body = vec![0; length];
+                    if reader.read_exact(&mut body).await.is_ok() {
+                        kept.lock().unwrap().push(serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null));
+                    }
+                    let _ = reader.get_mut().write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n").await;
+                });
+            }
+        });
+        Self { url, bodies }
+    }
+
+    pub fn received(&self) -> Vec<serde_json::Value> {
+        self.bodies.lock().unwrap().clone()
     }
 }

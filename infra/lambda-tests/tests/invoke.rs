@@ -1,12 +1,16 @@
 //! Every sample event in `events/`, sent to the real functions under `cargo lambda watch`,
 //! against DynamoDB Local and moto: the answers, and what was stored.
 use chrono::{Duration, Utc};
-use tokiflow_lambda_tests::{Backends, EVENTS_MONITOR, EVENTS_TOKEN, Watch};
+use tokiflow_lambda_tests::{Backends, EVENTS_MONITOR, EVENTS_ORG, EVENTS_TOKEN, Receiver, Watch};
+use tokiflow_shared::domain::channel::{Channel, ChannelTarget, SigningSecret, WebhookUrl};
+use tokiflow_shared::domain::ids::OrgId;
+use tokiflow_shared::domain::org::Org;
+use tokiflow_shared::domain::text::Name;
 use tokiflow_shared::domain::incident::{IncidentKind, Severity};
 use tokiflow_shared::domain::monitor::MonitorStatus;
 use tokiflow_shared::domain::run::RunState;
 use tokiflow_shared::domain::secret::PingToken;
-use tokiflow_shared::ports::store::{IncidentStore, MonitorStore, RunStore};
+use tokiflow_shared::ports::store::{ConfigStore, IncidentStore, MonitorStore, OrgStore, RunStore};
 
 
 fn status(answer: &serde_json::Value) -> u64 {
@@ -68,7 +72,21 @@ async fn the_functions_answer_every_sample_event() {
     assert_eq!(b.store.incidents_of_monitor(&silent.id).await.unwrap().len(), 1);
     assert_eq!(watch.invoke("missed-check", "missed-check-unknown-monitor.json")["status"], "gone");
 
+    // The sample stream batch: an incident item (skipped), its OPENED and RESOLVED events.
+    let org = Org { id: OrgId::parse(EVENTS_ORG).unwrap(), ..Org::new(Name::new("Stream").unwrap(), Utc::now()) };
+    b.store.create_org(&org).await.unwrap();
+    let receiver = Receiver::start().await;
+    let target = ChannelTarget::Webhook { url: WebhookUrl::new(&receiver.url).unwrap(), secret: SigningSecret::generate() };
+    b.store.put_channel(&Channel::new(org.id.clone(), Name::new("hook").unwrap(), target, Severity::Low)).await.unwrap();
+    for _ in 0..2 {
+        // Delivered twice (a retried batch): each event reaches the receiver once.
+        let answer = watch.invoke("incident-notifier", "incident-stream.json");
+        assert_eq!(answer, serde_json::json!({"batchItemFailures": []}));
+    }
+    let types: Vec<_> = receiver.received().iter().map(|b| b["type"].as_str().unwrap_or_default().to_owned()).collect();
+    assert_eq!(types, ["incident.opened", "incident.resolved"]);
+
     let answer = watch.invoke("retention-sweep", "retention-sweep.json");
-    assert!(answer["orgs"].as_u64().unwrap() >= 2, "{answer}");
+    assert!(answer["orgs"].as_u64().unwrap() >= 3, "{answer}");
     assert_eq!(answer["runsDeleted"], 0, "nothing is old enough");
 }

@@ -13,7 +13,12 @@ use tokiflow_shared::adapters::fs::FsBlobStore;
 use tokiflow_shared::adapters::timer::TimerScheduler;
 use tokiflow_shared::config::Config;
 use tokiflow_shared::http::{ApiError, ApiRequest, App};
+use tokiflow_shared::adapters::egress::EgressPolicy;
+use tokiflow_shared::adapters::http_transport::{HttpTransportConfig, HyperTransport};
+use tokiflow_shared::adapters::outbox::Outbox;
 use tokiflow_shared::services::check_missed::MissedCheckService;
+use tokiflow_shared::services::deliver::RetryPolicy;
+use tokiflow_shared::services::notify::{Notifier, NotifierTransports};
 use tokiflow_shared::services::sweep_retention::sweep_retention;
 
 /// Everything the local server runs, on the embedded adapters under `config.data_dir`.
@@ -23,7 +28,13 @@ pub struct Local {
     pub blobs: Arc<FsBlobStore>,
     pub timers: Arc<TimerScheduler>,
     pub checks: Arc<MissedCheckService>,
+    pub notifier: Arc<Notifier>,
+    /// Where e-mail and SMS go locally: one file per message.
+    pub outbox: Arc<Outbox>,
 }
+
+/// The most outbox events the notifier takes at once.
+const NOTIFY_BATCH: usize = 64;
 
 impl Local {
     pub fn open(config: &Config) -> anyhow::Result<Self> {
@@ -32,7 +43,56 @@ impl Local {
         let timers = Arc::new(TimerScheduler::new());
         let app = Arc::new(App::new(store.clone(), blobs.clone(), timers.clone(), config.limits));
         let checks = Arc::new(MissedCheckService::new(store.clone(), timers.clone()));
-        Ok(Self { app, store, blobs, timers, checks })
+        // Webhooks may reach loopback and private receivers on a laptop, unless the
+        // environment says otherwise (metadata addresses stay refused either way).
+        let mut outbound = HttpTransportConfig::from_lookup(|k| std::env::var(k).ok())?;
+        if std::env::var_os("TOKIFLOW_OUTBOUND_ALLOW_PRIVATE").is_none() {
+            outbound.egress = EgressPolicy::AllowPrivate;
+        }
+        let outbox = Arc::new(Outbox::new(config.data_dir.join("outbox")));
+        let transports = NotifierTransports { http: Arc::new(HyperTransport::new(outbound)?), email: outbox.clone(), sms: outbox.clone() };
+        let app_url = url::Url::parse(&config.base_url())?;
+        let notifier = Arc::new(Notifier::new(store.clone(), transports, RetryPolicy::default(), app_url));
+        Ok(Self { app, store, blobs, timers, checks, notifier, outbox })
+    }
+
+    /// Sends the incident events the store records (its outbox), as the DynamoDB stream
+    /// feeds the notifier function in AWS: each event once, in order, marked delivered
+    /// when every channel's delivery is done (a crash in between re-sends only what the
+    /// delivery log has not recorded).
+    pub fn start_notifier(&self) {
+        let (store, notifier) = (self.store.clone(), self.notifier.clone());
+        let recorded = store.events_recorded();
+        tokio::spawn(async move {
+            loop {
+                let pending = match store.pending_events(NOTIFY_BATCH) {
+                    Ok(pending) => pending,
+                    Err(e) => {
+                        tracing::error!(error = %e, "reading the incident outbox failed");
+                        Vec::new()
+                    }
+                };
+                if pending.is_empty() {
+                    // Woken by the next commit that records events; a timeout as a safety net.
+                    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), recorded.notified()).await;
+                    continue;
+                }
+                for entry in pending {
+                    match notifier.notify(&entry.event).await {
+                        Ok(_) => {
+                            if let Err(e) = store.mark_delivered(vec![entry.seq]).await {
+                                tracing::error!(error = %e, "marking an incident event delivered failed");
+                            }
+                        }
+                        Err(e) => {
+                            tracing::error!(incident_id = %entry.event.incident.id, error = %e, "notifying failed; will retry");
+                            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                            break;
+                        }
+                    }
+                }
+            }
+        });
     }
 
     /// Re-arms the timers recorded in the store (overdue ones fire at once) and runs

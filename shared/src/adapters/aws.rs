@@ -2,10 +2,16 @@
 use super::dynamodb::{DynamoStore, DynamoTables};
 use super::eventbridge::{EventBridgeScheduler, ScheduleTarget};
 use super::s3::S3BlobStore;
+use super::http_transport::{HttpTransportConfig, HyperTransport};
+use super::ses::SesEmail;
+use super::sns::SnsSms;
 use crate::config::{ConfigError, required_env};
+use crate::services::deliver::RetryPolicy;
+use crate::services::notify::{Notifier, NotifierTransports};
 use std::sync::Arc;
 
 pub struct AwsAdapters {
+    pub sdk: aws_config::SdkConfig,
     pub store: Arc<DynamoStore>,
     pub blobs: Arc<S3BlobStore>,
     pub scheduler: Arc<EventBridgeScheduler>,
@@ -22,6 +28,23 @@ impl AwsAdapters {
             store: Arc::new(DynamoStore::new(&sdk, DynamoTables::from_env()?)),
             blobs: Arc::new(S3BlobStore::new(&sdk, required_env("TOKIFLOW_BUCKET")?, "outputs/", path_style)),
             scheduler: Arc::new(EventBridgeScheduler::new(&sdk, ScheduleTarget::from_env()?)),
+            sdk,
         })
+    }
+
+    /// The notifier on these adapters: webhooks through the guarded HTTP client (public
+    /// addresses only unless `TOKIFLOW_OUTBOUND_ALLOW_PRIVATE=true`), e-mail through SES
+    /// from `TOKIFLOW_EMAIL_FROM`, SMS through SNS, links to `TOKIFLOW_APP_URL`.
+    pub fn notifier(&self) -> Result<Notifier, ConfigError> {
+        let env = |k: &str| std::env::var(k).ok();
+        let http = HyperTransport::new(HttpTransportConfig::from_lookup(env)?)
+            .map_err(|e| ConfigError { var: "SSL_CERT_FILE", reason: format!("no CA certificates: {e}") })?;
+        let email = SesEmail::new(&self.sdk, required_env("TOKIFLOW_EMAIL_FROM")?, env("TOKIFLOW_SES_CONFIGURATION_SET"));
+        let transports =
+            NotifierTransports { http: Arc::new(http), email: Arc::new(email), sms: Arc::new(SnsSms::new(&self.sdk)) };
+        let app_url = required_env("TOKIFLOW_APP_URL")?;
+        let app_url = url::Url::parse(&app_url)
+            .map_err(|e| ConfigError { var: "TOKIFLOW_APP_URL", reason: format!("{app_url:?}: {e}") })?;
+        Ok(Notifier::new(self.store.clone(), transports, RetryPolicy::default(), app_url))
     }
 }

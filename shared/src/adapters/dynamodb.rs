@@ -17,7 +17,7 @@
 //! every monitor write is conditional on `version` (a stale read ends in `Conflict`, and
 //! the service re-reads and retries).
 use crate::domain::channel::Channel;
-use crate::domain::delivery::DeliveryRecord;
+use crate::domain::notification::record::DeliveryRecord;
 use crate::domain::dependency::MonitorDependency;
 use crate::domain::ids::{IncidentId, MonitorId, OrgId, RunId};
 use crate::domain::incident::{Incident, IncidentStatus};

@@ -5,7 +5,7 @@
 //! failed write never takes its neighbours down, and a write is acknowledged only
 //! after its transaction is in the WAL, which survives `kill -9`.
 use crate::domain::channel::Channel;
-use crate::domain::delivery::DeliveryRecord;
+use crate::domain::notification::record::DeliveryRecord;
 use crate::domain::dependency::MonitorDependency;
 use crate::domain::ids::{IncidentId, MonitorId, OrgId, RunId};
 use crate::domain::incident::{Incident, IncidentStatus};

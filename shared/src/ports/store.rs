@@ -1,6 +1,6 @@
 //! The store port, split per concern so a service asks only for what it uses.
 use crate::domain::channel::Channel;
-use crate::domain::delivery::DeliveryRecord;
+use crate::domain::notification::record::DeliveryRecord;
 use crate::domain::dependency::MonitorDependency;
 use crate::domain::ids::{IncidentId, MonitorId, OrgId, RunId};
 use crate::domain::incident::Incident;

@@ -3,6 +3,7 @@ pub mod check_missed;
 pub mod deliver;
 pub mod ingest_ping;
 pub mod keyed_locks;
+pub mod notify;
 pub mod schedule_preview;
 pub mod seed;
 pub mod sweep_retention;

@@ -24,6 +24,7 @@ pub struct TestServer {
     pub base: String,
     pub store: Arc<EmbeddedStore>,
     pub timers: Arc<tokiflow_shared::adapters::timer::TimerScheduler>,
+    pub outbox: Arc<tokiflow_shared::adapters::outbox::Outbox>,
     pub dir: tempfile::TempDir,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
@@ -55,7 +56,8 @@ impl TestServer {
         config.data_dir = dir.path().to_owned();
         let local = tokiflow_local::Local::open(&config).unwrap();
         local.start_timers().await.unwrap();
-        let (app, store, timers) = (local.app.clone(), local.store.clone(), local.timers.clone());
+        local.start_notifier();
+        let (app, store, timers, outbox) = (local.app.clone(), local.store.clone(), local.timers.clone(), local.outbox.clone());
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = oneshot::channel::<()>();
@@ -67,7 +69,7 @@ impl TestServer {
             .unwrap();
         });
         let client = Client::builder(TokioExecutor::new()).build_http();
-        Self { base, store, timers, dir, stop: Some(stop), task: Some(task), client }
+        Self { base, store, timers, outbox, dir, stop: Some(stop), task: Some(task), client }
     }
 
     /// Stops serving and closes the store, keeping the data directory.

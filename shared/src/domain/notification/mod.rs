@@ -3,6 +3,7 @@
 //! the incident, a little context and nothing else; signing takes the time as a parameter.
 pub mod delivery;
 pub mod email;
+pub mod record;
 pub mod pagerduty;
 pub mod routing;
 pub mod slack;

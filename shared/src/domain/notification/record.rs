@@ -1,9 +1,9 @@
-//! Delivery records: what happened when one incident event went to one channel — the
-//! delivery log the API shows, and the claim that keeps a re-delivered event from
-//! sending anything twice.
-use super::channel::ChannelKind;
-use super::ids::{ChannelId, IncidentId};
-use super::incident_event::IncidentEvent;
+//! Delivery records: the stored delivery log of one notice to one channel, which is
+//! also the claim that keeps a re-delivered event from sending anything twice.
+use super::delivery::{Delivery, DeliveryAttempt};
+use crate::domain::channel::ChannelKind;
+use crate::domain::ids::{ChannelId, IncidentId};
+use crate::domain::incident_event::{IncidentChange, IncidentEvent};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -17,22 +17,18 @@ pub enum DeliveryStatus {
     Failed,
 }
 
-/// The longest error text kept: receivers' error pages are not worth storing whole.
-pub const MAX_ERROR_LEN: usize = 300;
-
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DeliveryRecord {
     pub event_key: String,
+    pub change: IncidentChange,
     pub incident_id: IncidentId,
     pub channel_id: ChannelId,
     pub channel_kind: ChannelKind,
     pub status: DeliveryStatus,
-    pub attempts: u32,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status_code: Option<u16>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
+    /// Every attempt of the delivery that finished this record (none while in flight).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attempts: Vec<DeliveryAttempt>,
     pub started_at: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<DateTime<Utc>>,
@@ -43,13 +39,12 @@ impl DeliveryRecord {
     pub fn claim(event: &IncidentEvent, channel_id: &ChannelId, channel_kind: ChannelKind, now: DateTime<Utc>) -> Self {
         Self {
             event_key: event.key(),
+            change: event.change,
             incident_id: event.incident_id().clone(),
             channel_id: channel_id.clone(),
             channel_kind,
             status: DeliveryStatus::InFlight,
-            attempts: 0,
-            status_code: None,
-            error: None,
+            attempts: Vec::new(),
             started_at: now,
             finished_at: None,
         }
@@ -60,19 +55,11 @@ impl DeliveryRecord {
         format!("{}#{}", self.event_key, self.channel_id)
     }
 
-    pub fn finish(
-        mut self,
-        delivered: bool,
-        attempts: u32,
-        status_code: Option<u16>,
-        error: Option<String>,
-        now: DateTime<Utc>,
-    ) -> Self {
-        self.status = if delivered { DeliveryStatus::Delivered } else { DeliveryStatus::Failed };
-        self.attempts = attempts;
-        self.status_code = status_code;
-        self.error = error.map(|e| e.chars().take(MAX_ERROR_LEN).collect());
-        self.finished_at = Some(now);
+    /// The claim, completed with what the delivery came to.
+    pub fn finish(mut self, delivery: Delivery) -> Self {
+        self.status = if delivery.delivered() { DeliveryStatus::Delivered } else { DeliveryStatus::Failed };
+        self.finished_at = Some(delivery.finished_at);
+        self.attempts = delivery.attempts;
         self
     }
 
@@ -92,6 +79,7 @@ impl DeliveryRecord {
 mod tests {
     use super::*;
     use crate::domain::ids::{MonitorId, OrgId};
+    use crate::conformance::store::delivery_of;
     use crate::domain::incident::{Incident, IncidentKind, Severity};
 
     fn record(now: DateTime<Utc>) -> DeliveryRecord {
@@ -106,10 +94,10 @@ mod tests {
         let claim = record(t);
         assert!(!DeliveryRecord::may_replace(&claim, t + Duration::minutes(1), lease), "still in flight");
         assert!(DeliveryRecord::may_replace(&claim, t + lease, lease), "its sender died");
-        let failed = claim.clone().finish(false, 3, Some(500), Some("x".repeat(1000)), t);
-        assert_eq!(failed.error.as_ref().map(String::len), Some(MAX_ERROR_LEN));
+        let failed = claim.clone().finish(delivery_of(&claim, false, 500, t));
+        assert_eq!((failed.status, failed.attempts.len()), (DeliveryStatus::Failed, 1));
         assert!(DeliveryRecord::may_replace(&failed, t, lease));
-        let delivered = claim.finish(true, 1, Some(200), None, t);
+        let delivered = claim.clone().finish(delivery_of(&claim, true, 200, t));
         assert!(!DeliveryRecord::may_replace(&delivered, t + Duration::days(1), lease));
     }
 

@@ -1,0 +1,102 @@
+//! The notifier end to end in the local server: a missed ping reaches a Slack receiver
+//! (a real HTTP server on loopback) and the e-mail outbox once each; the recovery sends
+//! the resolve messages to the same channels.
+mod common;
+
+use axum::extract::State;
+use axum::routing::post;
+use common::TestServer;
+use std::sync::{Arc, Mutex};
+use tokiflow_shared::adapters::outbox::OutboxEntry;
+use tokiflow_shared::domain::channel::{Channel, ChannelTarget, WebhookUrl};
+use tokiflow_shared::domain::incident::Severity;
+use tokiflow_shared::domain::incident_event::IncidentChange;
+use tokiflow_shared::domain::notification::record::DeliveryStatus;
+use tokiflow_shared::domain::org::Email;
+use tokiflow_shared::domain::text::Name;
+use tokiflow_shared::ports::store::{ConfigStore, DeliveryStore, IncidentStore};
+
+type Received = Arc<Mutex<Vec<serde_json::Value>>>;
+
+/// A Slack incoming-webhook stand-in: records each JSON body, answers `ok` as Slack does.
+async fn slack_receiver() -> (String, Received) {
+    let received: Received = Arc::default();
+    let app = axum::Router::new()
+        .route(
+            "/services/T000/B000/XXXX",
+            post(|State(r): State<Received>, body: axum::body::Bytes| async move {
+                r.lock().unwrap().push(serde_json::from_slice(&body).expect("Slack gets JSON"));
+                "ok"
+            }),
+        )
+        .with_state(received.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/services/T000/B000/XXXX", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, received)
+}
+
+async fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    for _ in 0..100 {
+        if done() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+fn emails(s: &TestServer) -> Vec<(String, String)> {
+    s.outbox
+        .entries()
+        .unwrap()
+        .into_iter()
+        .filter_map(|e| match e {
+            OutboxEntry::Email { to, subject, .. } => Some((to.to_string(), subject)),
+            OutboxEntry::Sms { .. } => None,
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missed_ping_reaches_slack_and_email_once_and_the_recovery_resolves_both() {
+    let s = TestServer::start().await;
+    let org = s.org().await;
+    let (slack_url, slack) = slack_receiver().await;
+    let to_slack = ChannelTarget::Slack { webhook_url: WebhookUrl::new(&slack_url).unwrap() };
+    let to_email = ChannelTarget::Email { to: Email::new("ops@example.com").unwrap() };
+    for (name, target) in [("ops slack", to_slack), ("ops email", to_email)] {
+        s.store.put_channel(&Channel::new(org.id.clone(), Name::new(name).unwrap(), target, Severity::Low)).await.unwrap();
+    }
+    let (m, token) = s.monitor_in(&org, "nightly backup", 2, 1).await;
+    assert_eq!(s.get(&format!("/ping/{}", token.reveal())).await.status, 200);
+
+    wait_for("the MISSED message on Slack", || slack.lock().unwrap().len() == 1).await;
+    wait_for("the MISSED e-mail", || emails(&s).len() == 1).await;
+    let opened = slack.lock().unwrap()[0].clone();
+    let text = opened.to_string();
+    assert!(opened["blocks"].is_array(), "a Block Kit message: {opened}");
+    assert!(text.contains("nightly backup") && text.contains("MISSED"), "{text}");
+    assert!(emails(&s)[0].1.contains("nightly backup"), "{:?}", emails(&s));
+
+    assert_eq!(s.get(&format!("/ping/{}", token.reveal())).await.status, 200, "the job recovers");
+    wait_for("the resolve message on Slack", || slack.lock().unwrap().len() == 2).await;
+    wait_for("the resolve e-mail", || emails(&s).len() == 2).await;
+    let resolved = slack.lock().unwrap()[1].to_string();
+    assert!(resolved.to_lowercase().contains("resolved"), "{resolved}");
+
+    // Exactly one message per change and channel, all logged as delivered.
+    let incident = s.store.incidents_of_monitor(&m.id).await.unwrap().remove(0);
+    let log = s.store.deliveries_of_incident(&incident.id).await.unwrap();
+    let mut seen: Vec<_> = log.iter().map(|r| (r.change, r.channel_kind, r.status)).collect();
+    seen.sort_by_key(|(c, k, _)| (*c, format!("{k:?}")));
+    use tokiflow_shared::domain::channel::ChannelKind::{Email as E, Slack as S};
+    let d = DeliveryStatus::Delivered;
+    assert_eq!(
+        seen,
+        [(IncidentChange::Opened, E, d), (IncidentChange::Opened, S, d), (IncidentChange::Resolved, E, d), (IncidentChange::Resolved, S, d)]
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
+    assert_eq!(slack.lock().unwrap().len(), 2, "nothing sent twice");
+    assert_eq!(emails(&s).len(), 2);
+}
