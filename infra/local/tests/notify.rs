@@ -76,7 +76,7 @@ async fn a_missed_ping_reaches_slack_and_email_once_and_the_recovery_resolves_bo
     let opened = slack.lock().unwrap()[0].clone();
     let text = opened.to_string();
     assert!(opened["blocks"].is_array(), "a Block Kit message: {opened}");
-    assert!(text.contains("nightly backup") && text.contains("MISSED"), "{text}");
+    assert!(text.contains("nightly backup") && text.to_lowercase().contains("missed"), "{text}");
     assert!(emails(&s)[0].1.contains("nightly backup"), "{:?}", emails(&s));
 
     assert_eq!(s.get(&format!("/ping/{}", token.reveal())).await.status, 200, "the job recovers");

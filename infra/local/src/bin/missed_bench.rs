@@ -58,9 +58,9 @@ fn scheduler_calls_per_ping() -> anyhow::Result<()> {
     let t0 = DateTime::UNIX_EPOCH;
     let mut m = Monitor::new(Org::new(Name::new("o")?, t0).id, spec(60, Duration::hours(1))?, PingToken::generate().hash(), t0)?;
     m.armed_for = m.rearm();
-    let (mut calls, pings) = (1u32, 24 * 60);
+    let (mut calls, pings) = (1u32, 24 * 60u32);
     for i in 1..=pings {
-        let now = t0 + Duration::minutes(i);
+        let now = t0 + Duration::minutes(i64::from(i));
         if m.armed_for.is_some_and(|at| at <= now) {
             let out = m.check_due(now, None, None);
             calls += u32::from(out.arm.is_some());
