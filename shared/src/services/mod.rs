@@ -2,6 +2,7 @@
 pub mod check_missed;
 pub mod ingest_ping;
 pub mod keyed_locks;
+pub mod render_status_page;
 pub mod schedule_preview;
 pub mod seed;
 pub mod sweep_retention;

@@ -185,6 +185,8 @@ async fn create(store: &dyn Store, now: DateTime<Utc>) -> Result<DemoCredentials
             name: m.name.clone(),
             position: i as u16,
             monitor_ids: vec![m.id.clone()],
+            service: None,
+            description: None,
             status: if m.open_incidents.is_empty() { ComponentStatus::Operational } else { ComponentStatus::PartialOutage },
         })
         .collect();
