@@ -3,6 +3,7 @@ pub mod incident;
 pub mod maintenance;
 pub mod render;
 pub mod rollup;
+pub mod sample;
 pub mod uptime;
 pub mod view;
 

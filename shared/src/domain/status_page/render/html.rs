@@ -29,9 +29,9 @@ p{margin:.25rem 0}a{color:#0969da}.mu,footer{color:#59636e}\
 ul,ol{list-style:none;margin:0;padding:0}\
 .cs>li{border:1px solid #d1d9e0;border-radius:6px;padding:.75rem 1rem;margin-bottom:.5rem}\
 .ch{display:flex;justify-content:space-between;gap:1rem}\
-.bar{display:flex;height:2rem;gap:1px;margin:.5rem 0 .25rem}.bar i{display:block;border-radius:2px}\
-.o{background:#2da44e}.m{background:#0969da}.d{background:#d4a72c}.p{background:#e16f24}.x{background:#cf222e}\
-.leg{display:flex;justify-content:space-between;font-size:.8rem;color:#59636e}\
+.bar{display:flex;height:2rem;gap:1px;margin:.5rem 0 .25rem}.bar li{border-radius:2px;background:#2da44e}\
+.bar .m{background:#0969da}.bar .d{background:#d4a72c}.bar .p{background:#e16f24}.bar .x{background:#cf222e}\
+.leg{display:flex;justify-content:space-between;font-size:.8rem;color:#59636e}.up{font-size:.875rem;color:#59636e;text-align:right}\
 article{border-left:4px solid var(--c,#d1d9e0);padding:.25rem 0 .25rem 1rem;margin-bottom:1rem}\
 .tl li{margin-top:.5rem}footer{margin-top:2rem;padding-bottom:2rem;font-size:.875rem}\
 ";
@@ -48,7 +48,7 @@ fn safe_url(url: &str) -> Option<&str> {
 
 fn day_class(s: ComponentStatus) -> &'static str {
     match s {
-        ComponentStatus::Operational => "o",
+        ComponentStatus::Operational => "",
         ComponentStatus::UnderMaintenance => "m",
         ComponentStatus::DegradedPerformance => "d",
         ComponentStatus::PartialOutage => "p",
@@ -60,21 +60,22 @@ fn indicator_class(i: Indicator) -> &'static str {
     i.code()
 }
 
-/// One element per run of days with the same worst status; non-operational runs carry
-/// their dates and status as a tooltip.
+/// One list item per run of days with the same worst status (the `</li>` end tags are
+/// optional in HTML, so they are left out); operational runs take the list's default
+/// colour, others carry their dates and status as a tooltip.
 fn bars(out: &mut String, days: &[Day]) {
     let mut i = 0;
     while i < days.len() {
         let worst = days[i].worst;
         let run = days[i..].iter().take_while(|d| d.worst == worst).count();
-        let _ = write!(out, "<i class={} style=flex:{run}", day_class(worst));
+        out.push_str("<li");
         if worst != ComponentStatus::Operational {
             let (first, last) = (days[i].date, days[i + run - 1].date);
-            out.push_str(" title=\"");
-            let _ = if run == 1 { write!(out, "{first}") } else { write!(out, "{first} to {last}") };
+            let _ = write!(out, " class={} title=\"", day_class(worst));
+            let _ = if run == 1 { write!(out, "{}", first.format("%b %-d")) } else { write!(out, "{} to {}", first.format("%b %-d"), last.format("%b %-d")) };
             let _ = write!(out, ": {}\"", worst.label());
         }
-        out.push_str("></i>");
+        let _ = write!(out, " style=flex:{run}>");
         i += run;
     }
 }
@@ -90,9 +91,9 @@ fn component(out: &mut String, c: &ComponentView) {
         out.push_str("</p>");
     }
     let uptime = percent(c.uptime);
-    let _ = write!(out, "<div class=bar role=img aria-label=\"{} days, {uptime} uptime\">", c.days.len());
+    let _ = write!(out, "<ol class=bar role=img aria-label=\"{uptime} uptime over {} days\">", c.days.len());
     bars(out, &c.days);
-    let _ = write!(out, "</div><p class=leg><span>{} days ago</span><span>{uptime} uptime</span><span>Today</span></p></li>", c.days.len());
+    let _ = write!(out, "</ol><p class=up>{uptime} uptime</p></li>");
 }
 
 fn incident(out: &mut String, view: &StatusView, i: &StatusIncident) {
@@ -213,7 +214,8 @@ pub fn render(view: &StatusView) -> Rendered {
         section(&mut out, "maintenance", "Scheduled maintenance", |out| upcoming.iter().for_each(|m| maintenance(out, view, m)));
     }
     section(&mut out, "components", "Components", |out| {
-        out.push_str("<ul class=cs>");
+        let days = view.components.first().map_or(0, |c| c.days.len());
+        let _ = write!(out, "<p class=leg aria-hidden=true><span>{days} days ago</span><span>Today</span></p><ul class=cs>");
         view.components.iter().for_each(|c| component(out, c));
         out.push_str("</ul>");
     });
