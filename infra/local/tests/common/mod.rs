@@ -96,6 +96,19 @@ impl TestServer {
         self.send("GET", path, Bytes::new()).await
     }
 
+    /// A request with extra headers (a `host` one replaces the default).
+    pub async fn send_with(&self, method: &str, path: &str, headers: &[(&str, &str)]) -> Reply {
+        let mut req = http::Request::builder().method(method).uri(format!("{}{}", self.base, path));
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        let res = self.client.request(req.body(Full::new(Bytes::new())).unwrap()).await.expect("request failed");
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        let body = res.into_body().collect().await.unwrap().to_bytes();
+        Reply { status, headers, body }
+    }
+
     /// An org with one interval monitor (30 s grace); returns it and its ping token.
     pub async fn monitor(&self, interval_secs: u64) -> (Monitor, PingToken) {
         let org = Org::new(Name::new("Test org").unwrap(), Utc::now());
