@@ -177,11 +177,11 @@ pub fn render(view: &StatusView) -> Rendered {
     out.push_str("<!doctype html><html lang=en><head><meta charset=utf-8><meta name=viewport content=\"width=device-width,initial-scale=1\"><title>");
     push_escaped(&mut out, page.name.as_str());
     let _ = write!(out, " status</title><link rel=alternate type=application/atom+xml title=Incidents href=\"{}\">", loc.path("/feed.atom"));
-    if let Some(icon) = page.theme.favicon_url.as_deref().and_then(safe_url) {
-        out.push_str("<link rel=icon href=\"");
-        push_escaped(&mut out, icon);
-        out.push_str("\">");
-    }
+    // Without an icon of its own, an empty one: browsers would otherwise fetch
+    // /favicon.ico, which is not the page's.
+    out.push_str("<link rel=icon href=\"");
+    push_escaped(&mut out, page.theme.favicon_url.as_deref().and_then(safe_url).unwrap_or("data:,"));
+    out.push_str("\">");
     // The brand colour is a validated #rrggbb, and only decorates (no text on it).
     let _ = write!(out, "<style>{CSS}header{{border-top:6px solid {}}}</style></head><body><header>", page.theme.brand_colour.as_str());
     if let Some(logo) = page.theme.logo_url.as_deref().and_then(safe_url) {
