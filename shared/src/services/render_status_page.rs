@@ -9,14 +9,28 @@ use std::collections::HashMap;
 
 /// Reads the linked monitors' incidents, the page's status incidents and maintenance,
 /// and builds the view.
-pub async fn load_view(store: &dyn Store, page: StatusPage, location: PageLocation, now: DateTime<Utc>) -> Result<StatusView, StoreError> {
+pub async fn load_view(
+    store: &dyn Store,
+    page: StatusPage,
+    location: PageLocation,
+    now: DateTime<Utc>,
+) -> Result<StatusView, StoreError> {
     let mut monitor_incidents: HashMap<MonitorId, _> = HashMap::new();
     for id in page.components.iter().flat_map(|c| &c.monitor_ids) {
         if !monitor_incidents.contains_key(id) {
             monitor_incidents.insert(id.clone(), store.incidents_of_monitor(id).await?);
         }
     }
-    let incidents = store.status_incidents_of_page(&page.id, RECENT_INCIDENTS).await?;
+    let incidents = store
+        .status_incidents_of_page(&page.id, RECENT_INCIDENTS)
+        .await?;
     let maintenance = store.page_maintenance_of_page(&page.id).await?;
-    Ok(StatusView::build(page, &monitor_incidents, incidents, maintenance, location, now))
+    Ok(StatusView::build(
+        page,
+        &monitor_incidents,
+        incidents,
+        maintenance,
+        location,
+        now,
+    ))
 }

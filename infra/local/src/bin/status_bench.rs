@@ -33,7 +33,10 @@ fn measure(budget: Duration, mut f: impl FnMut()) -> (Duration, Duration) {
         samples.push(t.elapsed());
     }
     samples.sort();
-    (samples[samples.len() / 2], samples[samples.len() * 99 / 100])
+    (
+        samples[samples.len() / 2],
+        samples[samples.len() * 99 / 100],
+    )
 }
 
 fn ms(d: Duration) -> String {
@@ -52,23 +55,40 @@ fn main() -> anyhow::Result<()> {
             _ => anyhow::bail!("{USAGE}"),
         }
     }
-    ensure!((1..=200).contains(&components), "--components must be 1..=200");
+    ensure!(
+        (1..=200).contains(&components),
+        "--components must be 1..=200"
+    );
     let budget = Duration::from_secs(seconds);
 
     let view = sample::view(components, incidents);
     let page = html::render(&view);
     let days = view.components[0].days.len();
-    out!("status page: {components} components × {days} days, {incidents} monitor incidents each, 2 status incidents, 2 maintenance");
-    out!("HTML weight: {} bytes ({:.1} KB, target ≤ 30 KB, inline CSS included)", page.body.len(), page.body.len() as f64 / 1024.0);
+    out!(
+        "status page: {components} components × {days} days, {incidents} monitor incidents each, 2 status incidents, 2 maintenance"
+    );
+    out!(
+        "HTML weight: {} bytes ({:.1} KB, target ≤ 30 KB, inline CSS included)",
+        page.body.len(),
+        page.body.len() as f64 / 1024.0
+    );
     let (p50, p99) = measure(budget, || {
         black_box(html::render(black_box(&view)));
     });
-    out!("render HTML:          p50 {}  p99 {}  (target ≤ 2 ms)", ms(p50), ms(p99));
+    out!(
+        "render HTML:          p50 {}  p99 {}  (target ≤ 2 ms)",
+        ms(p50),
+        ms(p99)
+    );
     let (p50, p99) = measure(budget, || {
         black_box(json::render(black_box(&view), Document::Summary));
     });
     let summary = json::render(&view, Document::Summary).body.len();
-    out!("render summary.json:  p50 {}  p99 {}  ({summary} bytes)", ms(p50), ms(p99));
+    out!(
+        "render summary.json:  p50 {}  p99 {}  ({summary} bytes)",
+        ms(p50),
+        ms(p99)
+    );
     let (p50, p99) = measure(budget, || {
         black_box(feed::atom(black_box(&view)));
     });
@@ -76,7 +96,11 @@ fn main() -> anyhow::Result<()> {
     let (p50, p99) = measure(budget, || {
         black_box(sample::view(components, incidents));
     });
-    out!("build view (roll-up, 90-day history, RRULE; no store reads): p50 {}  p99 {}", ms(p50), ms(p99));
+    out!(
+        "build view (roll-up, 90-day history, RRULE; no store reads): p50 {}  p99 {}",
+        ms(p50),
+        ms(p99)
+    );
     let (p50, p99) = measure(budget, || {
         let v: StatusView = sample::view(components, incidents);
         black_box(html::render(&v));

@@ -4,14 +4,24 @@ use super::incident::{Impact, IncidentState, StatusIncident, UpdateBody};
 use super::maintenance::PageMaintenance;
 use super::view::{PageLocation, StatusView};
 use super::{Component, ComponentStatus, StatusPage, Theme, Visibility};
-use crate::domain::ids::{ComponentId, IncidentId, IncidentUpdateId, MaintenanceId, MonitorId, OrgId, PageMaintenanceId, StatusIncidentId, StatusPageId};
+use crate::domain::ids::{
+    ComponentId, IncidentId, IncidentUpdateId, MaintenanceId, MonitorId, OrgId, PageMaintenanceId,
+    StatusIncidentId, StatusPageId,
+};
 use crate::domain::incident::{Incident, IncidentKind, Severity};
 use crate::domain::maintenance::{MaintenanceWindow, Recurrence};
 use crate::domain::text::{Name, Slug};
 use chrono::{DateTime, Duration, Utc};
 use std::collections::{BTreeMap, HashMap};
 
-const NAMES: &[&str] = &["API", "Dashboard", "Database", "Webhooks", "Scheduler", "Email delivery"];
+const NAMES: &[&str] = &[
+    "API",
+    "Dashboard",
+    "Database",
+    "Webhooks",
+    "Scheduler",
+    "Email delivery",
+];
 
 /// The moment the sample is rendered at.
 pub fn now() -> DateTime<Utc> {
@@ -44,15 +54,25 @@ pub fn view(components: usize, incidents_per_component: usize) -> StatusView {
     let mut cs = Vec::new();
     for i in 0..components {
         let monitor: MonitorId = fixed!(MonitorId, i + 1);
-        let label = NAMES.get(i).map_or_else(|| format!("Service {}", i + 1), |n| (*n).to_owned());
+        let label = NAMES
+            .get(i)
+            .map_or_else(|| format!("Service {}", i + 1), |n| (*n).to_owned());
         let mut list = Vec::new();
         for k in 0..incidents_per_component {
             let days_ago = ((i * 7 + k * 23) % 88 + 1) as i64;
-            let opened = now - Duration::days(days_ago) + Duration::minutes(((i * 37 + k * 11) % 600) as i64);
+            let opened = now - Duration::days(days_ago)
+                + Duration::minutes(((i * 37 + k * 11) % 600) as i64);
             let severity = [Severity::Medium, Severity::High, Severity::Critical][(i + k) % 3];
-            let mut inc = Incident::open(org_id.clone(), monitor.clone(), IncidentKind::Missed, severity, opened);
+            let mut inc = Incident::open(
+                org_id.clone(),
+                monitor.clone(),
+                IncidentKind::Missed,
+                severity,
+                opened,
+            );
             inc.id = fixed!(IncidentId, i * 1000 + k + 1);
-            inc.resolve(opened + Duration::minutes(20 + ((i * k) % 120) as i64)).expect("open");
+            inc.resolve(opened + Duration::minutes(20 + ((i * k) % 120) as i64))
+                .expect("open");
             list.push(inc);
         }
         monitor_incidents.insert(monitor.clone(), list);
@@ -85,13 +105,36 @@ pub fn view(components: usize, incidents_per_component: usize) -> StatusView {
         page_id.clone(),
         name("Delayed webhook deliveries"),
         Impact::Minor,
-        body("Webhooks are being delivered with a delay of up to 10 minutes. We are investigating."),
+        body(
+            "Webhooks are being delivered with a delay of up to 10 minutes. We are investigating.",
+        ),
         BTreeMap::from([(comp(3), ComponentStatus::DegradedPerformance)]),
         t_resolved,
     );
-    resolved.post(IncidentState::Identified, body("A queue consumer was stuck after a deploy."), None, t_resolved + Duration::minutes(12)).expect("open");
-    resolved.post(IncidentState::Monitoring, body("Consumers restarted; the backlog is draining."), None, t_resolved + Duration::minutes(25)).expect("open");
-    resolved.post(IncidentState::Resolved, body("All webhooks have been delivered."), None, t_resolved + Duration::minutes(48)).expect("open");
+    resolved
+        .post(
+            IncidentState::Identified,
+            body("A queue consumer was stuck after a deploy."),
+            None,
+            t_resolved + Duration::minutes(12),
+        )
+        .expect("open");
+    resolved
+        .post(
+            IncidentState::Monitoring,
+            body("Consumers restarted; the backlog is draining."),
+            None,
+            t_resolved + Duration::minutes(25),
+        )
+        .expect("open");
+    resolved
+        .post(
+            IncidentState::Resolved,
+            body("All webhooks have been delivered."),
+            None,
+            t_resolved + Duration::minutes(48),
+        )
+        .expect("open");
 
     let t_active = now - Duration::minutes(40);
     let mut active = StatusIncident::open(
@@ -102,7 +145,14 @@ pub fn view(components: usize, incidents_per_component: usize) -> StatusView {
         BTreeMap::from([(comp(0), ComponentStatus::PartialOutage)]),
         t_active,
     );
-    active.post(IncidentState::Identified, body("One database replica is unhealthy; failing over."), None, t_active + Duration::minutes(15)).expect("open");
+    active
+        .post(
+            IncidentState::Identified,
+            body("One database replica is unhealthy; failing over."),
+            None,
+            t_active + Duration::minutes(15),
+        )
+        .expect("open");
     for (n, i) in [&mut resolved, &mut active].into_iter().enumerate() {
         i.id = fixed!(StatusIncidentId, n + 1);
         for (k, u) in i.updates.iter_mut().enumerate() {
@@ -126,9 +176,17 @@ pub fn view(components: usize, incidents_per_component: usize) -> StatusView {
     };
     let mut upcoming = PageMaintenance::new(
         page_id.clone(),
-        window(1, now + Duration::days(2) - Duration::hours(10), 2, Some("FREQ=WEEKLY;COUNT=8"), "Weekly database patching"),
+        window(
+            1,
+            now + Duration::days(2) - Duration::hours(10),
+            2,
+            Some("FREQ=WEEKLY;COUNT=8"),
+            "Weekly database patching",
+        ),
         vec![comp(2)],
-        Some(body("The database may be read-only for up to five minutes.")),
+        Some(body(
+            "The database may be read-only for up to five minutes.",
+        )),
         now - Duration::days(1),
     );
     upcoming.id = fixed!(PageMaintenanceId, 1);
@@ -141,6 +199,16 @@ pub fn view(components: usize, incidents_per_component: usize) -> StatusView {
     );
     done.id = fixed!(PageMaintenanceId, 2);
 
-    let location = PageLocation { origin: "https://status.example.com".into(), prefix: "/status/acme".into() };
-    StatusView::build(page, &monitor_incidents, vec![resolved, active], vec![upcoming, done], location, now)
+    let location = PageLocation {
+        origin: "https://status.example.com".into(),
+        prefix: "/status/acme".into(),
+    };
+    StatusView::build(
+        page,
+        &monitor_incidents,
+        vec![resolved, active],
+        vec![upcoming, done],
+        location,
+        now,
+    )
 }

@@ -56,7 +56,11 @@ fn indicator_status(i: Indicator) -> ComponentStatus {
 /// The page's badge: its name and overall status.
 pub fn page(view: &StatusView) -> Rendered {
     let status = indicator_status(view.indicator);
-    let value = if view.indicator == Indicator::None { "operational".to_owned() } else { view.indicator.description().to_lowercase() };
+    let value = if view.indicator == Indicator::None {
+        "operational".to_owned()
+    } else {
+        view.indicator.description().to_lowercase()
+    };
     badge(view.page.name.as_str(), &value, colour(status))
 }
 
@@ -64,5 +68,9 @@ pub fn page(view: &StatusView) -> Rendered {
 pub fn component(view: &StatusView, id: &str) -> Option<Rendered> {
     let c = view.component(id)?;
     let s = c.component.status;
-    Some(badge(c.component.name.as_str(), &s.label().to_lowercase(), colour(s)))
+    Some(badge(
+        c.component.name.as_str(),
+        &s.label().to_lowercase(),
+        colour(s),
+    ))
 }

@@ -10,7 +10,12 @@ use std::fmt::Write;
 fn timeline_html(i: &StatusIncident) -> String {
     let mut html = String::new();
     for u in i.updates.iter().rev() {
-        let _ = write!(html, "<p><strong>{}</strong> ({}) — ", u.state.label(), u.at.format("%Y-%m-%d %H:%M UTC"));
+        let _ = write!(
+            html,
+            "<p><strong>{}</strong> ({}) — ",
+            u.state.label(),
+            u.at.format("%Y-%m-%d %H:%M UTC")
+        );
         push_escaped(&mut html, u.body.as_str());
         html.push_str("</p>");
     }

@@ -37,7 +37,12 @@ article{border-left:4px solid var(--c,#d1d9e0);padding:.25rem 0 .25rem 1rem;marg
 ";
 
 fn time(out: &mut String, t: DateTime<Utc>) {
-    let _ = write!(out, "<time datetime=\"{}\">{}</time>", t.to_rfc3339(), t.format("%Y-%m-%d %H:%M UTC"));
+    let _ = write!(
+        out,
+        "<time datetime=\"{}\">{}</time>",
+        t.to_rfc3339(),
+        t.format("%Y-%m-%d %H:%M UTC")
+    );
 }
 
 /// Only absolute http(s) URLs are put in `src`/`href`: anything else (`javascript:`)
@@ -72,7 +77,16 @@ fn bars(out: &mut String, days: &[Day]) {
         if worst != ComponentStatus::Operational {
             let (first, last) = (days[i].date, days[i + run - 1].date);
             let _ = write!(out, " class={} title=\"", day_class(worst));
-            let _ = if run == 1 { write!(out, "{}", first.format("%b %-d")) } else { write!(out, "{} to {}", first.format("%b %-d"), last.format("%b %-d")) };
+            let _ = if run == 1 {
+                write!(out, "{}", first.format("%b %-d"))
+            } else {
+                write!(
+                    out,
+                    "{} to {}",
+                    first.format("%b %-d"),
+                    last.format("%b %-d")
+                )
+            };
             let _ = write!(out, ": {}\"", worst.label());
         }
         let _ = write!(out, " style=flex:{run}>");
@@ -84,14 +98,23 @@ fn component(out: &mut String, c: &ComponentView) {
     let s = c.component.status;
     out.push_str("<li><div class=ch><h3>");
     push_escaped(out, c.component.name.as_str());
-    let _ = write!(out, "</h3><span class=\"st s-{}\">{}</span></div>", s.code(), s.label());
+    let _ = write!(
+        out,
+        "</h3><span class=\"st s-{}\">{}</span></div>",
+        s.code(),
+        s.label()
+    );
     if let Some(d) = &c.component.description {
         out.push_str("<p class=mu>");
         push_escaped(out, d);
         out.push_str("</p>");
     }
     let uptime = percent(c.uptime);
-    let _ = write!(out, "<ol class=bar role=img aria-label=\"{uptime} uptime over {} days\">", c.days.len());
+    let _ = write!(
+        out,
+        "<ol class=bar role=img aria-label=\"{uptime} uptime over {} days\">",
+        c.days.len()
+    );
     bars(out, &c.days);
     let _ = write!(out, "</ol><p class=up>{uptime} uptime</p></li>");
 }
@@ -105,7 +128,12 @@ fn incident(out: &mut String, view: &StatusView, i: &StatusIncident) {
     let class = if i.is_resolved() { "i-none" } else { class };
     let _ = write!(out, "<article id=\"{}\" class={class}><h3>", i.id);
     push_escaped(out, i.name.as_str());
-    let _ = write!(out, "</h3><p class=mu>{} · {} impact · ", i.state.label(), i.impact.code());
+    let _ = write!(
+        out,
+        "</h3><p class=mu>{} · {} impact · ",
+        i.state.label(),
+        i.impact.code()
+    );
     let names: Vec<&str> = i
         .updates
         .iter()
@@ -149,7 +177,12 @@ fn maintenance(out: &mut String, view: &StatusView, m: &MaintenanceView) {
         out.push_str(" · recurring");
     }
     out.push_str("</p>");
-    let names: Vec<&str> = mt.component_ids.iter().filter_map(|c| view.component(c.as_str())).map(|c| c.component.name.as_str()).collect();
+    let names: Vec<&str> = mt
+        .component_ids
+        .iter()
+        .filter_map(|c| view.component(c.as_str()))
+        .map(|c| c.component.name.as_str())
+        .collect();
     if !names.is_empty() {
         out.push_str("<p>Affects ");
         push_escaped(out, &names.join(", "));
@@ -165,7 +198,10 @@ fn maintenance(out: &mut String, view: &StatusView, m: &MaintenanceView) {
 
 /// A section with a heading; `body` writes its content.
 fn section(out: &mut String, id: &str, title: &str, body: impl FnOnce(&mut String)) {
-    let _ = write!(out, "<section aria-labelledby={id}><h2 id={id}>{title}</h2>");
+    let _ = write!(
+        out,
+        "<section aria-labelledby={id}><h2 id={id}>{title}</h2>"
+    );
     body(out);
     out.push_str("</section>");
 }
@@ -176,14 +212,29 @@ pub fn render(view: &StatusView) -> Rendered {
     let mut out = String::with_capacity(16 * 1024);
     out.push_str("<!doctype html><html lang=en><head><meta charset=utf-8><meta name=viewport content=\"width=device-width,initial-scale=1\"><title>");
     push_escaped(&mut out, page.name.as_str());
-    let _ = write!(out, " status</title><link rel=alternate type=application/atom+xml title=Incidents href=\"{}\">", loc.path("/feed.atom"));
+    let _ = write!(
+        out,
+        " status</title><link rel=alternate type=application/atom+xml title=Incidents href=\"{}\">",
+        loc.path("/feed.atom")
+    );
     // Without an icon of its own, an empty one: browsers would otherwise fetch
     // /favicon.ico, which is not the page's.
     out.push_str("<link rel=icon href=\"");
-    push_escaped(&mut out, page.theme.favicon_url.as_deref().and_then(safe_url).unwrap_or("data:,"));
+    push_escaped(
+        &mut out,
+        page.theme
+            .favicon_url
+            .as_deref()
+            .and_then(safe_url)
+            .unwrap_or("data:,"),
+    );
     out.push_str("\">");
     // The brand colour is a validated #rrggbb, and only decorates (no text on it).
-    let _ = write!(out, "<style>{CSS}header{{border-top:6px solid {}}}</style></head><body><header>", page.theme.brand_colour.as_str());
+    let _ = write!(
+        out,
+        "<style>{CSS}header{{border-top:6px solid {}}}</style></head><body><header>",
+        page.theme.brand_colour.as_str()
+    );
     if let Some(logo) = page.theme.logo_url.as_deref().and_then(safe_url) {
         out.push_str("<img src=\"");
         push_escaped(&mut out, logo);
@@ -207,15 +258,22 @@ pub fn render(view: &StatusView) -> Rendered {
 
     let active: Vec<&StatusIncident> = view.unresolved().collect();
     if !active.is_empty() {
-        section(&mut out, "active", "Active incidents", |out| active.iter().for_each(|i| incident(out, view, i)));
+        section(&mut out, "active", "Active incidents", |out| {
+            active.iter().for_each(|i| incident(out, view, i))
+        });
     }
     let upcoming: Vec<&MaintenanceView> = view.upcoming().collect();
     if !upcoming.is_empty() {
-        section(&mut out, "maintenance", "Scheduled maintenance", |out| upcoming.iter().for_each(|m| maintenance(out, view, m)));
+        section(&mut out, "maintenance", "Scheduled maintenance", |out| {
+            upcoming.iter().for_each(|m| maintenance(out, view, m))
+        });
     }
     section(&mut out, "components", "Components", |out| {
         let days = view.components.first().map_or(0, |c| c.days.len());
-        let _ = write!(out, "<p class=leg aria-hidden=true><span>{days} days ago</span><span>Today</span></p><ul class=cs>");
+        let _ = write!(
+            out,
+            "<p class=leg aria-hidden=true><span>{days} days ago</span><span>Today</span></p><ul class=cs>"
+        );
         view.components.iter().for_each(|c| component(out, c));
         out.push_str("</ul>");
     });
@@ -225,7 +283,11 @@ pub fn render(view: &StatusView) -> Rendered {
             incident(out, view, i);
             any = true;
         }
-        for m in view.maintenance.iter().filter(|m| m.occurrence.state == MaintenanceState::Completed) {
+        for m in view
+            .maintenance
+            .iter()
+            .filter(|m| m.occurrence.state == MaintenanceState::Completed)
+        {
             maintenance(out, view, m);
             any = true;
         }

@@ -139,11 +139,20 @@ struct Json<'a> {
 impl<'a> Json<'a> {
     fn page(&self) -> PageJson<'a> {
         let v = self.view;
-        PageJson { id: v.page.id.as_str(), name: v.page.name.as_str(), url: v.location.url(""), time_zone: "Etc/UTC", updated_at: ts(v.updated_at()) }
+        PageJson {
+            id: v.page.id.as_str(),
+            name: v.page.name.as_str(),
+            url: v.location.url(""),
+            time_zone: "Etc/UTC",
+            updated_at: ts(v.updated_at()),
+        }
     }
 
     fn status(&self) -> StatusJson {
-        StatusJson { indicator: self.view.indicator.code(), description: self.view.indicator.description() }
+        StatusJson {
+            indicator: self.view.indicator.code(),
+            description: self.view.indicator.description(),
+        }
     }
 
     fn component(&self, position: usize, c: &'a ComponentView) -> ComponentJson<'a> {
@@ -166,7 +175,12 @@ impl<'a> Json<'a> {
     }
 
     fn components(&self) -> Vec<ComponentJson<'a>> {
-        self.view.components.iter().enumerate().map(|(i, c)| self.component(i + 1, c)).collect()
+        self.view
+            .components
+            .iter()
+            .enumerate()
+            .map(|(i, c)| self.component(i + 1, c))
+            .collect()
     }
 
     fn components_named(&self, ids: impl Iterator<Item = &'a str>) -> Vec<ComponentJson<'a>> {
@@ -181,7 +195,9 @@ impl<'a> Json<'a> {
     }
 
     fn component_name(&self, id: &str) -> &'a str {
-        self.view.component(id).map_or("(removed component)", |c| c.component.name.as_str())
+        self.view
+            .component(id)
+            .map_or("(removed component)", |c| c.component.name.as_str())
     }
 
     fn incident(&self, i: &'a StatusIncident) -> IncidentJson<'a> {
@@ -214,14 +230,19 @@ impl<'a> Json<'a> {
             })
             .collect();
         // Every component the incident ever touched, not only those still affected.
-        let touched = i.updates.iter().flat_map(|u| u.changes.iter().map(|c| c.component_id.as_str()));
+        let touched = i
+            .updates
+            .iter()
+            .flat_map(|u| u.changes.iter().map(|c| c.component_id.as_str()));
         IncidentJson {
             id: i.id.as_str(),
             name: i.name.as_str(),
             status: i.state.code(),
             created_at: ts(i.created_at),
             updated_at: ts(i.updated_at()),
-            monitoring_at: i.first_at(crate::domain::status_page::incident::IncidentState::Monitoring).map(ts),
+            monitoring_at: i
+                .first_at(crate::domain::status_page::incident::IncidentState::Monitoring)
+                .map(ts),
             resolved_at: i.resolved_at().map(ts),
             impact: i.impact.code(),
             shortlink: self.view.location.url(&format!("#{}", i.id)),
@@ -237,7 +258,10 @@ impl<'a> Json<'a> {
     fn maintenance(&self, m: &'a MaintenanceView) -> IncidentJson<'a> {
         let (mt, o) = (&m.maintenance, m.occurrence);
         let id = mt.id.as_str();
-        let body = mt.description.as_ref().map_or(mt.window.name.as_str(), |d| d.as_str());
+        let body = mt
+            .description
+            .as_ref()
+            .map_or(mt.window.name.as_str(), |d| d.as_str());
         let update = UpdateJson {
             id: format!("{id}-scheduled"),
             status: MaintenanceState::Scheduled.code(),
@@ -272,13 +296,30 @@ impl<'a> Json<'a> {
 
     fn maintenances(&self, keep: impl Fn(MaintenanceState) -> bool) -> Vec<IncidentJson<'a>> {
         // Newest first, as Statuspage lists them.
-        self.view.maintenance.iter().rev().filter(|m| keep(m.occurrence.state)).map(|m| self.maintenance(m)).collect()
+        self.view
+            .maintenance
+            .iter()
+            .rev()
+            .filter(|m| keep(m.occurrence.state))
+            .map(|m| self.maintenance(m))
+            .collect()
     }
 
     fn document(&self, doc: Document) -> Envelope<'a> {
         let active = |s| s == MaintenanceState::InProgress;
-        let pending = |s| matches!(s, MaintenanceState::Scheduled | MaintenanceState::InProgress);
-        let mut e = Envelope { page: self.page(), components: None, incidents: None, scheduled_maintenances: None, status: None };
+        let pending = |s| {
+            matches!(
+                s,
+                MaintenanceState::Scheduled | MaintenanceState::InProgress
+            )
+        };
+        let mut e = Envelope {
+            page: self.page(),
+            components: None,
+            incidents: None,
+            scheduled_maintenances: None,
+            status: None,
+        };
         match doc {
             Document::Summary => {
                 e.components = Some(self.components());
@@ -288,11 +329,28 @@ impl<'a> Json<'a> {
             }
             Document::Status => e.status = Some(self.status()),
             Document::Components => e.components = Some(self.components()),
-            Document::Incidents => e.incidents = Some(self.view.incidents.iter().map(|i| self.incident(i)).collect()),
-            Document::UnresolvedIncidents => e.incidents = Some(self.view.unresolved().map(|i| self.incident(i)).collect()),
-            Document::ScheduledMaintenances => e.scheduled_maintenances = Some(self.maintenances(|_| true)),
-            Document::UpcomingMaintenances => e.scheduled_maintenances = Some(self.maintenances(|s| s == MaintenanceState::Scheduled)),
-            Document::ActiveMaintenances => e.scheduled_maintenances = Some(self.maintenances(active)),
+            Document::Incidents => {
+                e.incidents = Some(
+                    self.view
+                        .incidents
+                        .iter()
+                        .map(|i| self.incident(i))
+                        .collect(),
+                )
+            }
+            Document::UnresolvedIncidents => {
+                e.incidents = Some(self.view.unresolved().map(|i| self.incident(i)).collect())
+            }
+            Document::ScheduledMaintenances => {
+                e.scheduled_maintenances = Some(self.maintenances(|_| true))
+            }
+            Document::UpcomingMaintenances => {
+                e.scheduled_maintenances =
+                    Some(self.maintenances(|s| s == MaintenanceState::Scheduled))
+            }
+            Document::ActiveMaintenances => {
+                e.scheduled_maintenances = Some(self.maintenances(active))
+            }
         }
         e
     }
