@@ -359,6 +359,8 @@ async fn custom_domain_selects_the_page_without_the_prefix() {
     assert_eq!(json.status, 200);
     assert_eq!(json.json()["page"]["url"], "https://status.acme.test");
     assert_eq!(s.send_with("GET", "/feed.rss", &host).await.status, 200);
+    let via_cdn = s.send_with("GET", "/api/v2/status.json", &[("x-tokiflow-host", "status.acme.test")]).await;
+    assert_eq!(via_cdn.status, 200, "behind CloudFront the viewer's host comes in x-tokiflow-host");
     assert_eq!(
         s.send_with("GET", "/", &[("host", "other.acme.test")])
             .await

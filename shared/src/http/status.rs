@@ -22,6 +22,9 @@ const PRIVATE_CACHE: &str = "private, no-cache";
 /// The page needs no script; nothing but its own inline style and images may load.
 const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src https: http: data:; base-uri 'none'; form-action 'none'; frame-ancestors *";
 
+/// The viewer's host, as CloudFront passes it on (see `template.yaml`).
+const VIEWER_HOST: &str = "x-tokiflow-host";
+
 fn unknown() -> ApiError {
     ApiError::not_found("no such status page")
 }
@@ -49,7 +52,7 @@ pub async fn by_slug(app: &App, rest: &str, req: &ApiRequest) -> Result<ApiRespo
 /// answers as for any unknown route.
 pub async fn by_domain(app: &App, req: &ApiRequest) -> Option<Result<ApiResponse, ApiError>> {
     let resource = Resource::from_path(&req.path)?;
-    let host = request_host(&req.headers)?;
+    let host = viewer_host(&req.headers)?;
     let host = Hostname::new(host.split(':').next().unwrap_or_default()).ok()?;
     let page = match app.store.status_page_by_domain(host.as_str()).await {
         Ok(page) => page?,
@@ -112,8 +115,18 @@ fn presented_token(req: &ApiRequest) -> Option<PageToken> {
         .and_then(|t| PageToken::from_untrusted(&t))
 }
 
+/// The name the visitor asked for: behind CloudFront (whose origin request must carry
+/// API Gateway's own Host) it comes in `x-tokiflow-host`, set by the distribution's
+/// viewer-request function; otherwise it is the Host header.
+fn viewer_host(headers: &HeaderMap) -> Option<&str> {
+    headers.get(VIEWER_HOST).and_then(|h| plain_host(h.to_str().ok()?)).or_else(|| request_host(headers))
+}
+
 fn request_host(headers: &HeaderMap) -> Option<&str> {
-    let host = headers.get(header::HOST)?.to_str().ok()?;
+    plain_host(headers.get(header::HOST)?.to_str().ok()?)
+}
+
+fn plain_host(host: &str) -> Option<&str> {
     let plain = !host.is_empty()
         && host.len() <= 260
         && host
