@@ -61,10 +61,6 @@ fn day_class(s: ComponentStatus) -> &'static str {
     }
 }
 
-fn indicator_class(i: Indicator) -> &'static str {
-    i.code()
-}
-
 /// One list item per run of days with the same worst status (the `</li>` end tags are
 /// optional in HTML, so they are left out); operational runs take the list's default
 /// colour, others carry their dates and status as a tooltip.
@@ -120,13 +116,18 @@ fn component(out: &mut String, c: &ComponentView) {
 }
 
 fn incident(out: &mut String, view: &StatusView, i: &StatusIncident) {
-    let class = match i.impact {
-        crate::domain::status_page::incident::Impact::Minor => "i-minor",
-        crate::domain::status_page::incident::Impact::Major => "i-major",
-        crate::domain::status_page::incident::Impact::Critical => "i-critical",
+    // The same colour classes as the banner: an incident's impact is its indicator.
+    let level = if i.is_resolved() {
+        Indicator::None
+    } else {
+        Indicator::of(ComponentStatus::Operational, [i.impact])
     };
-    let class = if i.is_resolved() { "i-none" } else { class };
-    let _ = write!(out, "<article id=\"{}\" class={class}><h3>", i.id);
+    let _ = write!(
+        out,
+        "<article id=\"{}\" class=i-{}><h3>",
+        i.id,
+        level.code()
+    );
     push_escaped(out, i.name.as_str());
     let _ = write!(
         out,
@@ -252,7 +253,7 @@ pub fn render(view: &StatusView) -> Rendered {
     let _ = write!(
         out,
         "<p class=\"banner i-{}\" id=banner role=status>{}</p>",
-        indicator_class(view.indicator),
+        view.indicator.code(),
         view.indicator.description()
     );
 

@@ -1,7 +1,7 @@
 //! Atlassian Statuspage's public v2 JSON (`/api/v2/summary.json` and friends): the same
 //! field names and shapes, so existing Statuspage clients and widgets read our pages.
 use super::Rendered;
-use crate::domain::status_page::incident::StatusIncident;
+use crate::domain::status_page::incident::{IncidentState, StatusIncident};
 use crate::domain::status_page::maintenance::MaintenanceState;
 use crate::domain::status_page::view::{ComponentView, MaintenanceView, StatusView};
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -240,9 +240,7 @@ impl<'a> Json<'a> {
             status: i.state.code(),
             created_at: ts(i.created_at),
             updated_at: ts(i.updated_at()),
-            monitoring_at: i
-                .first_at(crate::domain::status_page::incident::IncidentState::Monitoring)
-                .map(ts),
+            monitoring_at: i.first_at(IncidentState::Monitoring).map(ts),
             resolved_at: i.resolved_at().map(ts),
             impact: i.impact.code(),
             shortlink: self.view.location.url(&format!("#{}", i.id)),
