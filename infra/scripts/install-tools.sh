@@ -7,6 +7,8 @@
 #   - one Python venv (infra/.tools/venv): moto[server] (moto_server), cargo-lambda, aws-sam-cli
 #     (sam, with cfn-lint for `sam validate --lint`)
 #   - cargo-nextest, only if cargo has none
+#   - playwright-core (npm, no bundled browser) for the status page browser test, which
+#     drives the machine's Debian chromium (/usr/bin/chromium: apt-get install chromium)
 # Idempotent: each tool is checked first, and a run with everything in place takes well
 # under a second. A failed install stops the script (non-zero) naming the tool. At the end
 # it prints one line per tool with its version. `source infra/scripts/env.sh` to use them.
@@ -122,6 +124,21 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ] || ! "$venv/bin/python" -c '' 2>
   echo "$want" >"$stamp"
 fi
 
+# --- playwright-core (npm): drives Debian's /usr/bin/chromium in the browser test ---
+pw_pkg="$tools/npm/node_modules/playwright-core"
+have="$(node -p "require('$pw_pkg/package.json').version" 2>/dev/null || true)"
+if [ "$have" != "$PLAYWRIGHT_CORE" ]; then
+  say "installing playwright-core@$PLAYWRIGHT_CORE (npm)"
+  mkdir -p "$tools/npm"
+  # --ignore-scripts: playwright-core downloads nothing; the browser is the system's.
+  npm install --prefix "$tools/npm" --no-audit --no-fund --save-exact --ignore-scripts \
+    --loglevel=error "playwright-core@$PLAYWRIGHT_CORE" >&2 \
+    || fail "playwright-core (npm playwright-core@$PLAYWRIGHT_CORE)"
+  node -e "require('$pw_pkg').chromium" || fail "playwright-core@$PLAYWRIGHT_CORE (it does not load)"
+fi
+[ -x /usr/bin/chromium ] \
+  || fail "chromium: the status page browser test needs Debian's /usr/bin/chromium (sudo apt-get install chromium)"
+
 # --- cargo-nextest (the machine image usually has it) ---
 if ! cargo nextest --version >/dev/null 2>&1; then
   say "installing cargo-nextest (cargo install, a few minutes)"
@@ -137,3 +154,4 @@ print(f"aws-sam-cli {version('aws-sam-cli')} (cfn-lint {version('cfn-lint')}): s
 PY
 echo "$(cargo lambda --version)"
 echo "$(cargo nextest --version | head -n 1)"
+echo "playwright-core $(node -p "require('$pw_pkg/package.json').version"): $(/usr/bin/chromium --version 2>/dev/null | head -n 1)"

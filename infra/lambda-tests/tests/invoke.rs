@@ -85,8 +85,63 @@ async fn the_functions_answer_every_sample_event() {
     }
     let types: Vec<_> = receiver.received().iter().map(|b| b["type"].as_str().unwrap_or_default().to_owned()).collect();
     assert_eq!(types, ["incident.opened", "incident.resolved"]);
+    status_page_events(&b, &watch).await;
 
     let answer = watch.invoke("retention-sweep", "retention-sweep.json");
     assert!(answer["orgs"].as_u64().unwrap() >= 3, "{answer}");
     assert_eq!(answer["runsDeleted"], 0, "nothing is old enough");
+}
+
+/// The `status-page` function on a page with one active status incident.
+async fn status_page_events(b: &Backends, watch: &Watch) {
+    use std::collections::BTreeMap;
+    use tokiflow_shared::domain::ids::{ComponentId, StatusPageId};
+    use tokiflow_shared::domain::status_page::incident::{Impact, StatusIncident, UpdateBody};
+    use tokiflow_shared::domain::status_page::{Component, ComponentStatus, StatusPage, Theme, Visibility};
+    use tokiflow_shared::domain::text::Slug;
+    use tokiflow_shared::ports::store::{ConfigStore, StatusStore};
+
+    let org = Org::new(Name::new("Status events").unwrap(), Utc::now());
+    b.store.create_org(&org).await.unwrap();
+    let api = Component {
+        id: ComponentId::generate(),
+        name: Name::new("API").unwrap(),
+        position: 0,
+        monitor_ids: vec![],
+        service: None,
+        description: None,
+        status: ComponentStatus::Operational,
+    };
+    let page = StatusPage {
+        id: StatusPageId::generate(),
+        org_id: org.id,
+        name: Name::new("Events status").unwrap(),
+        description: None,
+        slug: Slug::new("events-status").unwrap(),
+        visibility: Visibility::Public,
+        theme: Theme::default(),
+        custom_domain: None,
+        components: vec![api.clone()],
+    };
+    b.store.put_status_page(&page).await.unwrap();
+    let incident = StatusIncident::open(
+        page.id.clone(),
+        Name::new("API errors").unwrap(),
+        Impact::Major,
+        UpdateBody::new("Investigating").unwrap(),
+        BTreeMap::from([(api.id, ComponentStatus::MajorOutage)]),
+        Utc::now(),
+    );
+    b.store.put_status_incident(&incident).await.unwrap();
+
+    let html = watch.invoke("status-page", "status-page-html.json");
+    assert_eq!(status(&html), 200, "{html}");
+    assert!(html["body"].as_str().unwrap().contains("Major System Outage"), "{html}");
+    let summary = watch.invoke("status-page", "status-page-summary.json");
+    assert_eq!(status(&summary), 200, "{summary}");
+    let body: serde_json::Value = serde_json::from_str(summary["body"].as_str().unwrap()).unwrap();
+    assert_eq!(body["status"]["indicator"], "critical");
+    assert_eq!(body["incidents"][0]["name"], "API errors");
+    assert!(summary["headers"]["etag"].is_string(), "{summary}");
+    assert_eq!(status(&watch.invoke("status-page", "status-page-unknown.json")), 404);
 }

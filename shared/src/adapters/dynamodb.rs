@@ -19,7 +19,7 @@
 use crate::domain::channel::Channel;
 use crate::domain::notification::record::DeliveryRecord;
 use crate::domain::dependency::MonitorDependency;
-use crate::domain::ids::{IncidentId, MonitorId, OrgId, RunId};
+use crate::domain::ids::{IncidentId, MonitorId, OrgId, RunId, StatusPageId};
 use crate::domain::incident::{Incident, IncidentStatus};
 use crate::domain::incident_event::IncidentEvent;
 use crate::domain::maintenance::MaintenanceWindow;
@@ -29,6 +29,8 @@ use crate::domain::org::{ApiKey, Org, User};
 use crate::domain::run::Run;
 use crate::domain::secret::SecretHash;
 use crate::domain::status_page::StatusPage;
+use crate::domain::status_page::incident::StatusIncident;
+use crate::domain::status_page::maintenance::PageMaintenance;
 use crate::ports::store::*;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
@@ -1240,6 +1242,41 @@ impl ConfigStore for DynamoStore {
 
     async fn status_page_by_domain(&self, host: &str) -> Result<Option<StatusPage>, StoreError> {
         self.get_doc("status_page_by_domain", &self.t.config, config_key(format!("DOMAIN#{host}"), "DOMAIN")).await
+    }
+}
+
+/// A page's own items share the `PAGE#<id>` partition with its marker item (`sk` `PAGE`).
+fn page_pk(page: &StatusPageId) -> String {
+    format!("PAGE#{page}")
+}
+
+#[async_trait]
+impl StatusStore for DynamoStore {
+    async fn put_status_incident(&self, i: &StatusIncident) -> Result<(), StoreError> {
+        let item = config_item(page_pk(&i.page_id), format!("SINC#{}", i.id), to_doc(i)?);
+        self.put("put_status_incident", &self.t.config, item, None).await
+    }
+
+    /// Ids are UUIDv7, so a backwards query on `SINC#` is newest first.
+    async fn status_incidents_of_page(&self, page: &StatusPageId, limit: usize) -> Result<Vec<StatusIncident>, StoreError> {
+        let q = Q {
+            table: &self.t.config,
+            index: None,
+            condition: "pk = :pk AND begins_with(sk, :prefix)",
+            values: vec![(":pk", s(page_pk(page))), (":prefix", s("SINC#"))],
+            newest_first: true,
+            limit: Some(limit.clamp(1, MAX_PAGE)),
+        };
+        self.query("status_incidents_of_page", q).await?.iter().map(from_item).collect()
+    }
+
+    async fn put_page_maintenance(&self, m: &PageMaintenance) -> Result<(), StoreError> {
+        let item = config_item(page_pk(&m.page_id), format!("PMNT#{}", m.id), to_doc(m)?);
+        self.put("put_page_maintenance", &self.t.config, item, None).await
+    }
+
+    async fn page_maintenance_of_page(&self, page: &StatusPageId) -> Result<Vec<PageMaintenance>, StoreError> {
+        self.config_docs("page_maintenance_of_page", page_pk(page), "PMNT#").await
     }
 }
 

@@ -7,7 +7,7 @@
 use crate::domain::channel::Channel;
 use crate::domain::notification::record::DeliveryRecord;
 use crate::domain::dependency::MonitorDependency;
-use crate::domain::ids::{IncidentId, MonitorId, OrgId, RunId};
+use crate::domain::ids::{IncidentId, MonitorId, OrgId, RunId, StatusPageId};
 use crate::domain::incident::{Incident, IncidentStatus};
 use crate::domain::incident_event::IncidentEvent;
 use crate::domain::maintenance::MaintenanceWindow;
@@ -17,6 +17,8 @@ use crate::domain::org::{ApiKey, Org, User};
 use crate::domain::run::Run;
 use crate::domain::secret::SecretHash;
 use crate::domain::status_page::StatusPage;
+use crate::domain::status_page::incident::StatusIncident;
+use crate::domain::status_page::maintenance::PageMaintenance;
 use crate::ports::store::*;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -56,6 +58,10 @@ CREATE INDEX IF NOT EXISTS incident_events_pending ON incident_events (delivered
 CREATE TABLE IF NOT EXISTS deliveries (key TEXT PRIMARY KEY, incident_id TEXT NOT NULL, started_at TEXT NOT NULL,
   doc TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS deliveries_by_incident ON deliveries (incident_id, started_at);
+CREATE TABLE IF NOT EXISTS status_incidents (id TEXT PRIMARY KEY, page_id TEXT NOT NULL, doc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS status_incidents_by_page ON status_incidents (page_id, id);
+CREATE TABLE IF NOT EXISTS page_maintenance (id TEXT PRIMARY KEY, page_id TEXT NOT NULL, doc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS page_maintenance_by_page ON page_maintenance (page_id, id);
 ";
 
 type Reply = Box<dyn FnOnce(Option<StoreError>) + Send>;
@@ -798,6 +804,44 @@ impl ConfigStore for EmbeddedStore {
 
     async fn status_page_by_domain(&self, host: &str) -> Result<Option<StatusPage>, StoreError> {
         self.doc("SELECT doc FROM status_pages WHERE custom_domain = ?1", host)
+    }
+}
+
+/// Inserts or replaces a `(id, page_id, doc)` row of a page's table.
+async fn put_page_row<T: Serialize>(store: &EmbeddedStore, table: &'static str, id: &str, page: &StatusPageId, item: &T) -> Result<(), StoreError> {
+    let (id, page, doc) = (id.to_owned(), page.to_string(), to_doc(item)?);
+    store
+        .write(move |c| {
+            c.execute(&format!("INSERT OR REPLACE INTO {table} (id, page_id, doc) VALUES (?1, ?2, ?3)"), params![id, page, doc])
+                .map_err(backend)?;
+            Ok(())
+        })
+        .await
+}
+
+#[async_trait]
+impl StatusStore for EmbeddedStore {
+    async fn put_status_incident(&self, incident: &StatusIncident) -> Result<(), StoreError> {
+        put_page_row(self, "status_incidents", incident.id.as_str(), &incident.page_id, incident).await
+    }
+
+    async fn status_incidents_of_page(&self, page: &StatusPageId, limit: usize) -> Result<Vec<StatusIncident>, StoreError> {
+        let limit = limit.clamp(1, MAX_PAGE) as i64;
+        self.read(|c| {
+            let mut stmt = c
+                .prepare_cached("SELECT doc FROM status_incidents WHERE page_id = ?1 ORDER BY id DESC LIMIT ?2")
+                .map_err(backend)?;
+            let rows = stmt.query_map(params![page.as_str(), limit], |r| r.get::<_, String>(0)).map_err(backend)?;
+            rows.map(|r| from_doc(&r.map_err(backend)?)).collect()
+        })
+    }
+
+    async fn put_page_maintenance(&self, m: &PageMaintenance) -> Result<(), StoreError> {
+        put_page_row(self, "page_maintenance", m.id.as_str(), &m.page_id, m).await
+    }
+
+    async fn page_maintenance_of_page(&self, page: &StatusPageId) -> Result<Vec<PageMaintenance>, StoreError> {
+        self.docs("SELECT doc FROM page_maintenance WHERE page_id = ?1 ORDER BY id", page.as_str())
     }
 }
 

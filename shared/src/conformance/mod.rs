@@ -42,6 +42,7 @@ macro_rules! store_conformance_tests {
                 orgs_users_and_api_keys,
                 dependencies_maintenance_and_channels,
                 status_pages_by_slug_and_domain,
+                status_incidents_and_page_maintenance,
                 sweep_finds_and_deletes_only_what_aged_out,
             ]);
         }

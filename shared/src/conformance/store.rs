@@ -402,6 +402,49 @@ pub async fn deliveries_are_claimed_once_and_logged<S: Store + SweepStore>(s: &S
     assert!(s.deliveries_of_incident(&failed.opened[0].id).await.unwrap().is_empty(), "swept with the incident");
 }
 
+pub async fn status_incidents_and_page_maintenance(s: &dyn Store) {
+    use crate::domain::ids::ComponentId;
+    use crate::domain::status_page::ComponentStatus;
+    use crate::domain::status_page::incident::{Impact, IncidentState, StatusIncident, UpdateBody};
+    use crate::domain::status_page::maintenance::PageMaintenance;
+    use std::collections::BTreeMap;
+
+    let org = org(s).await;
+    let (page, other) = (StatusPageId::generate(), StatusPageId::generate());
+    let component = ComponentId::generate();
+    let t0 = now();
+    let open = |name: &str, page: &StatusPageId, at| {
+        StatusIncident::open(
+            page.clone(),
+            Name::new(name).unwrap(),
+            Impact::Major,
+            UpdateBody::new("Investigating").unwrap(),
+            BTreeMap::from([(component.clone(), ComponentStatus::PartialOutage)]),
+            at,
+        )
+    };
+    let mut first = open("first", &page, t0);
+    let second = open("second", &page, t0 + Duration::minutes(1));
+    let third = open("third", &page, t0 + Duration::minutes(2));
+    for i in [&first, &second, &third, &open("elsewhere", &other, t0)] {
+        s.put_status_incident(i).await.unwrap();
+    }
+    first.post(IncidentState::Resolved, UpdateBody::new("Fixed").unwrap(), None, t0 + Duration::minutes(3)).unwrap();
+    s.put_status_incident(&first).await.unwrap();
+    let listed = s.status_incidents_of_page(&page, 10).await.unwrap();
+    assert_eq!(listed, vec![third.clone(), second.clone(), first.clone()], "newest first, with the resolved update, only this page's");
+    assert_eq!(s.status_incidents_of_page(&page, 2).await.unwrap(), vec![third, second], "limited");
+    assert!(s.status_incidents_of_page(&StatusPageId::generate(), 10).await.unwrap().is_empty());
+
+    let window = MaintenanceWindow::new(org.id.clone(), Name::new("DB upgrade").unwrap(), t0, t0 + Duration::hours(1), None, chrono_tz::Tz::UTC, vec![]).unwrap();
+    let mut m = PageMaintenance::new(page.clone(), window, vec![component.clone()], Some(UpdateBody::new("Short downtime").unwrap()), t0);
+    s.put_page_maintenance(&m).await.unwrap();
+    m.cancel(t0 + Duration::minutes(5));
+    s.put_page_maintenance(&m).await.unwrap();
+    assert_eq!(s.page_maintenance_of_page(&page).await.unwrap(), vec![m], "replaced in place");
+    assert!(s.page_maintenance_of_page(&other).await.unwrap().is_empty());
+}
+
 pub async fn sweep_finds_and_deletes_only_what_aged_out<S: Store + SweepStore>(s: &S) {
     let org = org(s).await;
     let (mut m, _) = monitor(s, &org).await;

@@ -62,6 +62,9 @@ id_type!(ChannelId, "chn");
 id_type!(MaintenanceId, "mnt");
 id_type!(StatusPageId, "sp");
 id_type!(ComponentId, "cmp");
+id_type!(StatusIncidentId, "sin");
+id_type!(IncidentUpdateId, "upd");
+id_type!(PageMaintenanceId, "pmt");
 
 #[cfg(test)]
 mod tests {

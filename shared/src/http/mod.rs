@@ -6,6 +6,7 @@ pub mod lambda;
 mod ping;
 mod query;
 mod schedule;
+mod status;
 
 pub use error::ApiError;
 
@@ -86,11 +87,17 @@ impl App {
         if req.body_size > self.limits.api_json as u64 {
             return Err(ApiError::too_large(self.limits.api_json));
         }
+        if let Some(rest) = path.strip_prefix("/status/") {
+            return status::by_slug(self, rest, &req).await;
+        }
         match (req.method.clone(), path.as_str()) {
             (Method::GET | Method::HEAD, "/healthz") => Ok(json(StatusCode::OK, &serde_json::json!({"status": "ok"}))),
             (Method::GET | Method::HEAD, "/api/v1/schedule/preview") => schedule::preview(&req, Utc::now()),
             (_, "/healthz" | "/api/v1/schedule/preview") => Err(ApiError::method_not_allowed("GET, HEAD")),
-            _ => Err(ApiError::not_found("no such route")),
+            _ => match status::by_domain(self, &req).await {
+                Some(res) => res,
+                None => Err(ApiError::not_found("no such route")),
+            },
         }
     }
 }

@@ -2,7 +2,7 @@
 use crate::domain::channel::Channel;
 use crate::domain::notification::record::DeliveryRecord;
 use crate::domain::dependency::MonitorDependency;
-use crate::domain::ids::{IncidentId, MonitorId, OrgId, RunId};
+use crate::domain::ids::{IncidentId, MonitorId, OrgId, RunId, StatusPageId};
 use crate::domain::incident::Incident;
 use crate::domain::incident_event::IncidentEvent;
 use crate::domain::maintenance::MaintenanceWindow;
@@ -12,6 +12,8 @@ use crate::domain::org::{ApiKey, Org, User};
 use crate::domain::run::Run;
 use crate::domain::secret::SecretHash;
 use crate::domain::status_page::StatusPage;
+use crate::domain::status_page::incident::StatusIncident;
+use crate::domain::status_page::maintenance::PageMaintenance;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
@@ -117,6 +119,20 @@ pub trait DeliveryStore: Send + Sync {
     async fn deliveries_of_incident(&self, incident: &IncidentId) -> Result<Vec<DeliveryRecord>, StoreError>;
 }
 
+/// What a status page shows besides its components: the incidents written for its
+/// customers and the maintenance it announces.
+#[async_trait]
+pub trait StatusStore: Send + Sync {
+    /// Creates or replaces.
+    async fn put_status_incident(&self, incident: &StatusIncident) -> Result<(), StoreError>;
+    /// Newest first, at most `limit` (itself at most `MAX_PAGE`).
+    async fn status_incidents_of_page(&self, page: &StatusPageId, limit: usize) -> Result<Vec<StatusIncident>, StoreError>;
+    /// Creates or replaces.
+    async fn put_page_maintenance(&self, maintenance: &PageMaintenance) -> Result<(), StoreError>;
+    /// Oldest first.
+    async fn page_maintenance_of_page(&self, page: &StatusPageId) -> Result<Vec<PageMaintenance>, StoreError>;
+}
+
 /// What the retention sweep needs: finding and deleting what has aged out.
 #[async_trait]
 pub trait SweepStore: Send + Sync {
@@ -129,5 +145,5 @@ pub trait SweepStore: Send + Sync {
 }
 
 /// Everything a backend provides.
-pub trait Store: MonitorStore + PingStore + RunStore + IncidentStore + OrgStore + ConfigStore + DeliveryStore {}
-impl<T: MonitorStore + PingStore + RunStore + IncidentStore + OrgStore + ConfigStore + DeliveryStore> Store for T {}
+pub trait Store: MonitorStore + PingStore + RunStore + IncidentStore + OrgStore + ConfigStore + DeliveryStore + StatusStore {}
+impl<T: MonitorStore + PingStore + RunStore + IncidentStore + OrgStore + ConfigStore + DeliveryStore + StatusStore> Store for T {}

@@ -4,6 +4,7 @@ pub mod deliver;
 pub mod ingest_ping;
 pub mod keyed_locks;
 pub mod notify;
+pub mod render_status_page;
 pub mod schedule_preview;
 pub mod seed;
 pub mod sweep_retention;

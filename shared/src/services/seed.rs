@@ -1,8 +1,12 @@
 //! Demo data: an org with users, monitors with history, a dependency, a resolved LATE
-//! incident, a status page and an API key. Seeding twice re-issues the secrets instead
+//! incident, a status page (with a resolved and an active status incident and upcoming
+//! maintenance) and an API key. Seeding twice re-issues the secrets instead
 //! of duplicating data, since secrets are stored only as hashes and shown once.
 use crate::domain::dependency::MonitorDependency;
-use crate::domain::ids::{ApiKeyId, ComponentId, RunId, StatusPageId, UserId};
+use crate::domain::ids::{ApiKeyId, ComponentId, MonitorId, RunId, StatusPageId, UserId};
+use crate::domain::maintenance::{MaintenanceWindow, Recurrence};
+use crate::domain::status_page::incident::{Impact, IncidentState, StatusIncident, UpdateBody};
+use crate::domain::status_page::maintenance::PageMaintenance;
 use crate::domain::incident::{Incident, IncidentKind, Severity};
 use crate::domain::monitor::{Monitor, MonitorSpec, ReceivedPing};
 use crate::domain::org::{ApiKey, Email, Org, Role, Scope, User};
@@ -13,8 +17,8 @@ use crate::domain::secret::{ApiKeySecret, PingToken};
 use crate::domain::status_page::{Component, ComponentStatus, StatusPage, Theme, Visibility};
 use crate::domain::text::{Name, Slug};
 use crate::ports::store::{Store, StoreError};
-use chrono::{DateTime, Duration, Utc};
-use std::collections::BTreeSet;
+use chrono::{DateTime, Datelike, Duration, Utc};
+use std::collections::{BTreeMap, BTreeSet};
 
 pub const DEMO_ORG_NAME: &str = "Tokiflow Demo";
 pub const DEMO_STATUS_SLUG: &str = "dev-status";
@@ -185,6 +189,8 @@ async fn create(store: &dyn Store, now: DateTime<Utc>) -> Result<DemoCredentials
             name: m.name.clone(),
             position: i as u16,
             monitor_ids: vec![m.id.clone()],
+            service: None,
+            description: None,
             status: if m.open_incidents.is_empty() { ComponentStatus::Operational } else { ComponentStatus::PartialOutage },
         })
         .collect();
@@ -201,9 +207,60 @@ async fn create(store: &dyn Store, now: DateTime<Utc>) -> Result<DemoCredentials
     };
     page.set_components(components).expect("few components");
     store.put_status_page(&page).await?;
+    seed_status_news(store, &page, &db.id, now).await?;
 
     let api_key = new_api_key(store, &org, &owner_id, now).await?;
     Ok(DemoCredentials { monitors: credentials, api_key, status_page_slug: DEMO_STATUS_SLUG.into(), created: true })
+}
+
+/// What the demo page tells its customers: a resolved incident (the slow backup), an
+/// active one on the API, and upcoming weekly database maintenance (also an org
+/// maintenance window, so the backup monitor's missed checks respect it).
+async fn seed_status_news(store: &dyn Store, page: &StatusPage, db_monitor: &MonitorId, now: DateTime<Utc>) -> Result<(), StoreError> {
+    let body = |s: &str| UpdateBody::new(s).expect("valid demo text");
+    let (api, db) = (page.components[0].id.clone(), page.components[1].id.clone());
+
+    let t = now - Duration::days(2);
+    let mut backup = StatusIncident::open(
+        page.id.clone(),
+        name("Nightly backup delayed"),
+        Impact::Minor,
+        body("Last night's database backup is running slower than usual."),
+        BTreeMap::from([(db.clone(), ComponentStatus::DegradedPerformance)]),
+        t,
+    );
+    backup.post(IncidentState::Identified, body("A slow disk on the backup host; moving the job."), None, t + Duration::minutes(10)).expect("open");
+    backup.post(IncidentState::Resolved, body("The backup completed and was uploaded."), None, t + Duration::minutes(25)).expect("open");
+    store.put_status_incident(&backup).await?;
+
+    let t = now - Duration::minutes(20);
+    let mut latency = StatusIncident::open(
+        page.id.clone(),
+        name("Elevated API latency"),
+        Impact::Minor,
+        body("Some API requests take several seconds. We are investigating."),
+        BTreeMap::from([(api, ComponentStatus::DegradedPerformance)]),
+        t,
+    );
+    latency.post(IncidentState::Identified, body("A cache node is overloaded; adding capacity."), None, t + Duration::minutes(12)).expect("open");
+    store.put_status_incident(&latency).await?;
+
+    // Sundays 02:00-03:00 UTC, from the next Sunday on.
+    let days_to_sunday = (7 - now.weekday().num_days_from_sunday() as i64) % 7;
+    let first = now.date_naive().and_hms_opt(2, 0, 0).expect("valid time").and_utc() + Duration::days(if days_to_sunday == 0 { 7 } else { days_to_sunday });
+    let window = MaintenanceWindow::new(
+        page.org_id.clone(),
+        name("Weekly database maintenance"),
+        first,
+        first + Duration::hours(1),
+        Some(Recurrence::parse("FREQ=WEEKLY;BYDAY=SU").expect("valid rule")),
+        chrono_tz::Tz::UTC,
+        vec![db_monitor.clone()],
+    )
+    .expect("valid window");
+    store.put_maintenance(&window).await?;
+    let announced = PageMaintenance::new(page.id.clone(), window, vec![db], Some(body("Backups may start up to an hour late.")), now);
+    store.put_page_maintenance(&announced).await
 }
 
 /// Feeds the demo history through the real state machine, oldest first.

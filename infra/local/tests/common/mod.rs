@@ -8,8 +8,6 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use std::collections::BTreeSet;
 use std::sync::Arc;
-use tokio::net::TcpListener;
-use tokio::sync::oneshot;
 use tokiflow_shared::adapters::embedded::EmbeddedStore;
 use tokiflow_shared::config::Config;
 use tokiflow_shared::domain::incident::Severity;
@@ -19,6 +17,8 @@ use tokiflow_shared::domain::schedule::Schedule;
 use tokiflow_shared::domain::secret::PingToken;
 use tokiflow_shared::domain::text::Name;
 use tokiflow_shared::ports::store::{MonitorStore, OrgStore};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
 
 pub struct TestServer {
     pub base: String,
@@ -39,7 +39,8 @@ pub struct Reply {
 
 impl Reply {
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.body))
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.body))
     }
     pub fn error_field(&self) -> Option<String> {
         self.json()["error"]["field"].as_str().map(str::to_owned)
@@ -91,11 +92,38 @@ impl TestServer {
         let status = res.status().as_u16();
         let headers = res.headers().clone();
         let body = res.into_body().collect().await.unwrap().to_bytes();
-        Reply { status, headers, body }
+        Reply {
+            status,
+            headers,
+            body,
+        }
     }
 
     pub async fn get(&self, path: &str) -> Reply {
         self.send("GET", path, Bytes::new()).await
+    }
+
+    /// A request with extra headers (a `host` one replaces the default).
+    pub async fn send_with(&self, method: &str, path: &str, headers: &[(&str, &str)]) -> Reply {
+        let mut req = http::Request::builder()
+            .method(method)
+            .uri(format!("{}{}", self.base, path));
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        let res = self
+            .client
+            .request(req.body(Full::new(Bytes::new())).unwrap())
+            .await
+            .expect("request failed");
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        let body = res.into_body().collect().await.unwrap().to_bytes();
+        Reply {
+            status,
+            headers,
+            body,
+        }
     }
 
     /// An org with one interval monitor (30 s grace); returns it and its ping token.
@@ -111,7 +139,13 @@ impl TestServer {
         org
     }
 
-    pub async fn monitor_in(&self, org: &Org, name: &str, interval_secs: u64, grace_secs: i64) -> (Monitor, PingToken) {
+    pub async fn monitor_in(
+        &self,
+        org: &Org,
+        name: &str,
+        interval_secs: u64,
+        grace_secs: i64,
+    ) -> (Monitor, PingToken) {
         let token = PingToken::generate();
         let spec = MonitorSpec {
             name: Name::new(name).unwrap(),

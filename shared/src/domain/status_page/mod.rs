@@ -1,4 +1,12 @@
 //! Status pages: what an org shows its customers, and the component roll-up.
+pub mod incident;
+pub mod maintenance;
+pub mod render;
+pub mod rollup;
+pub mod sample;
+pub mod uptime;
+pub mod view;
+
 use super::ids::{ComponentId, MonitorId, OrgId, StatusPageId};
 use super::secret::SecretHash;
 use super::text::{Name, Slug, validated_string};
@@ -25,6 +33,30 @@ pub enum ComponentStatus {
     DegradedPerformance,
     PartialOutage,
     MajorOutage,
+}
+
+impl ComponentStatus {
+    /// The wire name, as Statuspage spells it (`partial_outage`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Operational => "operational",
+            Self::UnderMaintenance => "under_maintenance",
+            Self::DegradedPerformance => "degraded_performance",
+            Self::PartialOutage => "partial_outage",
+            Self::MajorOutage => "major_outage",
+        }
+    }
+
+    /// What a customer reads.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Operational => "Operational",
+            Self::UnderMaintenance => "Under maintenance",
+            Self::DegradedPerformance => "Degraded performance",
+            Self::PartialOutage => "Partial outage",
+            Self::MajorOutage => "Major outage",
+        }
+    }
 }
 
 /// The page's overall status: the worst of its components.
@@ -102,6 +134,12 @@ pub struct Component {
     pub name: Name,
     pub position: u16,
     pub monitor_ids: Vec<MonitorId>,
+    /// A service this component stands for that has no monitor (set by hand or by an
+    /// integration); its status then comes from status incidents and maintenance only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<Slug>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
     /// Cached, recomputed when a linked monitor's incidents change.
     pub status: ComponentStatus,
 }
@@ -138,7 +176,15 @@ mod tests {
     use super::*;
 
     fn component(status: ComponentStatus) -> Component {
-        Component { id: ComponentId::generate(), name: Name::new("API").unwrap(), position: 0, monitor_ids: vec![], status }
+        Component {
+            id: ComponentId::generate(),
+            name: Name::new("API").unwrap(),
+            position: 0,
+            monitor_ids: vec![],
+            service: None,
+            description: None,
+            status,
+        }
     }
 
     #[test]

@@ -1,0 +1,36 @@
+//! Rendering a status page: load what it shows from the store, build the view at `now`,
+//! render the requested resource.
+use crate::domain::ids::MonitorId;
+use crate::domain::status_page::StatusPage;
+use crate::domain::status_page::view::{PageLocation, RECENT_INCIDENTS, StatusView};
+use crate::ports::store::{Store, StoreError};
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+
+/// Reads the linked monitors' incidents, the page's status incidents and maintenance,
+/// and builds the view.
+pub async fn load_view(
+    store: &dyn Store,
+    page: StatusPage,
+    location: PageLocation,
+    now: DateTime<Utc>,
+) -> Result<StatusView, StoreError> {
+    let mut monitor_incidents: HashMap<MonitorId, _> = HashMap::new();
+    for id in page.components.iter().flat_map(|c| &c.monitor_ids) {
+        if !monitor_incidents.contains_key(id) {
+            monitor_incidents.insert(id.clone(), store.incidents_of_monitor(id).await?);
+        }
+    }
+    let incidents = store
+        .status_incidents_of_page(&page.id, RECENT_INCIDENTS)
+        .await?;
+    let maintenance = store.page_maintenance_of_page(&page.id).await?;
+    Ok(StatusView::build(
+        page,
+        &monitor_incidents,
+        incidents,
+        maintenance,
+        location,
+        now,
+    ))
+}
