@@ -1,14 +1,6 @@
 //! Lambda: the ping API (`/ping/…`) behind API Gateway, on DynamoDB, S3 and EventBridge
 //! Scheduler. The routes are `tokiflow_shared::http`, the same the local server serves.
-use std::sync::Arc;
-use tokiflow_shared::adapters::aws::AwsAdapters;
-use tokiflow_shared::config::BodyLimits;
-use tokiflow_shared::http::App;
-
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    tokiflow_shared::telemetry::init_lambda_logging();
-    let aws = AwsAdapters::from_env().await?;
-    let app = Arc::new(App::new(aws.store, aws.blobs, aws.scheduler, BodyLimits::default()));
-    tokiflow_shared::http::lambda::run(app).await
+    tokiflow_shared::http::lambda::run_from_env().await
 }

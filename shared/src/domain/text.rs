@@ -99,6 +99,27 @@ pub fn preview(bytes: &[u8], max: usize) -> String {
     s
 }
 
+/// Appends `s` escaped for HTML and XML text and attribute values (quoted with `"`).
+pub fn push_escaped(out: &mut String, s: &str) {
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// `s` escaped for HTML and XML (see `push_escaped`).
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    push_escaped(&mut out, s);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

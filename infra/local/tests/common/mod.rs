@@ -82,21 +82,7 @@ impl TestServer {
     }
 
     pub async fn send(&self, method: &str, path: &str, body: impl Into<Bytes>) -> Reply {
-        let req = http::Request::builder()
-            .method(method)
-            .uri(format!("{}{}", self.base, path))
-            .header("user-agent", "tokiflow-tests")
-            .body(Full::new(body.into()))
-            .unwrap();
-        let res = self.client.request(req).await.expect("request failed");
-        let status = res.status().as_u16();
-        let headers = res.headers().clone();
-        let body = res.into_body().collect().await.unwrap().to_bytes();
-        Reply {
-            status,
-            headers,
-            body,
-        }
+        self.request(method, path, &[("user-agent", "tokiflow-tests")], body.into()).await
     }
 
     pub async fn get(&self, path: &str) -> Reply {
@@ -105,25 +91,19 @@ impl TestServer {
 
     /// A request with extra headers (a `host` one replaces the default).
     pub async fn send_with(&self, method: &str, path: &str, headers: &[(&str, &str)]) -> Reply {
-        let mut req = http::Request::builder()
-            .method(method)
-            .uri(format!("{}{}", self.base, path));
+        self.request(method, path, headers, Bytes::new()).await
+    }
+
+    async fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Bytes) -> Reply {
+        let mut req = http::Request::builder().method(method).uri(format!("{}{}", self.base, path));
         for (name, value) in headers {
             req = req.header(*name, *value);
         }
-        let res = self
-            .client
-            .request(req.body(Full::new(Bytes::new())).unwrap())
-            .await
-            .expect("request failed");
+        let res = self.client.request(req.body(Full::new(body)).unwrap()).await.expect("request failed");
         let status = res.status().as_u16();
         let headers = res.headers().clone();
         let body = res.into_body().collect().await.unwrap().to_bytes();
-        Reply {
-            status,
-            headers,
-            body,
-        }
+        Reply { status, headers, body }
     }
 
     /// An org with one interval monitor (30 s grace); returns it and its ping token.

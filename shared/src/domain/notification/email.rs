@@ -1,5 +1,6 @@
 //! Email: a one-line subject, a plain-text body and the same as simple HTML, with every
 //! user-supplied string escaped.
+use crate::domain::text::escape;
 use super::{EmailMessage, Facts, kind_label, severity_label};
 use crate::domain::org::Email;
 use std::fmt::Write;
@@ -67,20 +68,6 @@ pub(crate) fn message(f: &Facts, to: &Email) -> EmailMessage {
     }
 }
 
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 #[cfg(test)]
 mod tests {

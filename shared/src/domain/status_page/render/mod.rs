@@ -6,6 +6,7 @@ pub mod html;
 pub mod json;
 
 use super::view::StatusView;
+pub use crate::domain::text::{escape, push_escaped};
 use sha2::{Digest, Sha256};
 use std::fmt::Write;
 
@@ -85,26 +86,6 @@ impl Rendered {
 /// 128 bits of the body's SHA-256: equal bytes, equal tag; anything else, another.
 pub fn etag(body: &[u8]) -> String {
     format!("\"{}\"", hex::encode(&Sha256::digest(body)[..16]))
-}
-
-/// Appends `s` escaped for HTML and XML text and attribute values (quoted with `"`).
-pub fn push_escaped(out: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-}
-
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    push_escaped(&mut out, s);
-    out
 }
 
 /// `0.99953` → `99.95%`: two decimals, rounded down so an outage never shows as 100%.
