@@ -181,3 +181,29 @@ async fn read_body(mut body: Body, keep: usize, drain_rest: bool) -> Result<(Byt
     }
     Ok((kept.freeze(), size))
 }
+
+/// A fresh data directory under the system's temporary directory, removed on drop: what
+/// the bench binaries run their in-process server on.
+pub struct ScratchDir(pub std::path::PathBuf);
+
+impl ScratchDir {
+    pub fn new(name: &str) -> std::io::Result<Self> {
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+        let dir = std::env::temp_dir().join(format!("tokiflow-{name}-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        Ok(Self(dir))
+    }
+
+    /// The default configuration, on this directory.
+    pub fn config(&self) -> anyhow::Result<Config> {
+        let mut config = Config::from_lookup(|_| None)?;
+        config.data_dir = self.0.clone();
+        Ok(config)
+    }
+}
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}

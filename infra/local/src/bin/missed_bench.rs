@@ -7,8 +7,6 @@
 //! 3. Resident memory with `--armed` monitors (default 100,000) armed in the timer.
 use anyhow::{Context, ensure};
 use chrono::{DateTime, Duration, Utc};
-use std::path::PathBuf;
-use tokiflow_shared::config::Config;
 use tokiflow_shared::domain::ids::RunId;
 use tokiflow_shared::domain::incident::{IncidentKind, Severity};
 use tokiflow_shared::domain::monitor::{Monitor, MonitorSpec, ReceivedPing};
@@ -21,14 +19,6 @@ use tokiflow_shared::domain::text::Name;
 use tokiflow_shared::ports::store::{IncidentStore, MonitorStore, OrgStore};
 
 const USAGE: &str = "usage: missed-bench [--monitors N] [--armed N]";
-
-struct TempDir(PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn spec(period_secs: u64, grace: Duration) -> anyhow::Result<MonitorSpec> {
     Ok(MonitorSpec {
@@ -77,11 +67,9 @@ fn scheduler_calls_per_ping() -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn open_local(name: &str) -> anyhow::Result<(tokiflow_local::Local, TempDir, Org)> {
-    let dir = TempDir(std::env::temp_dir().join(format!("tokiflow-missed-bench-{name}-{}", std::process::id())));
-    let mut config = Config::from_lookup(|_| None)?;
-    config.data_dir = dir.0.clone();
-    let local = tokiflow_local::Local::open(&config)?;
+async fn open_local(name: &str) -> anyhow::Result<(tokiflow_local::Local, tokiflow_local::ScratchDir, Org)> {
+    let dir = tokiflow_local::ScratchDir::new(&format!("missed-bench-{name}"))?;
+    let local = tokiflow_local::Local::open(&dir.config()?)?;
     let org = Org::new(Name::new("missed-bench")?, Utc::now());
     local.store.create_org(&org).await?;
     Ok((local, dir, org))

@@ -6,12 +6,10 @@ use hyper::client::conn::http1::{self, SendRequest};
 use hyper::{Method, Request, StatusCode, Uri, header};
 use hyper_util::rt::TokioIo;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::net::{TcpListener, TcpStream};
-use tokiflow_shared::config::Config;
 use tokiflow_shared::domain::{incident::Severity, org::Org, schedule::Schedule, secret::PingToken, text::Name};
 use tokiflow_shared::domain::monitor::{Monitor, MonitorSpec};
 use tokiflow_shared::ports::store::{MonitorStore, OrgStore, RunStore};
@@ -107,23 +105,12 @@ async fn main() -> anyhow::Result<ExitCode> {
     Ok(if report(&mut tally, seconds) { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
-/// Removes the temporary data directory however `embedded` returns.
-struct TempDir(PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 /// Default mode: a fresh server in this process, `monitors` monitors, then the load,
 /// then a check that every 200 left exactly one run in the store.
 async fn embedded(concurrency: usize, seconds: u64, monitors: usize, cores: usize) -> anyhow::Result<ExitCode> {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_nanos();
-    let dir = TempDir(std::env::temp_dir().join(format!("tokiflow-ping-bench-{}-{nanos}", std::process::id())));
-    let mut config = Config::from_lookup(|_| None)?;
-    config.data_dir = dir.0.clone();
-    let local = tokiflow_local::Local::open(&config)?;
+    // Removed however this returns.
+    let dir = tokiflow_local::ScratchDir::new("ping-bench")?;
+    let local = tokiflow_local::Local::open(&dir.config()?)?;
     let store = local.store.clone();
 
     let now = chrono::Utc::now();
