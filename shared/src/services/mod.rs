@@ -1,7 +1,9 @@
 //! Use cases: what the Lambda handlers and the local server both call.
+pub mod auth;
 pub mod check_missed;
 pub mod ingest_ping;
 pub mod keyed_locks;
+pub mod manage;
 pub mod schedule_preview;
 pub mod seed;
 pub mod sweep_retention;
