@@ -4,6 +4,7 @@ use super::ApiResponse;
 use crate::domain::ping::PingError;
 use crate::ports::store::StoreError;
 use crate::services::ingest_ping::IngestError;
+use crate::services::manage::ManageError;
 use http::{HeaderName, HeaderValue, StatusCode, header};
 use serde::Serialize;
 use std::borrow::Cow;
@@ -16,7 +17,8 @@ pub struct ApiError {
     /// The request field at fault: a parameter, or a JSON path such as `schedule.seconds`.
     pub field: Option<Cow<'static, str>>,
     /// One header the answer needs (`Allow`, `Retry-After`, `WWW-Authenticate`).
-    header: Option<(HeaderName, HeaderValue)>,
+    /// Boxed: errors travel in every `Result` of the routes, and are rarely this.
+    header: Option<Box<(HeaderName, HeaderValue)>>,
 }
 
 #[derive(Serialize)]
@@ -47,7 +49,7 @@ impl ApiError {
     }
 
     pub fn unauthorized(message: impl Into<String>) -> Self {
-        let header = Some((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+        let header = Some(Box::new((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"))));
         Self { header, ..Self::new(StatusCode::UNAUTHORIZED, "unauthorized", message) }
     }
 
@@ -60,21 +62,21 @@ impl ApiError {
     }
 
     pub fn rate_limited(retry_after_secs: u64) -> Self {
-        let header = Some((header::RETRY_AFTER, HeaderValue::from(retry_after_secs)));
+        let header = Some(Box::new((header::RETRY_AFTER, HeaderValue::from(retry_after_secs))));
         Self { header, ..Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", format!("too many requests; retry in {retry_after_secs} s")) }
     }
 
     /// The response header this error carries, if any.
     pub fn header(&self) -> Option<&(HeaderName, HeaderValue)> {
-        self.header.as_ref()
+        self.header.as_deref()
     }
 
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, "not_found", message)
     }
 
-    pub fn method_not_allowed(allow: &'static str) -> Self {
-        let header = Some((header::ALLOW, HeaderValue::from_static(allow)));
+    pub fn method_not_allowed(allow: &str) -> Self {
+        let header = HeaderValue::from_str(allow).ok().map(|v| Box::new((header::ALLOW, v)));
         Self { header, ..Self::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", format!("use {allow}")) }
     }
 
@@ -93,7 +95,8 @@ impl ApiError {
     pub fn into_response(self) -> ApiResponse {
         let body = Body { error: Inner { code: self.code, message: &self.message, field: self.field.as_deref() } };
         let mut res = super::json(self.status, &body);
-        if let Some((name, value)) = self.header {
+        if let Some(h) = self.header {
+            let (name, value) = *h;
             res.headers_mut().insert(name, value);
         }
         res
@@ -127,6 +130,25 @@ impl From<IngestError> for ApiError {
             }
             IngestError::Scheduler(e) => {
                 tracing::error!(error = %e, "scheduler failed");
+                Self::internal()
+            }
+        }
+    }
+}
+
+impl From<ManageError> for ApiError {
+    fn from(e: ManageError) -> Self {
+        match e {
+            ManageError::NotFound(what) => Self::not_found(format!("{what} not found")),
+            ManageError::Invalid { field, message } => Self::unprocessable(field, message),
+            ManageError::Conflict(message) => Self::conflict(message),
+            ManageError::Store(e) => e.into(),
+            ManageError::Scheduler(e) => {
+                tracing::error!(error = %e, "scheduler failed");
+                Self::internal()
+            }
+            ManageError::Blob(e) => {
+                tracing::error!(error = %e, "blob store failed");
                 Self::internal()
             }
         }

@@ -39,15 +39,24 @@ pub enum AuthError {
 }
 
 /// Reads `Authorization: Bearer tf_…` and finds the key, its org and its owner.
-pub async fn authenticate(store: &dyn OrgStore, authorization: Option<&str>, source_ip: Option<IpAddr>) -> Result<Principal, AuthError> {
+pub async fn authenticate(
+    store: &dyn OrgStore,
+    authorization: Option<&str>,
+    source_ip: Option<IpAddr>,
+) -> Result<Principal, AuthError> {
     let value = authorization.ok_or(AuthError::Missing)?;
     let (scheme, token) = value.trim().split_once(' ').ok_or(AuthError::Invalid)?;
     if !scheme.eq_ignore_ascii_case("bearer") {
         return Err(AuthError::Invalid);
     }
     let token = token.trim();
-    let secret = ApiKeySecret::from_untrusted(token).filter(|s| s.reveal().starts_with("tf_")).ok_or(AuthError::Invalid)?;
-    let key = store.api_key_by_hash(&secret.hash()).await?.ok_or(AuthError::Invalid)?;
+    let secret = ApiKeySecret::from_untrusted(token)
+        .filter(|s| s.reveal().starts_with("tf_"))
+        .ok_or(AuthError::Invalid)?;
+    let key = store
+        .api_key_by_hash(&secret.hash())
+        .await?
+        .ok_or(AuthError::Invalid)?;
     // The lookup was by hash already; comparing again in constant time keeps the check
     // independent of how a backend matches its keys.
     if !key.key_hash.matches(secret.reveal()) || !key.is_active() {
@@ -55,7 +64,12 @@ pub async fn authenticate(store: &dyn OrgStore, authorization: Option<&str>, sou
     }
     let org = store.org(&key.org_id).await?.ok_or(AuthError::Invalid)?;
     // A key acts as its creator: once that member is removed, the key is dead.
-    let user = store.users_of_org(&org.id).await?.into_iter().find(|u| u.id == key.created_by).ok_or(AuthError::Invalid)?;
+    let user = store
+        .users_of_org(&org.id)
+        .await?
+        .into_iter()
+        .find(|u| u.id == key.created_by)
+        .ok_or(AuthError::Invalid)?;
     // No known address (a transport that cannot tell) counts as elsewhere.
     if !org.ip_allowlist.is_empty() && !source_ip.is_some_and(|ip| org.allows(ip)) {
         tracing::info!(org_id = %org.id, key_id = %key.id, ip = ?source_ip, "request from outside the allowlist");
@@ -78,16 +92,26 @@ const MAX_BUCKETS: usize = 10_000;
 
 impl RateLimiter {
     pub fn new(limit: RateLimit) -> Self {
-        Self { limit, epoch: Instant::now(), buckets: Mutex::new(HashMap::new()) }
+        Self {
+            limit,
+            epoch: Instant::now(),
+            buckets: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Takes one request from the key's bucket, or says after how many seconds to retry.
     pub fn check(&self, key: &ApiKeyId) -> Result<(), u64> {
         let now = self.epoch.elapsed().as_secs_f64();
-        let mut buckets = self.buckets.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut buckets = self
+            .buckets
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if buckets.len() >= MAX_BUCKETS {
             buckets.retain(|_, b| !b.is_full(&self.limit, now));
         }
-        buckets.entry(key.clone()).or_insert_with(|| TokenBucket::full(&self.limit, now)).take(&self.limit, now)
+        buckets
+            .entry(key.clone())
+            .or_insert_with(|| TokenBucket::full(&self.limit, now))
+            .take(&self.limit, now)
     }
 }

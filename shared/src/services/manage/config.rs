@@ -40,12 +40,22 @@ pub struct MaintenanceInput {
 const MAX_LIST: usize = 100;
 
 impl ManageService {
-    fn channel_from(&self, org: &Org, id: ChannelId, input: ChannelInput) -> Result<Channel, ManageError> {
+    fn channel_from(
+        &self,
+        org: &Org,
+        id: ChannelId,
+        input: ChannelInput,
+    ) -> Result<Channel, ManageError> {
         input.target.validate().map_err(|e| invalid("target", e))?;
         if input.tags.len() > MAX_LIST {
             return Err(invalid("tags", format!("at most {MAX_LIST} tags")));
         }
-        let tags = input.tags.iter().enumerate().map(|(i, t)| Slug::new(t).map_err(|e| invalid(format!("tags[{i}]"), e))).collect::<Result<_, _>>()?;
+        let tags = input
+            .tags
+            .iter()
+            .enumerate()
+            .map(|(i, t)| Slug::new(t).map_err(|e| invalid(format!("tags[{i}]"), e)))
+            .collect::<Result<_, _>>()?;
         Ok(Channel {
             id,
             org_id: org.id.clone(),
@@ -62,16 +72,29 @@ impl ManageService {
 
     pub async fn channel(&self, org: &Org, id: &str) -> Result<Channel, ManageError> {
         let id = ChannelId::parse(id).ok_or(ManageError::NotFound("channel"))?;
-        self.channels(org).await?.into_iter().find(|c| c.id == id).ok_or(ManageError::NotFound("channel"))
+        self.channels(org)
+            .await?
+            .into_iter()
+            .find(|c| c.id == id)
+            .ok_or(ManageError::NotFound("channel"))
     }
 
-    pub async fn create_channel(&self, org: &Org, input: ChannelInput) -> Result<Channel, ManageError> {
+    pub async fn create_channel(
+        &self,
+        org: &Org,
+        input: ChannelInput,
+    ) -> Result<Channel, ManageError> {
         let ch = self.channel_from(org, ChannelId::generate(), input)?;
         self.store.put_channel(&ch).await?;
         Ok(ch)
     }
 
-    pub async fn replace_channel(&self, org: &Org, id: &str, input: ChannelInput) -> Result<Channel, ManageError> {
+    pub async fn replace_channel(
+        &self,
+        org: &Org,
+        id: &str,
+        input: ChannelInput,
+    ) -> Result<Channel, ManageError> {
         let existing = self.channel(org, id).await?;
         let ch = self.channel_from(org, existing.id, input)?;
         self.store.put_channel(&ch).await?;
@@ -83,44 +106,97 @@ impl ManageService {
         Ok(self.store.delete_channel(&org.id, &ch.id).await?)
     }
 
-    async fn window_from(&self, org: &Org, id: MaintenanceId, input: MaintenanceInput) -> Result<MaintenanceWindow, ManageError> {
+    async fn window_from(
+        &self,
+        org: &Org,
+        id: MaintenanceId,
+        input: MaintenanceInput,
+    ) -> Result<MaintenanceWindow, ManageError> {
         let name = Name::new(&input.name).map_err(|e| invalid("name", e))?;
-        let recurrence = input.recurrence.as_deref().map(Recurrence::parse).transpose().map_err(|e| invalid("recurrence", e))?;
+        let recurrence = input
+            .recurrence
+            .as_deref()
+            .map(Recurrence::parse)
+            .transpose()
+            .map_err(|e| invalid("recurrence", e))?;
         let tz = match input.time_zone.as_deref() {
             None => Tz::UTC,
-            Some(s) => s.parse::<Tz>().map_err(|_| invalid("timeZone", "expected an IANA time zone such as Europe/Berlin"))?,
+            Some(s) => s.parse::<Tz>().map_err(|_| {
+                invalid(
+                    "timeZone",
+                    "expected an IANA time zone such as Europe/Berlin",
+                )
+            })?,
         };
         if input.monitor_ids.len() > MAX_LIST {
-            return Err(invalid("monitorIds", format!("at most {MAX_LIST} monitors")));
+            return Err(invalid(
+                "monitorIds",
+                format!("at most {MAX_LIST} monitors"),
+            ));
         }
         let known = self.store.monitors_of_org(&org.id).await?;
         let mut monitor_ids = Vec::new();
         for (i, raw) in input.monitor_ids.iter().enumerate() {
             let id = MonitorId::parse(raw).filter(|id| known.iter().any(|m| &m.id == id));
-            monitor_ids.push(id.ok_or_else(|| invalid(format!("monitorIds[{i}]"), "no monitor of this organisation has this id"))?);
+            monitor_ids.push(id.ok_or_else(|| {
+                invalid(
+                    format!("monitorIds[{i}]"),
+                    "no monitor of this organisation has this id",
+                )
+            })?);
         }
-        let mut w = MaintenanceWindow::new(org.id.clone(), name, input.starts_at, input.ends_at, recurrence, tz, monitor_ids)
-            .map_err(|e| invalid(e.field(), e))?;
+        let mut w = MaintenanceWindow::new(
+            org.id.clone(),
+            name,
+            input.starts_at,
+            input.ends_at,
+            recurrence,
+            tz,
+            monitor_ids,
+        )
+        .map_err(|e| invalid(e.field(), e))?;
         w.id = id;
         Ok(w)
     }
 
-    pub async fn maintenance_windows(&self, org: &Org) -> Result<Vec<MaintenanceWindow>, ManageError> {
+    pub async fn maintenance_windows(
+        &self,
+        org: &Org,
+    ) -> Result<Vec<MaintenanceWindow>, ManageError> {
         Ok(self.store.maintenance_of_org(&org.id).await?)
     }
 
-    pub async fn maintenance_window(&self, org: &Org, id: &str) -> Result<MaintenanceWindow, ManageError> {
+    pub async fn maintenance_window(
+        &self,
+        org: &Org,
+        id: &str,
+    ) -> Result<MaintenanceWindow, ManageError> {
         let id = MaintenanceId::parse(id).ok_or(ManageError::NotFound("maintenance window"))?;
-        self.maintenance_windows(org).await?.into_iter().find(|w| w.id == id).ok_or(ManageError::NotFound("maintenance window"))
+        self.maintenance_windows(org)
+            .await?
+            .into_iter()
+            .find(|w| w.id == id)
+            .ok_or(ManageError::NotFound("maintenance window"))
     }
 
-    pub async fn create_maintenance(&self, org: &Org, input: MaintenanceInput) -> Result<MaintenanceWindow, ManageError> {
-        let w = self.window_from(org, MaintenanceId::generate(), input).await?;
+    pub async fn create_maintenance(
+        &self,
+        org: &Org,
+        input: MaintenanceInput,
+    ) -> Result<MaintenanceWindow, ManageError> {
+        let w = self
+            .window_from(org, MaintenanceId::generate(), input)
+            .await?;
         self.store.put_maintenance(&w).await?;
         Ok(w)
     }
 
-    pub async fn replace_maintenance(&self, org: &Org, id: &str, input: MaintenanceInput) -> Result<MaintenanceWindow, ManageError> {
+    pub async fn replace_maintenance(
+        &self,
+        org: &Org,
+        id: &str,
+        input: MaintenanceInput,
+    ) -> Result<MaintenanceWindow, ManageError> {
         let existing = self.maintenance_window(org, id).await?;
         let w = self.window_from(org, existing.id, input).await?;
         self.store.put_maintenance(&w).await?;

@@ -9,7 +9,7 @@ mod org;
 pub mod page;
 
 pub use config::{ChannelInput, MaintenanceInput};
-pub use incidents::IncidentFilter;
+pub use incidents::{IncidentFilter, incident_sort_key};
 pub use monitors::{CreateMonitor, CreatedMonitor, DependencyInput, UpdateMonitor};
 pub use org::{CreateApiKey, CreatedApiKey, InviteMember, UpdateMember, UpdateOrg};
 
@@ -25,7 +25,10 @@ pub enum ManageError {
     NotFound(&'static str),
     /// The request is well-formed but breaks a rule; `field` names what to fix.
     #[error("{message}")]
-    Invalid { field: Cow<'static, str>, message: String },
+    Invalid {
+        field: Cow<'static, str>,
+        message: String,
+    },
     /// The thing is not in a state that allows this (already resolved, last owner…).
     #[error("{0}")]
     Conflict(String),
@@ -38,7 +41,10 @@ pub enum ManageError {
 }
 
 pub(crate) fn invalid(field: impl Into<Cow<'static, str>>, message: impl ToString) -> ManageError {
-    ManageError::Invalid { field: field.into(), message: message.to_string() }
+    ManageError::Invalid {
+        field: field.into(),
+        message: message.to_string(),
+    }
 }
 
 /// How often an edit re-reads and retries when a ping changed the monitor under it.
@@ -51,7 +57,15 @@ pub struct ManageService {
 }
 
 impl ManageService {
-    pub fn new(store: Arc<dyn Store>, scheduler: Arc<dyn Scheduler>, blobs: Arc<dyn BlobStore>) -> Self {
-        Self { store, scheduler, blobs }
+    pub fn new(
+        store: Arc<dyn Store>,
+        scheduler: Arc<dyn Scheduler>,
+        blobs: Arc<dyn BlobStore>,
+    ) -> Self {
+        Self {
+            store,
+            scheduler,
+            blobs,
+        }
     }
 }

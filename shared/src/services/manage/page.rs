@@ -13,12 +13,22 @@ pub struct Paged<T> {
 
 /// Whether `cursor` could have come from us: short, and only id-like characters.
 pub fn valid_cursor(cursor: &str) -> bool {
-    !cursor.is_empty() && cursor.len() <= MAX_CURSOR && cursor.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+    !cursor.is_empty()
+        && cursor.len() <= MAX_CURSOR
+        && cursor
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
 }
 
 /// The page after `cursor` of `items`, which are sorted by `key` (descending when
 /// `newest_first`).
-pub fn paginate<T>(items: Vec<T>, key: impl Fn(&T) -> String, limit: usize, cursor: Option<&str>, newest_first: bool) -> Paged<T> {
+pub fn paginate<T>(
+    items: Vec<T>,
+    key: impl Fn(&T) -> String,
+    limit: usize,
+    cursor: Option<&str>,
+    newest_first: bool,
+) -> Paged<T> {
     let after = |k: &str| match cursor {
         None => true,
         Some(c) if newest_first => k < c,
@@ -27,7 +37,10 @@ pub fn paginate<T>(items: Vec<T>, key: impl Fn(&T) -> String, limit: usize, curs
     let mut rest: Vec<T> = items.into_iter().filter(|i| after(&key(i))).collect();
     let next_cursor = (rest.len() > limit).then(|| key(&rest[limit - 1]));
     rest.truncate(limit);
-    Paged { items: rest, next_cursor }
+    Paged {
+        items: rest,
+        next_cursor,
+    }
 }
 
 #[cfg(test)]
@@ -36,9 +49,15 @@ mod tests {
 
     #[test]
     fn pages_follow_the_cursor_both_ways() {
-        let items: Vec<String> = ["a", "b", "c", "d", "e"].iter().map(|s| s.to_string()).collect();
+        let items: Vec<String> = ["a", "b", "c", "d", "e"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         let p = paginate(items.clone(), |s| s.clone(), 2, None, false);
-        assert_eq!((p.items.clone(), p.next_cursor.clone()), (vec!["a".into(), "b".into()], Some("b".into())));
+        assert_eq!(
+            (p.items.clone(), p.next_cursor.clone()),
+            (vec!["a".into(), "b".into()], Some("b".into()))
+        );
         let p = paginate(items.clone(), |s| s.clone(), 2, Some("d"), false);
         assert_eq!((p.items, p.next_cursor), (vec!["e".to_string()], None));
         let mut rev = items;
