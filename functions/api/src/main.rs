@@ -11,6 +11,11 @@ use tokiflow_shared::http::App;
 async fn main() -> Result<(), lambda_http::Error> {
     tokiflow_shared::telemetry::init_lambda_logging();
     let aws = AwsAdapters::from_env().await?;
-    let app = Arc::new(App::new(aws.store, aws.blobs, aws.scheduler, BodyLimits::default()));
+    let app = Arc::new(App::new(
+        aws.store,
+        aws.blobs,
+        aws.scheduler,
+        BodyLimits::default(),
+    ));
     tokiflow_shared::http::lambda::run(app).await
 }
