@@ -657,6 +657,7 @@ async fn bad_input_on_every_write_route_names_the_field_and_changes_nothing() {
         (patch.clone(), format!("/api/v1/monitors/{mid}"), format!(r#"{{"name":"{long}"}}"#), 422, "name"),
         (patch.clone(), format!("/api/v1/monitors/{mid}"), r#"{"enabled":"yes"}"#.into(), 400, "enabled"),
         (patch.clone(), format!("/api/v1/monitors/{mid}"), r#"{"maxRuntime":0}"#.into(), 422, "maxRuntime"),
+        (patch.clone(), format!("/api/v1/monitors/{mid}"), r#"{"grace":18446744073709551615}"#.into(), 422, "grace"),
         (patch.clone(), format!("/api/v1/monitors/{ghost_mon}"), r#"{"name":"x"}"#.into(), 404, ""),
         (post.clone(), format!("/api/v1/monitors/{ghost_mon}/pause"), "".into(), 404, ""),
         (post.clone(), format!("/api/v1/monitors/{ghost_mon}/resume"), "".into(), 404, ""),

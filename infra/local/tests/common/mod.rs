@@ -8,8 +8,6 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use std::collections::BTreeSet;
 use std::sync::Arc;
-use tokio::net::TcpListener;
-use tokio::sync::oneshot;
 use tokiflow_shared::adapters::embedded::EmbeddedStore;
 use tokiflow_shared::config::Config;
 use tokiflow_shared::domain::incident::Severity;
@@ -19,6 +17,8 @@ use tokiflow_shared::domain::schedule::Schedule;
 use tokiflow_shared::domain::secret::PingToken;
 use tokiflow_shared::domain::text::Name;
 use tokiflow_shared::ports::store::{MonitorStore, OrgStore};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
 
 pub struct TestServer {
     pub base: String,
@@ -38,7 +38,8 @@ pub struct Reply {
 
 impl Reply {
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.body))
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.body))
     }
     pub fn error_field(&self) -> Option<String> {
         self.json()["error"]["field"].as_str().map(str::to_owned)
@@ -51,8 +52,14 @@ impl TestServer {
     }
 
     pub async fn start_in(dir: tempfile::TempDir) -> Self {
+        Self::start_with(dir, |_| {}).await
+    }
+
+    /// Starts with the default configuration changed by `edit`.
+    pub async fn start_with(dir: tempfile::TempDir, edit: impl FnOnce(&mut Config)) -> Self {
         let mut config = Config::from_lookup(|_| None).unwrap();
         config.data_dir = dir.path().to_owned();
+        edit(&mut config);
         let local = tokiflow_local::Local::open(&config).unwrap();
         local.start_timers().await.unwrap();
         let (app, store, timers) = (local.app.clone(), local.store.clone(), local.timers.clone());
@@ -67,7 +74,15 @@ impl TestServer {
             .unwrap();
         });
         let client = Client::builder(TokioExecutor::new()).build_http();
-        Self { base, store, timers, dir, stop: Some(stop), task: Some(task), client }
+        Self {
+            base,
+            store,
+            timers,
+            dir,
+            stop: Some(stop),
+            task: Some(task),
+            client,
+        }
     }
 
     /// Stops serving and closes the store, keeping the data directory.
@@ -89,7 +104,11 @@ impl TestServer {
         let status = res.status().as_u16();
         let headers = res.headers().clone();
         let body = res.into_body().collect().await.unwrap().to_bytes();
-        Reply { status, headers, body }
+        Reply {
+            status,
+            headers,
+            body,
+        }
     }
 
     pub async fn get(&self, path: &str) -> Reply {
@@ -109,7 +128,13 @@ impl TestServer {
         org
     }
 
-    pub async fn monitor_in(&self, org: &Org, name: &str, interval_secs: u64, grace_secs: i64) -> (Monitor, PingToken) {
+    pub async fn monitor_in(
+        &self,
+        org: &Org,
+        name: &str,
+        interval_secs: u64,
+        grace_secs: i64,
+    ) -> (Monitor, PingToken) {
         let token = PingToken::generate();
         let spec = MonitorSpec {
             name: Name::new(name).unwrap(),

@@ -79,8 +79,10 @@ fn tags(list: &[String]) -> Result<BTreeSet<Slug>, ManageError> {
         .collect()
 }
 
+/// Any count above `u32::MAX` is far past every limit, and clamping it keeps chrono
+/// (which panics past about `i64::MAX / 1000` seconds) out of reach of user input.
 fn seconds(secs: u64) -> Duration {
-    Duration::seconds(i64::try_from(secs).unwrap_or(i64::MAX / 1000))
+    Duration::seconds(secs.min(u64::from(u32::MAX)) as i64)
 }
 
 impl ManageService {
