@@ -207,6 +207,7 @@ async fn runs_newest_first_with_full_output() {
         .get(&format!("/api/v1/monitors/{id}/runs/{run}/output"), &key)
         .await;
     assert_eq!(out.status, StatusCode::OK);
+    assert_eq!(out.headers["x-content-type-options"], "nosniff");
     assert_eq!(
         out.body.len(),
         big.len(),

@@ -206,9 +206,15 @@ pub async fn run(
 fn text(body: Bytes) -> ApiResponse {
     let mut res = ApiResponse::new(body);
     *res.status_mut() = StatusCode::OK;
-    res.headers_mut().insert(
+    let h = res.headers_mut();
+    h.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    // Job output is anyone's text: never let a browser guess it is HTML.
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
     );
     res
 }
