@@ -91,7 +91,7 @@ impl Watch {
         // binaries fresh, and the first invoke does not wait for a compile.
         let built = Command::new("cargo")
             .current_dir(workspace_root())
-            .args(["build", "--quiet", "-p", "ping-ingest", "-p", "missed-check", "-p", "retention-sweep"])
+            .args(["build", "--quiet", "-p", "ping-ingest", "-p", "missed-check", "-p", "retention-sweep", "-p", "api"])
             .status()
             .expect("cargo build");
         assert!(built.success(), "building the functions failed");

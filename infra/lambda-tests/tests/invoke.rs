@@ -97,3 +97,43 @@ async fn the_functions_answer_every_sample_event() {
     assert!(answer["orgs"].as_u64().unwrap() >= 2, "{answer}");
     assert_eq!(answer["runsDeleted"], 0, "nothing is old enough");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_function_answers_its_sample_events() {
+    use tokiflow_shared::domain::ids::{ApiKeyId, UserId};
+    use tokiflow_shared::domain::org::{ApiKey, Email, Role, Scope, User};
+    use tokiflow_shared::domain::secret::ApiKeySecret;
+    let b = Backends::create("lambda-api-").await;
+    let org = Org::new(Name::new("Lambda API").unwrap(), Utc::now());
+    b.store.create_org(&org).await.unwrap();
+    let owner = User { id: UserId::generate(), org_id: org.id.clone(), email: Email::new("owner@example.com").unwrap(), role: Role::Owner, created_at: Utc::now() };
+    b.store.create_user(&owner).await.unwrap();
+    let secret = ApiKeySecret::from_untrusted("tf_sampleApiKeyForEvents00000").unwrap();
+    let key = ApiKey {
+        id: ApiKeyId::generate(),
+        org_id: org.id.clone(),
+        name: Name::new("events").unwrap(),
+        created_by: owner.id,
+        key_hash: secret.hash(),
+        scopes: [Scope::MonitorsRead, Scope::MonitorsWrite].into_iter().collect(),
+        created_at: Utc::now(),
+        revoked_at: None,
+    };
+    b.store.create_api_key(&key).await.unwrap();
+    let watch = Watch::start(&b.env);
+
+    let body = |answer: &serde_json::Value| -> serde_json::Value { serde_json::from_str(answer["body"].as_str().unwrap()).unwrap() };
+    let created = watch.invoke("api", "api-create-monitor.json");
+    assert_eq!(status(&created), 201, "{created}");
+    let id = MonitorId::parse(body(&created)["id"].as_str().unwrap()).unwrap();
+    let stored = b.store.monitor(&id).await.unwrap().expect("created in DynamoDB");
+    assert_eq!(stored.armed_for, stored.deadline(), "the missed check was armed (EventBridge Scheduler in moto)");
+    let listed = watch.invoke("api", "api-list-monitors.json");
+    assert_eq!(status(&listed), 200, "{listed}");
+    assert_eq!(body(&listed)["items"][0]["name"], "created by event");
+    let refused = watch.invoke("api", "api-no-key.json");
+    assert_eq!(status(&refused), 401, "{refused}");
+    let bad = watch.invoke("api", "api-bad-monitor.json");
+    assert_eq!((status(&bad), body(&bad)["error"]["field"].as_str()), (400, Some("schedule")), "{bad}");
+    assert_eq!(b.store.monitors_of_org(&org.id).await.unwrap().len(), 1, "the refused create stored nothing");
+}
