@@ -106,10 +106,11 @@ fi
 
 # --- Python tools, one venv: aws-sam-cli first (it pins boto3 exactly), then moto, cargo-lambda ---
 venv="$tools/venv"
-want="aws-sam-cli==$AWS_SAM_CLI moto[server]==$MOTO cargo-lambda==$CARGO_LAMBDA"
+want="aws-sam-cli==$AWS_SAM_CLI moto[server]==$MOTO cargo-lambda==$CARGO_LAMBDA schemathesis==$SCHEMATHESIS"
 stamp="$venv/.tokiflow-installed"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ] || ! "$venv/bin/python" -c '' 2>/dev/null \
-  || [ ! -x "$venv/bin/sam" ] || [ ! -x "$venv/bin/moto_server" ] || [ ! -x "$venv/bin/cargo-lambda" ]; then
+  || [ ! -x "$venv/bin/sam" ] || [ ! -x "$venv/bin/moto_server" ] || [ ! -x "$venv/bin/cargo-lambda" ] \
+  || [ ! -x "$venv/bin/st" ]; then
   say "installing $want (Python venv infra/.tools/venv)"
   rm -f "$stamp"
   "$venv/bin/python" -c '' 2>/dev/null || { rm -rf "$venv"; python3 -m venv "$venv"; } || fail "a Python venv (python3 -m venv)"
@@ -117,10 +118,13 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ] || ! "$venv/bin/python" -c '' 2>
   "${pip[@]}" "aws-sam-cli==$AWS_SAM_CLI" || fail "aws-sam-cli $AWS_SAM_CLI (pip)"
   "${pip[@]}" "moto[server]==$MOTO" || fail "moto[server] $MOTO (pip)"
   "${pip[@]}" "cargo-lambda==$CARGO_LAMBDA" || fail "cargo-lambda $CARGO_LAMBDA (pip)"
+  # The management API's OpenAPI conformance test (infra/local/tests/schemathesis.rs).
+  "${pip[@]}" "schemathesis==$SCHEMATHESIS" || fail "schemathesis $SCHEMATHESIS (pip)"
   "$venv/bin/python" -m pip check --disable-pip-version-check >&2 || fail "the Python tools: their requirements conflict (pip check)"
   "$venv/bin/moto_server" --help >/dev/null || fail "moto[server] $MOTO (moto_server does not run)"
   "$venv/bin/sam" --version >/dev/null || fail "aws-sam-cli $AWS_SAM_CLI (sam does not run)"
   "$venv/bin/cargo-lambda" lambda --version >/dev/null || fail "cargo-lambda $CARGO_LAMBDA (cargo-lambda does not run)"
+  "$venv/bin/st" --version >/dev/null || fail "schemathesis $SCHEMATHESIS (st does not run)"
   echo "$want" >"$stamp"
 fi
 

@@ -40,6 +40,9 @@ pub struct Config {
     pub limits: BodyLimits,
     /// The base URL printed for ping links; defaults to the listen address.
     pub public_url: Option<String>,
+    /// The management API's per-key rate limit (`TOKIFLOW_API_RATE`, requests per second;
+    /// the burst is six seconds' worth).
+    pub api_rate: crate::domain::rate_limit::RateLimit,
 }
 
 impl Config {
@@ -70,7 +73,16 @@ impl Config {
             var: "TOKIFLOW_LISTEN",
             reason: format!("{listen:?} is not an address like 127.0.0.1:8080"),
         })?;
+        let mut api_rate = crate::domain::rate_limit::RateLimit::default();
+        if let Some(v) = get("TOKIFLOW_API_RATE") {
+            let per_second = v.parse::<f64>().ok().filter(|r| (0.1..=100_000.0).contains(r)).ok_or_else(|| ConfigError {
+                var: "TOKIFLOW_API_RATE",
+                reason: "expected requests per second from 0.1 to 100000".into(),
+            })?;
+            api_rate = crate::domain::rate_limit::RateLimit { capacity: (per_second * 6.0).max(1.0), per_second };
+        }
         Ok(Self {
+            api_rate,
             data_dir: get("TOKIFLOW_DATA_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("data")),
             listen,
             limits,

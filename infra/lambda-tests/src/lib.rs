@@ -119,7 +119,7 @@ impl Backends {
 }
 
 /// The Lambda functions of the workspace, by binary name.
-pub const FUNCTIONS: [&str; 5] = ["ping-ingest", "missed-check", "retention-sweep", "incident-notifier", "status-page"];
+pub const FUNCTIONS: [&str; 6] = ["ping-ingest", "missed-check", "retention-sweep", "incident-notifier", "status-page", "api"];
 
 /// How long an invoke may wait for its answer: generous, because should the watch still
 /// find something to compile on a slow machine, the first invoke waits for that compile.

@@ -3,7 +3,7 @@
 use chrono::{Duration, Utc};
 use tokiflow_lambda_tests::{Backends, EVENTS_MONITOR, EVENTS_ORG, EVENTS_TOKEN, Receiver, Watch};
 use tokiflow_shared::domain::channel::{Channel, ChannelTarget, SigningSecret, WebhookUrl};
-use tokiflow_shared::domain::ids::OrgId;
+use tokiflow_shared::domain::ids::{MonitorId, OrgId};
 use tokiflow_shared::domain::org::Org;
 use tokiflow_shared::domain::text::Name;
 use tokiflow_shared::domain::incident::{IncidentKind, Severity};
@@ -144,4 +144,44 @@ async fn status_page_events(b: &Backends, watch: &Watch) {
     assert_eq!(body["incidents"][0]["name"], "API errors");
     assert!(summary["headers"]["etag"].is_string(), "{summary}");
     assert_eq!(status(&watch.invoke("status-page", "status-page-unknown.json")), 404);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_function_answers_its_sample_events() {
+    use tokiflow_shared::domain::ids::{ApiKeyId, UserId};
+    use tokiflow_shared::domain::org::{ApiKey, Email, Role, Scope, User};
+    use tokiflow_shared::domain::secret::ApiKeySecret;
+    let b = Backends::create("lambda-api-").await;
+    let org = Org::new(Name::new("Lambda API").unwrap(), Utc::now());
+    b.store.create_org(&org).await.unwrap();
+    let owner = User { id: UserId::generate(), org_id: org.id.clone(), email: Email::new("owner@example.com").unwrap(), role: Role::Owner, created_at: Utc::now() };
+    b.store.create_user(&owner).await.unwrap();
+    let secret = ApiKeySecret::from_untrusted("tf_sampleApiKeyForEvents00000").unwrap();
+    let key = ApiKey {
+        id: ApiKeyId::generate(),
+        org_id: org.id.clone(),
+        name: Name::new("events").unwrap(),
+        created_by: owner.id,
+        key_hash: secret.hash(),
+        scopes: [Scope::MonitorsRead, Scope::MonitorsWrite].into_iter().collect(),
+        created_at: Utc::now(),
+        revoked_at: None,
+    };
+    b.store.create_api_key(&key).await.unwrap();
+    let watch = Watch::start(&b.env);
+
+    let body = |answer: &serde_json::Value| -> serde_json::Value { serde_json::from_str(answer["body"].as_str().unwrap()).unwrap() };
+    let created = watch.invoke("api", "api-create-monitor.json");
+    assert_eq!(status(&created), 201, "{created}");
+    let id = MonitorId::parse(body(&created)["id"].as_str().unwrap()).unwrap();
+    let stored = b.store.monitor(&id).await.unwrap().expect("created in DynamoDB");
+    assert_eq!(stored.armed_for, stored.deadline(), "the missed check was armed (EventBridge Scheduler in moto)");
+    let listed = watch.invoke("api", "api-list-monitors.json");
+    assert_eq!(status(&listed), 200, "{listed}");
+    assert_eq!(body(&listed)["items"][0]["name"], "created by event");
+    let refused = watch.invoke("api", "api-no-key.json");
+    assert_eq!(status(&refused), 401, "{refused}");
+    let bad = watch.invoke("api", "api-bad-monitor.json");
+    assert_eq!((status(&bad), body(&bad)["error"]["field"].as_str()), (400, Some("schedule")), "{bad}");
+    assert_eq!(b.store.monitors_of_org(&org.id).await.unwrap().len(), 1, "the refused create stored nothing");
 }

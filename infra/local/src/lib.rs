@@ -41,7 +41,7 @@ impl Local {
         let store = Arc::new(EmbeddedStore::open(&config.data_dir)?);
         let blobs = Arc::new(FsBlobStore::new(config.data_dir.join("blobs")));
         let timers = Arc::new(TimerScheduler::new());
-        let app = Arc::new(App::new(store.clone(), blobs.clone(), timers.clone(), config.limits));
+        let app = Arc::new(App::new(store.clone(), blobs.clone(), timers.clone(), config.limits).with_rate_limit(config.api_rate));
         let checks = Arc::new(MissedCheckService::new(store.clone(), timers.clone()));
         // Webhooks may reach loopback and private receivers on a laptop, unless the
         // environment says otherwise (metadata addresses stay refused either way).

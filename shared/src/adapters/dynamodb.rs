@@ -19,7 +19,7 @@
 use crate::domain::channel::Channel;
 use crate::domain::notification::record::DeliveryRecord;
 use crate::domain::dependency::MonitorDependency;
-use crate::domain::ids::{IncidentId, MonitorId, OrgId, RunId, StatusPageId};
+use crate::domain::ids::{ChannelId, IncidentId, MaintenanceId, MonitorId, OrgId, RunId, StatusPageId, UserId};
 use crate::domain::incident::{Incident, IncidentStatus};
 use crate::domain::incident_event::IncidentEvent;
 use crate::domain::maintenance::MaintenanceWindow;
@@ -217,8 +217,23 @@ fn put_write(table: &str, item: Item, cond: Option<Cond>) -> Result<Write, Store
 }
 
 fn delete_write(table: &str, key: Item) -> Result<Write, StoreError> {
-    let delete = Delete::builder().table_name(table).set_key(Some(key)).build().map_err(backend)?;
-    Ok(Write { op: TransactWriteItem::builder().delete(delete).build(), on_fail: OnFail::Conflict })
+    delete_write_if(table, key, None)
+}
+
+fn delete_write_if(table: &str, key: Item, cond: Option<Cond>) -> Result<Write, StoreError> {
+    let mut delete = Delete::builder().table_name(table).set_key(Some(key));
+    let mut on_fail = OnFail::Conflict;
+    if let Some(c) = cond {
+        delete = delete.condition_expression(c.expr);
+        for (k, v) in c.values {
+            delete = delete.expression_attribute_values(k, v);
+        }
+        for (k, a) in c.names {
+            delete = delete.expression_attribute_names(k, a);
+        }
+        on_fail = c.on_fail;
+    }
+    Ok(Write { op: TransactWriteItem::builder().delete(delete.build().map_err(backend)?).build(), on_fail })
 }
 
 /// Why a transaction was cancelled, item by item: a version conflict wins over a
@@ -913,6 +928,15 @@ impl MonitorStore for DynamoStore {
         ];
         self.transact("update_monitor.rotate_token", writes).await
     }
+
+    async fn delete_monitor(&self, m: &Monitor, expected_version: u64) -> Result<(), StoreError> {
+        let writes = vec![
+            delete_write_if(&self.t.monitors, monitor_key(&m.id), Some(Cond::new("version = :v", OnFail::Conflict).value(":v", n(expected_version))))?,
+            delete_write(&self.t.monitors, token_key(&m.token_hash))?,
+            delete_write(&self.t.config, config_key(org_pk(&m.org_id), format!("MON#{}", m.id)))?,
+        ];
+        self.transact("delete_monitor", writes).await
+    }
 }
 
 #[async_trait]
@@ -978,6 +1002,10 @@ impl RunStore for DynamoStore {
     async fn run_count(&self, monitor: &MonitorId) -> Result<u64, StoreError> {
         self.count("run_count", &self.t.runs, "monitorId = :m", vec![(":m", s(monitor.as_str()))]).await
     }
+
+    async fn run(&self, monitor: &MonitorId, id: &RunId) -> Result<Option<Run>, StoreError> {
+        self.get_doc("run", &self.t.runs, run_key(monitor, id)).await
+    }
 }
 
 #[async_trait]
@@ -1025,6 +1053,34 @@ impl IncidentStore for DynamoStore {
             self.batch_get("incident_events", &self.t.incidents, keys).await?.iter().map(from_item).collect::<Result<_, _>>()?;
         IncidentEvent::chronological(&mut events);
         Ok(events)
+    }
+
+    async fn update_incident(
+        &self,
+        incident: &Incident,
+        expected: IncidentStatus,
+        monitor: Option<(&Monitor, u64)>,
+    ) -> Result<(), StoreError> {
+        let cond = || {
+            Ok::<_, StoreError>(
+                Cond::new("#status = :expected", OnFail::Conflict).name("#status", "status").value(":expected", s(status_name(&expected)?)),
+            )
+        };
+        let mut writes = vec![put_write(&self.t.incidents, incident_item(incident)?, Some(cond()?))?];
+        if let Some(event) = IncidentEvent::of_status_change(incident, expected, Utc::now()) {
+            writes.push(self.event_write(&event)?);
+        }
+        if let Some((m, version)) = monitor {
+            writes.push(self.versioned_write(monitor_item(m, None)?, version)?);
+        }
+        let written = self.transact("update_incident", writes).await;
+        match written {
+            // A failed condition on a missing item reads as a conflict: tell them apart.
+            Err(StoreError::Conflict) if self.get("update_incident", &self.t.incidents, incident_key(&incident.id), true).await?.is_none() => {
+                Err(StoreError::NotFound("incident"))
+            }
+            other => other,
+        }
     }
 }
 
@@ -1152,6 +1208,29 @@ impl OrgStore for DynamoStore {
         }
         self.transact("put_api_key", writes).await
     }
+
+    async fn update_user(&self, user: &User) -> Result<(), StoreError> {
+        let item = config_item(org_pk(&user.org_id), format!("USER#{}", user.id), to_doc(user)?);
+        self.put("update_user", &self.t.config, item, Some(Cond::new("attribute_exists(pk)", OnFail::Missing("user")))).await
+    }
+
+    /// Removes the user and its e-mail marker, so the address can be invited again.
+    async fn delete_user(&self, org: &OrgId, id: &UserId) -> Result<(), StoreError> {
+        let key = config_key(org_pk(org), format!("USER#{id}"));
+        let Some(user) = self.get_doc::<User>("delete_user", &self.t.config, key.clone()).await? else {
+            return Ok(());
+        };
+        let writes = vec![
+            delete_write(&self.t.config, key)?,
+            delete_write(&self.t.config, config_key(org_pk(org), format!("EMAIL#{}", user.email.as_str())))?,
+        ];
+        self.transact("delete_user", writes).await
+    }
+
+    async fn update_org(&self, org: &Org) -> Result<(), StoreError> {
+        let item = config_item("ORGS", org.id.as_str(), to_doc(org)?);
+        self.put("update_org", &self.t.config, item, Some(Cond::new("attribute_exists(pk)", OnFail::Missing("org")))).await
+    }
 }
 
 #[async_trait]
@@ -1163,6 +1242,19 @@ impl ConfigStore for DynamoStore {
 
     async fn dependencies_of_org(&self, org: &OrgId) -> Result<Vec<MonitorDependency>, StoreError> {
         self.config_docs("dependencies_of_org", org_pk(org), "DEP#").await
+    }
+
+    async fn remove_dependency(&self, dep: &MonitorDependency) -> Result<(), StoreError> {
+        let key = config_key(org_pk(&dep.org_id), format!("DEP#{}#{}", dep.upstream, dep.downstream));
+        self.delete("remove_dependency", &self.t.config, key).await
+    }
+
+    async fn delete_maintenance(&self, org: &OrgId, id: &MaintenanceId) -> Result<(), StoreError> {
+        self.delete("delete_maintenance", &self.t.config, config_key(org_pk(org), format!("MNT#{id}"))).await
+    }
+
+    async fn delete_channel(&self, org: &OrgId, id: &ChannelId) -> Result<(), StoreError> {
+        self.delete("delete_channel", &self.t.config, config_key(org_pk(org), format!("CHN#{id}"))).await
     }
 
     async fn put_maintenance(&self, w: &MaintenanceWindow) -> Result<(), StoreError> {

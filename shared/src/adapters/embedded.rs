@@ -7,7 +7,7 @@
 use crate::domain::channel::Channel;
 use crate::domain::notification::record::DeliveryRecord;
 use crate::domain::dependency::MonitorDependency;
-use crate::domain::ids::{IncidentId, MonitorId, OrgId, RunId, StatusPageId};
+use crate::domain::ids::{ChannelId, IncidentId, MaintenanceId, MonitorId, OrgId, RunId, StatusPageId, UserId};
 use crate::domain::incident::{Incident, IncidentStatus};
 use crate::domain::incident_event::IncidentEvent;
 use crate::domain::maintenance::MaintenanceWindow;
@@ -512,6 +512,15 @@ impl MonitorStore for EmbeddedStore {
         let row = MonitorRow::of(m, true)?;
         self.write(move |c| row.update(c, expected_version)).await
     }
+
+    async fn delete_monitor(&self, m: &Monitor, expected_version: u64) -> Result<(), StoreError> {
+        let (id, expected) = (m.id.to_string(), expected_version as i64);
+        self.write(move |c| {
+            let n = c.execute("DELETE FROM monitors WHERE id = ?1 AND version = ?2", params![id, expected]).map_err(backend)?;
+            if n == 1 { Ok(()) } else { Err(StoreError::Conflict) }
+        })
+        .await
+    }
 }
 
 #[async_trait]
@@ -582,6 +591,11 @@ impl RunStore for EmbeddedStore {
                 .map_err(backend)
         })
     }
+
+    async fn run(&self, monitor: &MonitorId, id: &RunId) -> Result<Option<Run>, StoreError> {
+        let run: Option<Run> = self.doc("SELECT doc FROM runs WHERE id = ?1", id.as_str())?;
+        Ok(run.filter(|r| &r.monitor_id == monitor))
+    }
 }
 
 #[async_trait]
@@ -605,6 +619,43 @@ impl IncidentStore for EmbeddedStore {
             }
         })
         .await
+    }
+
+    async fn update_incident(
+        &self,
+        incident: &Incident,
+        expected: IncidentStatus,
+        monitor: Option<(&Monitor, u64)>,
+    ) -> Result<(), StoreError> {
+        let row = IncidentRow::of(incident)?;
+        let event = IncidentEvent::of_status_change(incident, expected, Utc::now()).map(|e| EventRow::of(&e)).transpose()?;
+        let expected = to_doc(&expected)?.trim_matches('"').to_owned();
+        let monitor = monitor.map(|(m, v)| MonitorRow::of(m, false).map(|row| (row, v))).transpose()?;
+        self.write(move |c| {
+            let n = c
+                .execute(
+                    "UPDATE incidents SET status = ?1, doc = ?2 WHERE id = ?3 AND status = ?4",
+                    params![row.status, row.doc, row.id, expected],
+                )
+                .map_err(backend)?;
+            if n == 0 {
+                let exists = c
+                    .query_row("SELECT 1 FROM incidents WHERE id = ?1", [&row.id], |_| Ok(()))
+                    .optional()
+                    .map_err(backend)?;
+                return Err(if exists.is_some() { StoreError::Conflict } else { StoreError::NotFound("incident") });
+            }
+            if let Some((m, version)) = &monitor {
+                m.update(c, *version)?;
+            }
+            if let Some(event) = &event {
+                event.insert(c)?;
+            }
+            Ok(())
+        })
+        .await?;
+        self.events_recorded.notify_one();
+        Ok(())
     }
 
     async fn incident_events(&self, incident: &IncidentId) -> Result<Vec<IncidentEvent>, StoreError> {
@@ -739,6 +790,41 @@ impl OrgStore for EmbeddedStore {
         })
         .await
     }
+
+    async fn update_user(&self, user: &User) -> Result<(), StoreError> {
+        let (id, org, doc) = (user.id.to_string(), user.org_id.to_string(), to_doc(user)?);
+        self.write(move |c| {
+            let n = c
+                .execute("UPDATE users SET doc = ?3 WHERE id = ?1 AND org_id = ?2", params![id, org, doc])
+                .map_err(backend)?;
+            if n == 1 { Ok(()) } else { Err(StoreError::NotFound("user")) }
+        })
+        .await
+    }
+
+    async fn delete_user(&self, org: &OrgId, id: &UserId) -> Result<(), StoreError> {
+        delete_simple(self, "users", id.as_str(), org).await
+    }
+
+    async fn update_org(&self, org: &Org) -> Result<(), StoreError> {
+        let (id, doc) = (org.id.to_string(), to_doc(org)?);
+        self.write(move |c| {
+            let n = c.execute("UPDATE orgs SET doc = ?2 WHERE id = ?1", params![id, doc]).map_err(backend)?;
+            if n == 1 { Ok(()) } else { Err(StoreError::NotFound("org")) }
+        })
+        .await
+    }
+}
+
+/// Deletes the `(id, org_id)` row if there is one.
+async fn delete_simple(store: &EmbeddedStore, table: &'static str, id: &str, org: &OrgId) -> Result<(), StoreError> {
+    let (id, org) = (id.to_owned(), org.to_string());
+    store
+        .write(move |c| {
+            c.execute(&format!("DELETE FROM {table} WHERE id = ?1 AND org_id = ?2"), params![id, org]).map_err(backend)?;
+            Ok(())
+        })
+        .await
 }
 
 #[async_trait]
@@ -759,6 +845,24 @@ impl ConfigStore for EmbeddedStore {
 
     async fn dependencies_of_org(&self, org: &OrgId) -> Result<Vec<MonitorDependency>, StoreError> {
         self.docs("SELECT doc FROM dependencies WHERE org_id = ?1 ORDER BY upstream, downstream", org.as_str())
+    }
+
+    async fn remove_dependency(&self, dep: &MonitorDependency) -> Result<(), StoreError> {
+        let (org, up, down) = (dep.org_id.to_string(), dep.upstream.to_string(), dep.downstream.to_string());
+        self.write(move |c| {
+            c.execute("DELETE FROM dependencies WHERE org_id = ?1 AND upstream = ?2 AND downstream = ?3", params![org, up, down])
+                .map_err(backend)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn delete_maintenance(&self, org: &OrgId, id: &MaintenanceId) -> Result<(), StoreError> {
+        delete_simple(self, "maintenance", id.as_str(), org).await
+    }
+
+    async fn delete_channel(&self, org: &OrgId, id: &ChannelId) -> Result<(), StoreError> {
+        delete_simple(self, "channels", id.as_str(), org).await
     }
 
     async fn put_maintenance(&self, w: &MaintenanceWindow) -> Result<(), StoreError> {

@@ -44,6 +44,10 @@ macro_rules! store_conformance_tests {
                 status_pages_by_slug_and_domain,
                 status_incidents_and_page_maintenance,
                 sweep_finds_and_deletes_only_what_aged_out,
+                delete_monitor_is_conditional_and_frees_the_token,
+                update_incident_is_conditional_on_status,
+                users_and_org_update_and_delete,
+                config_items_delete_idempotently,
             ]);
         }
     };

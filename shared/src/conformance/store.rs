@@ -120,6 +120,8 @@ pub async fn commit_ping_writes_monitor_run_and_incidents(s: &dyn Store) {
     assert_eq!(resolved.status, IncidentStatus::Resolved, "resolved by the success ping");
     assert_eq!(resolved.resolved_at, Some(t1));
     assert_eq!(s.run_count(&m.id).await.unwrap(), 2);
+    assert_eq!(s.run(&m.id, &recovered.run.id).await.unwrap(), Some(recovered.run.clone()), "one run by id");
+    assert_eq!(s.run(&MonitorId::generate(), &recovered.run.id).await.unwrap(), None, "only under its own monitor");
 }
 
 pub async fn stale_commit_writes_nothing(s: &dyn Store) {
@@ -339,6 +341,14 @@ pub async fn incident_changes_are_recorded_as_events<S: Store + SweepStore>(s: &
     s.commit_check(&check, quiet.version).await.unwrap();
     let missed = check.opened[0].id.clone();
     assert_eq!(changes(s.incident_events(&missed).await.unwrap()), [(IncidentChange::Opened, IncidentStatus::Open)]);
+    // An acknowledgement through the API's conditional update is recorded the same way.
+    let mut acked = s.incident(&missed).await.unwrap().unwrap();
+    acked.acknowledge(now()).unwrap();
+    s.update_incident(&acked, IncidentStatus::Open, None).await.unwrap();
+    assert_eq!(
+        changes(s.incident_events(&missed).await.unwrap()),
+        [(IncidentChange::Opened, IncidentStatus::Open), (IncidentChange::Acknowledged, IncidentStatus::Acknowledged)]
+    );
     s.delete_incidents(std::slice::from_ref(&missed)).await.unwrap();
     assert!(s.incident_events(&missed).await.unwrap().is_empty());
 }
@@ -476,4 +486,106 @@ pub async fn sweep_finds_and_deletes_only_what_aged_out<S: Store + SweepStore>(s
     s.delete_incidents(&aged).await.unwrap();
     assert_eq!(s.incident(&opened[0]).await.unwrap(), None);
     assert!(s.incident(&opened[1]).await.unwrap().is_some());
+}
+
+pub async fn delete_monitor_is_conditional_and_frees_the_token(s: &dyn Store) {
+    let org = org(s).await;
+    let (m, token) = monitor(s, &org).await;
+    let stale = s.delete_monitor(&m, m.version + 1).await;
+    assert!(matches!(stale, Err(StoreError::Conflict)), "wrong version: {stale:?}");
+    assert!(s.monitor(&m.id).await.unwrap().is_some(), "a refused delete keeps the monitor");
+    s.delete_monitor(&m, m.version).await.unwrap();
+    assert_eq!(s.monitor(&m.id).await.unwrap(), None, "gone by id");
+    assert_eq!(s.monitor_by_token(&token.hash()).await.unwrap(), None, "gone by token");
+    assert_eq!(s.monitors_of_org(&org.id).await.unwrap(), vec![], "no longer listed");
+    let again = s.delete_monitor(&m, m.version).await;
+    assert!(matches!(again, Err(StoreError::Conflict)), "deleting twice: {again:?}");
+}
+
+pub async fn update_incident_is_conditional_on_status(s: &dyn Store) {
+    let org = org(s).await;
+    let (m, _) = monitor(s, &org).await;
+    let failed = m.apply_ping(ping(RunState::Fail, now(), "boom"));
+    s.commit_ping(&failed, m.version).await.unwrap();
+    let open = failed.opened[0].clone();
+
+    let mut acked = open.clone();
+    acked.acknowledge(now()).unwrap();
+    s.update_incident(&acked, IncidentStatus::Open, None).await.unwrap();
+    assert_eq!(s.incident(&open.id).await.unwrap(), Some(acked.clone()));
+    let twice = s.update_incident(&acked, IncidentStatus::Open, None).await;
+    assert!(matches!(twice, Err(StoreError::Conflict)), "status moved on: {twice:?}");
+
+    // Resolving also frees the monitor's slot for the kind, atomically.
+    let mut resolved = acked.clone();
+    resolved.resolve(now()).unwrap();
+    let mut monitor = failed.monitor.clone();
+    monitor.open_incidents.remove(&IncidentKind::Fail);
+    monitor.version += 1;
+    let stale = s.update_incident(&resolved, IncidentStatus::Acknowledged, Some((&monitor, failed.monitor.version + 7))).await;
+    assert!(matches!(stale, Err(StoreError::Conflict)), "stale monitor: {stale:?}");
+    assert_eq!(s.incident(&open.id).await.unwrap(), Some(acked.clone()), "nothing written when the monitor is stale");
+    s.update_incident(&resolved, IncidentStatus::Acknowledged, Some((&monitor, failed.monitor.version))).await.unwrap();
+    assert_eq!(s.incident(&open.id).await.unwrap(), Some(resolved.clone()));
+    assert_eq!(s.monitor(&m.id).await.unwrap(), Some(monitor));
+
+    let mut ghost = resolved.clone();
+    ghost.id = crate::domain::ids::IncidentId::generate();
+    let missing = s.update_incident(&ghost, IncidentStatus::Open, None).await;
+    assert!(matches!(missing, Err(StoreError::NotFound(_))), "unknown incident: {missing:?}");
+}
+
+pub async fn users_and_org_update_and_delete(s: &dyn Store) {
+    let mut org = org(s).await;
+    let mut user = User {
+        id: UserId::generate(),
+        org_id: org.id.clone(),
+        email: Email::new("member@example.com").unwrap(),
+        role: Role::Member,
+        created_at: now(),
+    };
+    s.create_user(&user).await.unwrap();
+    user.role = Role::Admin;
+    s.update_user(&user).await.unwrap();
+    assert_eq!(s.users_of_org(&org.id).await.unwrap(), vec![user.clone()]);
+    let mut ghost = user.clone();
+    ghost.id = UserId::generate();
+    assert!(matches!(s.update_user(&ghost).await, Err(StoreError::NotFound(_))), "update_user updates only");
+
+    s.delete_user(&org.id, &user.id).await.unwrap();
+    assert_eq!(s.users_of_org(&org.id).await.unwrap(), vec![]);
+    s.delete_user(&org.id, &user.id).await.unwrap();
+    // The e-mail is free again.
+    let again = User { id: UserId::generate(), ..user };
+    s.create_user(&again).await.unwrap();
+
+    org.set_retention_days(90).unwrap();
+    s.update_org(&org).await.unwrap();
+    assert_eq!(s.org(&org.id).await.unwrap(), Some(org.clone()));
+    let other = Org::new(Name::new("never stored").unwrap(), now());
+    assert!(matches!(s.update_org(&other).await, Err(StoreError::NotFound(_))), "update_org updates only");
+}
+
+pub async fn config_items_delete_idempotently(s: &dyn Store) {
+    let org = org(s).await;
+    let (a, _) = monitor(s, &org).await;
+    let (b, _) = monitor(s, &org).await;
+    let dep = MonitorDependency::new(org.id.clone(), a.id.clone(), b.id.clone(), &[]).unwrap();
+    s.add_dependency(&dep).await.unwrap();
+    s.remove_dependency(&dep).await.unwrap();
+    s.remove_dependency(&dep).await.unwrap();
+    assert_eq!(s.dependencies_of_org(&org.id).await.unwrap(), vec![]);
+
+    let t0 = now();
+    let w = MaintenanceWindow::new(org.id.clone(), Name::new("upgrade").unwrap(), t0, t0 + Duration::hours(1), None, chrono_tz::Tz::UTC, vec![]).unwrap();
+    s.put_maintenance(&w).await.unwrap();
+    let to = ChannelTarget::Email { to: Email::new("ops@example.com").unwrap() };
+    let ch = Channel::new(org.id.clone(), Name::new("ops").unwrap(), to, Severity::Low);
+    s.put_channel(&ch).await.unwrap();
+    s.delete_maintenance(&org.id, &w.id).await.unwrap();
+    s.delete_maintenance(&org.id, &w.id).await.unwrap();
+    s.delete_channel(&org.id, &ch.id).await.unwrap();
+    s.delete_channel(&org.id, &ch.id).await.unwrap();
+    assert_eq!(s.maintenance_of_org(&org.id).await.unwrap(), vec![]);
+    assert_eq!(s.channels_of_org(&org.id).await.unwrap(), vec![]);
 }

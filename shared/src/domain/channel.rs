@@ -45,7 +45,12 @@ pub struct WebhookUrl(Url);
 impl WebhookUrl {
     pub fn new(s: &str) -> Result<Self, ChannelError> {
         let url = Url::parse(s).map_err(|_| ChannelError::BadUrl)?;
-        let ok = s.len() <= 2048 && matches!(url.scheme(), "http" | "https") && url.host().is_some();
+        // Bounded as stored: parsing normalises (punycode, percent-encoding), which can
+        // lengthen the text, and the stored form must read back through this check.
+        let ok = s.len() <= 2048
+            && url.as_str().len() <= 2048
+            && matches!(url.scheme(), "http" | "https")
+            && url.host().is_some();
         ok.then_some(Self(url)).ok_or(ChannelError::BadUrl)
     }
     pub fn as_url(&self) -> &Url {
@@ -261,6 +266,9 @@ mod tests {
         assert!(WebhookUrl::new("https://hooks.slack.com/services/T/B/X").is_ok());
         assert_eq!(WebhookUrl::new("ftp://x.y/"), Err(ChannelError::BadUrl));
         assert_eq!(WebhookUrl::new("not a url"), Err(ChannelError::BadUrl));
+        let grows = format!("https://example.com/{}x", "\"".repeat(1000));
+        assert!(grows.len() <= 2048);
+        assert_eq!(WebhookUrl::new(&grows), Err(ChannelError::BadUrl), "its stored form would be too long to read back");
         assert!(PhoneNumber::new("+14155550100").is_ok());
         assert_eq!(PhoneNumber::new("4155550100"), Err(ChannelError::BadPhone));
         assert_eq!(RoutingKey::new("short"), Err(ChannelError::BadRoutingKey));

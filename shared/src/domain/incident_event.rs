@@ -57,6 +57,13 @@ impl IncidentEvent {
         Some(Self { change, at, incident: after.clone() })
     }
 
+    /// The event of a status change made by a person (acknowledge, resolve): `incident`
+    /// as written, coming from status `from`.
+    pub fn of_status_change(incident: &Incident, from: IncidentStatus, now: DateTime<Utc>) -> Option<Self> {
+        let before = Incident { status: from, ..incident.clone() };
+        Self::between(Some(&before), incident, now)
+    }
+
     pub fn opened(incident: &Incident) -> Self {
         Self { change: IncidentChange::Opened, at: incident.opened_at, incident: incident.clone() }
     }

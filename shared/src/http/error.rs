@@ -4,16 +4,21 @@ use super::ApiResponse;
 use crate::domain::ping::PingError;
 use crate::ports::store::StoreError;
 use crate::services::ingest_ping::IngestError;
-use http::{HeaderValue, StatusCode, header};
+use crate::services::manage::ManageError;
+use http::{HeaderName, HeaderValue, StatusCode, header};
 use serde::Serialize;
+use std::borrow::Cow;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
-    pub field: Option<&'static str>,
-    allow: Option<&'static str>,
+    /// The request field at fault: a parameter, or a JSON path such as `schedule.seconds`.
+    pub field: Option<Cow<'static, str>>,
+    /// One header the answer needs (`Allow`, `Retry-After`, `WWW-Authenticate`).
+    /// Boxed: errors travel in every `Result` of the routes, and are rarely this.
+    header: Option<Box<(HeaderName, HeaderValue)>>,
 }
 
 #[derive(Serialize)]
@@ -31,19 +36,48 @@ struct Inner<'a> {
 
 impl ApiError {
     fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), field: None, allow: None }
+        Self { status, code, message: message.into(), field: None, header: None }
     }
 
-    pub fn bad_request(field: &'static str, message: impl Into<String>) -> Self {
-        Self { field: Some(field), ..Self::new(StatusCode::BAD_REQUEST, "bad_request", message) }
+    pub fn bad_request(field: impl Into<Cow<'static, str>>, message: impl Into<String>) -> Self {
+        Self { field: Some(field.into()), ..Self::new(StatusCode::BAD_REQUEST, "bad_request", message) }
+    }
+
+    /// Well-formed, but not acceptable (a rule of the domain says no).
+    pub fn unprocessable(field: impl Into<Cow<'static, str>>, message: impl Into<String>) -> Self {
+        Self { field: Some(field.into()), ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "unprocessable", message) }
+    }
+
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        let header = Some(Box::new((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"))));
+        Self { header, ..Self::new(StatusCode::UNAUTHORIZED, "unauthorized", message) }
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", message)
+    }
+
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, "conflict", message)
+    }
+
+    pub fn rate_limited(retry_after_secs: u64) -> Self {
+        let header = Some(Box::new((header::RETRY_AFTER, HeaderValue::from(retry_after_secs))));
+        Self { header, ..Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", format!("too many requests; retry in {retry_after_secs} s")) }
+    }
+
+    /// The response header this error carries, if any.
+    pub fn header(&self) -> Option<&(HeaderName, HeaderValue)> {
+        self.header.as_deref()
     }
 
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, "not_found", message)
     }
 
-    pub fn method_not_allowed(allow: &'static str) -> Self {
-        Self { allow: Some(allow), ..Self::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", format!("use {allow}")) }
+    pub fn method_not_allowed(allow: &str) -> Self {
+        let header = HeaderValue::from_str(allow).ok().map(|v| Box::new((header::ALLOW, v)));
+        Self { header, ..Self::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", format!("use {allow}")) }
     }
 
     pub fn too_large(limit: usize) -> Self {
@@ -59,10 +93,11 @@ impl ApiError {
     }
 
     pub fn into_response(self) -> ApiResponse {
-        let body = Body { error: Inner { code: self.code, message: &self.message, field: self.field } };
+        let body = Body { error: Inner { code: self.code, message: &self.message, field: self.field.as_deref() } };
         let mut res = super::json(self.status, &body);
-        if let Some(allow) = self.allow {
-            res.headers_mut().insert(header::ALLOW, HeaderValue::from_static(allow));
+        if let Some(h) = self.header {
+            let (name, value) = *h;
+            res.headers_mut().insert(name, value);
         }
         res
     }
@@ -73,7 +108,7 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::Conflict => Self::unavailable(),
             StoreError::NotFound(what) => Self::not_found(format!("{what} not found")),
-            StoreError::AlreadyExists(what) => Self::new(StatusCode::CONFLICT, "conflict", format!("{what} already exists")),
+            StoreError::AlreadyExists(what) => Self::conflict(format!("{what} already exists")),
             StoreError::Backend(msg) => {
                 tracing::error!(error = %msg, "store failed");
                 Self::internal()
@@ -95,6 +130,25 @@ impl From<IngestError> for ApiError {
             }
             IngestError::Scheduler(e) => {
                 tracing::error!(error = %e, "scheduler failed");
+                Self::internal()
+            }
+        }
+    }
+}
+
+impl From<ManageError> for ApiError {
+    fn from(e: ManageError) -> Self {
+        match e {
+            ManageError::NotFound(what) => Self::not_found(format!("{what} not found")),
+            ManageError::Invalid { field, message } => Self::unprocessable(field, message),
+            ManageError::Conflict(message) => Self::conflict(message),
+            ManageError::Store(e) => e.into(),
+            ManageError::Scheduler(e) => {
+                tracing::error!(error = %e, "scheduler failed");
+                Self::internal()
+            }
+            ManageError::Blob(e) => {
+                tracing::error!(error = %e, "blob store failed");
                 Self::internal()
             }
         }

@@ -1,5 +1,6 @@
 //! The HTTP face of the services, independent of any server: API Gateway events (via
 //! lambda_http) and the local server both convert to `ApiRequest` and call `handle`.
+pub mod api;
 mod error;
 #[cfg(feature = "lambda")]
 pub mod lambda;
@@ -14,9 +15,11 @@ use crate::config::BodyLimits;
 use crate::ports::blob::BlobStore;
 use crate::ports::scheduler::Scheduler;
 use crate::ports::store::Store;
+use crate::domain::rate_limit::RateLimit;
+use crate::services::auth::RateLimiter;
 use crate::services::ingest_ping::PingService;
+use crate::services::manage::ManageService;
 use bytes::Bytes;
-use chrono::Utc;
 use http::{HeaderMap, HeaderValue, Method, Response, StatusCode, header};
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -51,11 +54,25 @@ pub struct App {
     pub store: Arc<dyn Store>,
     pub pings: PingService,
     pub limits: BodyLimits,
+    pub manage: ManageService,
+    pub rate_limiter: RateLimiter,
 }
 
 impl App {
     pub fn new(store: Arc<dyn Store>, blobs: Arc<dyn BlobStore>, scheduler: Arc<dyn Scheduler>, limits: BodyLimits) -> Self {
-        Self { pings: PingService::new(store.clone(), blobs, scheduler, limits), store, limits }
+        Self {
+            pings: PingService::new(store.clone(), blobs.clone(), scheduler.clone(), limits),
+            manage: ManageService::new(store.clone(), scheduler, blobs),
+            rate_limiter: RateLimiter::new(RateLimit::default()),
+            store,
+            limits,
+        }
+    }
+
+    /// The same app with another per-key rate limit.
+    pub fn with_rate_limit(mut self, limit: RateLimit) -> Self {
+        self.rate_limiter = RateLimiter::new(limit);
+        self
     }
 
     pub fn body_policy(&self, path: &str) -> BodyPolicy {
@@ -92,8 +109,8 @@ impl App {
         }
         match (req.method.clone(), path.as_str()) {
             (Method::GET | Method::HEAD, "/healthz") => Ok(json(StatusCode::OK, &serde_json::json!({"status": "ok"}))),
-            (Method::GET | Method::HEAD, "/api/v1/schedule/preview") => schedule::preview(&req, Utc::now()),
-            (_, "/healthz" | "/api/v1/schedule/preview") => Err(ApiError::method_not_allowed("GET, HEAD")),
+            (_, "/healthz") => Err(ApiError::method_not_allowed("GET, HEAD")),
+            (_, p) if p.starts_with("/api/") => api::handle(self, &req).await,
             _ => match status::by_domain(self, &req).await {
                 Some(res) => res,
                 None => Err(ApiError::not_found("no such route")),

@@ -2,8 +2,8 @@
 use crate::domain::channel::Channel;
 use crate::domain::notification::record::DeliveryRecord;
 use crate::domain::dependency::MonitorDependency;
-use crate::domain::ids::{IncidentId, MonitorId, OrgId, RunId, StatusPageId};
-use crate::domain::incident::Incident;
+use crate::domain::ids::{ChannelId, IncidentId, MaintenanceId, MonitorId, OrgId, RunId, StatusPageId, UserId};
+use crate::domain::incident::{Incident, IncidentStatus};
 use crate::domain::incident_event::IncidentEvent;
 use crate::domain::maintenance::MaintenanceWindow;
 use crate::domain::missed::CheckOutcome;
@@ -48,6 +48,9 @@ pub trait MonitorStore: Send + Sync {
     async fn monitors_of_org(&self, org: &OrgId) -> Result<Vec<Monitor>, StoreError>;
     /// Writes `monitor` only if the stored one still has `expected_version`.
     async fn update_monitor(&self, monitor: &Monitor, expected_version: u64) -> Result<(), StoreError>;
+    /// Removes the monitor (only if still at `expected_version`), its token and its org
+    /// listing. Its runs and incidents are left to the retention sweep.
+    async fn delete_monitor(&self, monitor: &Monitor, expected_version: u64) -> Result<(), StoreError>;
 }
 
 #[async_trait]
@@ -65,6 +68,7 @@ pub trait RunStore: Send + Sync {
     /// Runs of a monitor, newest first, `limit` at most `MAX_PAGE`, after the cursor.
     async fn runs(&self, monitor: &MonitorId, limit: usize, before: Option<&RunId>) -> Result<Page<Run>, StoreError>;
     async fn run_count(&self, monitor: &MonitorId) -> Result<u64, StoreError>;
+    async fn run(&self, monitor: &MonitorId, id: &RunId) -> Result<Option<Run>, StoreError>;
 }
 
 #[async_trait]
@@ -78,6 +82,16 @@ pub trait IncidentStore: Send + Sync {
     /// The recorded changes of an incident, oldest first. Every commit that changes an
     /// incident (a ping, a check, `put_incident`) records its event atomically with it.
     async fn incident_events(&self, incident: &IncidentId) -> Result<Vec<IncidentEvent>, StoreError>;
+    /// Every status change made by a person (acknowledge, resolve) goes through here:
+    /// writes `incident` only if the stored one still has status `expected` (else
+    /// `Conflict`; `NotFound` if it is gone), together with `monitor` when given (only if
+    /// still at its expected version), all or nothing.
+    async fn update_incident(
+        &self,
+        incident: &Incident,
+        expected: IncidentStatus,
+        monitor: Option<(&Monitor, u64)>,
+    ) -> Result<(), StoreError>;
 }
 
 #[async_trait]
@@ -91,12 +105,23 @@ pub trait OrgStore: Send + Sync {
     async fn api_key_by_hash(&self, hash: &SecretHash) -> Result<Option<ApiKey>, StoreError>;
     async fn api_keys_of_org(&self, org: &OrgId) -> Result<Vec<ApiKey>, StoreError>;
     async fn put_api_key(&self, key: &ApiKey) -> Result<(), StoreError>;
+    /// Replaces an existing user (`NotFound` if there is none); the e-mail does not change.
+    async fn update_user(&self, user: &User) -> Result<(), StoreError>;
+    async fn delete_user(&self, org: &OrgId, id: &UserId) -> Result<(), StoreError>;
+    /// Replaces an existing org (`NotFound` if there is none).
+    async fn update_org(&self, org: &Org) -> Result<(), StoreError>;
 }
 
 #[async_trait]
 pub trait ConfigStore: Send + Sync {
     async fn add_dependency(&self, dep: &MonitorDependency) -> Result<(), StoreError>;
     async fn dependencies_of_org(&self, org: &OrgId) -> Result<Vec<MonitorDependency>, StoreError>;
+    /// Idempotent: removing an absent dependency succeeds.
+    async fn remove_dependency(&self, dep: &MonitorDependency) -> Result<(), StoreError>;
+    /// Idempotent.
+    async fn delete_maintenance(&self, org: &OrgId, id: &MaintenanceId) -> Result<(), StoreError>;
+    /// Idempotent.
+    async fn delete_channel(&self, org: &OrgId, id: &ChannelId) -> Result<(), StoreError>;
     async fn put_maintenance(&self, window: &MaintenanceWindow) -> Result<(), StoreError>;
     async fn maintenance_of_org(&self, org: &OrgId) -> Result<Vec<MaintenanceWindow>, StoreError>;
     async fn put_channel(&self, channel: &Channel) -> Result<(), StoreError>;

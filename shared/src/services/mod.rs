@@ -1,8 +1,10 @@
 //! Use cases: what the Lambda handlers and the local server both call.
+pub mod auth;
 pub mod check_missed;
 pub mod deliver;
 pub mod ingest_ping;
 pub mod keyed_locks;
+pub mod manage;
 pub mod notify;
 pub mod render_status_page;
 pub mod schedule_preview;

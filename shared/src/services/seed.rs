@@ -77,7 +77,7 @@ const DEMO_MONITORS: &[DemoMonitor] = &[
 
 fn scopes_all() -> BTreeSet<Scope> {
     use Scope::*;
-    [MonitorsRead, MonitorsWrite, IncidentsRead, IncidentsWrite, ChannelsRead, ChannelsWrite, StatusPagesRead, StatusPagesWrite]
+    [MonitorsRead, MonitorsWrite, IncidentsRead, IncidentsWrite, ChannelsRead, ChannelsWrite, StatusPagesRead, StatusPagesWrite, OrgAdmin]
         .into_iter()
         .collect()
 }

@@ -53,8 +53,14 @@ impl TestServer {
     }
 
     pub async fn start_in(dir: tempfile::TempDir) -> Self {
+        Self::start_with(dir, |_| {}).await
+    }
+
+    /// Starts with the default configuration changed by `edit`.
+    pub async fn start_with(dir: tempfile::TempDir, edit: impl FnOnce(&mut Config)) -> Self {
         let mut config = Config::from_lookup(|_| None).unwrap();
         config.data_dir = dir.path().to_owned();
+        edit(&mut config);
         let local = tokiflow_local::Local::open(&config).unwrap();
         local.start_timers().await.unwrap();
         local.start_notifier();

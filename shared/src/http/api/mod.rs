@@ -1,0 +1,55 @@
+//! The management API under `/api/v1`: resolve the route in the policy table, check the
+//! caller (key, address, rate, scope and role), then call the service. Handlers only
+//! translate between HTTP and the services in `services::manage`.
+mod dispatch;
+pub mod openapi;
+pub mod policy;
+mod wire;
+
+use super::{ApiError, ApiRequest, ApiResponse, App};
+use crate::services::auth::{AuthError, authenticate};
+use http::header;
+use policy::{Access, Resolved, resolve};
+
+pub async fn handle(app: &App, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
+    let (route, params) = match resolve(&req.method, &req.path) {
+        Resolved::Found(route, params) => (route, params),
+        Resolved::WrongMethod(allow) => return Err(ApiError::method_not_allowed(&allow)),
+        Resolved::NotFound => return Err(ApiError::not_found("no such route")),
+    };
+    let caller = match route.access {
+        Access::Public => None,
+        Access::Key(scope, role) => {
+            let authorization = req
+                .headers
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok());
+            let caller = authenticate(app.store.as_ref(), authorization, req.source_ip)
+                .await
+                .map_err(auth_error)?;
+            app.rate_limiter
+                .check(&caller.key.id)
+                .map_err(ApiError::rate_limited)?;
+            if !caller.may(scope, role) {
+                tracing::info!(key_id = %caller.key.id, op = ?route.op, "forbidden by policy");
+                return Err(ApiError::forbidden(format!(
+                    "needs scope {} and role {:?} or above",
+                    serde_json::to_string(&scope)
+                        .unwrap_or_default()
+                        .trim_matches('"'),
+                    role
+                )));
+            }
+            Some(caller)
+        }
+    };
+    dispatch::run(app, route.op, &params, caller.as_ref(), req).await
+}
+
+fn auth_error(e: AuthError) -> ApiError {
+    match e {
+        AuthError::Missing | AuthError::Invalid => ApiError::unauthorized(e.to_string()),
+        AuthError::AddressNotAllowed => ApiError::forbidden(e.to_string()),
+        AuthError::Store(e) => e.into(),
+    }
+}

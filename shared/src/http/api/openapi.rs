@@ -1,0 +1,350 @@
+//! The OpenAPI 3.1 document, generated from the policy table: every route, its method,
+//! path parameters, security and error answers come from `ROUTES`, so the document
+//! cannot miss a route or disagree about who may call it. Bodies are JSON Schemas
+//! written next to the operations that read and write them.
+use super::super::{ApiResponse, json};
+use super::policy::{Access, Op, ROUTES};
+use http::StatusCode;
+use serde_json::{Map, Value, json};
+use std::sync::OnceLock;
+
+/// The request body schema of an operation, if it reads one.
+fn request_body(op: Op) -> Option<&'static str> {
+    Some(match op {
+        Op::CreateMonitor => "CreateMonitor",
+        Op::UpdateMonitor => "UpdateMonitor",
+        Op::SetTags => "Tags",
+        Op::AddDependency => "Dependency",
+        Op::UpdateOrg => "UpdateOrg",
+        Op::InviteMember => "InviteMember",
+        Op::UpdateMember => "UpdateMember",
+        Op::CreateApiKey => "CreateApiKey",
+        Op::CreateChannel | Op::ReplaceChannel => "ChannelInput",
+        Op::CreateMaintenance | Op::ReplaceMaintenance => "MaintenanceInput",
+        _ => return None,
+    })
+}
+
+/// The success status and the schema of its body (None: no body).
+fn success(op: Op) -> (u16, Option<Value>) {
+    let r = |name: &str| Some(json!({ "$ref": format!("#/components/schemas/{name}") }));
+    let page = |name: &str| {
+        Some(json!({
+            "type": "object",
+            "required": ["items", "nextCursor"],
+            "properties": {
+                "items": { "type": "array", "items": { "$ref": format!("#/components/schemas/{name}") } },
+                "nextCursor": { "type": ["string", "null"] }
+            }
+        }))
+    };
+    use Op::*;
+    match op {
+        SchedulePreview => (200, r("Preview")),
+        OpenApi => (200, Some(json!({ "type": "object" }))),
+        ListMonitors => (200, page("Monitor")),
+        CreateMonitor => (201, r("CreatedMonitor")),
+        GetMonitor | UpdateMonitor | PauseMonitor | ResumeMonitor | SetTags => (200, r("Monitor")),
+        DeleteMonitor | RemoveDependency | RemoveMember | DeleteChannel | DeleteMaintenance => {
+            (204, None)
+        }
+        ListRuns => (200, page("Run")),
+        RunOutput => (200, Some(json!({ "type": "string" }))),
+        ListDependencies => (200, page("DependencyOut")),
+        AddDependency => (201, r("DependencyOut")),
+        ListIncidents => (200, page("Incident")),
+        GetIncident | AcknowledgeIncident | ResolveIncident => (200, r("Incident")),
+        GetOrg | UpdateOrg => (200, r("Org")),
+        ListMembers => (200, page("Member")),
+        InviteMember => (201, r("Member")),
+        UpdateMember => (200, r("Member")),
+        ListApiKeys => (200, page("ApiKey")),
+        CreateApiKey => (201, r("CreatedApiKey")),
+        RevokeApiKey => (200, r("ApiKey")),
+        ListChannels => (200, page("Channel")),
+        CreateChannel => (201, r("Channel")),
+        GetChannel | ReplaceChannel => (200, r("Channel")),
+        ListMaintenance => (200, page("MaintenanceWindow")),
+        CreateMaintenance => (201, r("MaintenanceWindow")),
+        GetMaintenance | ReplaceMaintenance => (200, r("MaintenanceWindow")),
+    }
+}
+
+fn query_params(op: Op) -> Vec<(&'static str, Value)> {
+    let string = json!({ "type": "string" });
+    let mut params = match op {
+        Op::SchedulePreview => vec![
+            ("cron", string.clone()),
+            ("tz", string.clone()),
+            ("interval", json!({ "type": "integer" })),
+            ("count", json!({ "type": "integer" })),
+            ("from", json!({ "type": "string", "format": "date-time" })),
+        ],
+        Op::ListIncidents => vec![
+            (
+                "status",
+                json!({ "type": "string", "enum": ["OPEN", "ACKNOWLEDGED", "RESOLVED"] }),
+            ),
+            (
+                "kind",
+                json!({ "type": "string", "enum": ["MISSED", "LATE", "FAIL", "DEGRADED"] }),
+            ),
+            (
+                "severity",
+                json!({ "type": "string", "enum": ["LOW", "MEDIUM", "HIGH", "CRITICAL"] }),
+            ),
+            ("monitorId", string.clone()),
+        ],
+        _ => vec![],
+    };
+    let listing = matches!(
+        op,
+        Op::ListMonitors
+            | Op::ListRuns
+            | Op::ListDependencies
+            | Op::ListIncidents
+            | Op::ListMembers
+            | Op::ListApiKeys
+            | Op::ListChannels
+            | Op::ListMaintenance
+    );
+    if listing {
+        params.push((
+            "limit",
+            json!({ "type": "integer", "minimum": 1, "maximum": 200 }),
+        ));
+        params.push((
+            "cursor",
+            json!({ "type": "string", "pattern": "^[A-Za-z0-9_.-]{1,128}$" }),
+        ));
+    }
+    params
+}
+
+fn operation(op: Op, path: &str, access: Access) -> Value {
+    let mut parameters: Vec<Value> = path
+        .split('/')
+        .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+        .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" } }))
+        .collect();
+    parameters.extend(query_params(op).into_iter().map(|(name, schema)| json!({ "name": name, "in": "query", "required": false, "schema": schema })));
+
+    let error = json!({ "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } });
+    let mut responses = Map::new();
+    let (status, schema) = success(op);
+    let content_type = if op == Op::RunOutput {
+        "text/plain"
+    } else {
+        "application/json"
+    };
+    let mut ok = json!({ "description": "success" });
+    if let Some(schema) = schema {
+        ok["content"] = json!({ content_type: { "schema": schema } });
+    }
+    responses.insert(status.to_string(), ok);
+    let mut errors = vec![
+        (400, "bad request: the field is named"),
+        (413, "body too large"),
+    ];
+    if let Access::Key(..) = access {
+        errors.extend([
+            (401, "missing or invalid API key"),
+            (
+                403,
+                "the key lacks the scope, its owner the role, or the address is not allowed",
+            ),
+            (404, "not found"),
+            (409, "conflicts with the current state"),
+            (422, "breaks a rule: the field is named"),
+            (429, "rate limited: see Retry-After"),
+            (503, "too much contention on one item; retry"),
+        ]);
+    }
+    for (code, description) in errors {
+        let mut e = error.clone();
+        e["description"] = json!(description);
+        responses.insert(code.to_string(), e);
+    }
+    let mut o = json!({
+        "operationId": op_id(op),
+        "parameters": parameters,
+        "responses": responses,
+    });
+    match access {
+        Access::Public => o["security"] = json!([]),
+        Access::Key(scope, role) => {
+            let scope = serde_json::to_value(scope).unwrap_or_default();
+            o["description"] = json!(format!(
+                "Needs an API key with scope `{}` whose owner is {role:?} or above.",
+                scope.as_str().unwrap_or_default()
+            ));
+        }
+    }
+    if let Some(body) = request_body(op) {
+        o["requestBody"] = json!({
+            "required": true,
+            "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{body}") } } }
+        });
+    }
+    o
+}
+
+/// `ListMonitors` → `listMonitors`.
+fn op_id(op: Op) -> String {
+    let name = format!("{op:?}");
+    let mut chars = name.chars();
+    chars
+        .next()
+        .map(|c| c.to_ascii_lowercase().to_string() + chars.as_str())
+        .unwrap_or_default()
+}
+
+fn build() -> Value {
+    let mut paths = Map::new();
+    for r in ROUTES {
+        let entry = paths.entry(r.path).or_insert_with(|| json!({}));
+        let method = r.method.as_str().to_ascii_lowercase();
+        entry[method.as_str()] = operation(r.op, r.path, r.access);
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Tokiflow management API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Monitors, runs, incidents, the org, its members, API keys, channels and maintenance windows. Authenticate with `Authorization: Bearer tf_…`."
+        },
+        "security": [{ "apiKey": [] }],
+        "paths": paths,
+        "components": { "securitySchemes": { "apiKey": { "type": "http", "scheme": "bearer" } }, "schemas": schemas() },
+    })
+}
+
+fn schemas() -> Value {
+    let name = json!({ "type": "string", "minLength": 1, "maxLength": 120 });
+    let tag = json!({ "type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,62}$" });
+    let seconds = json!({ "type": "integer", "minimum": 0, "maximum": 2_592_000 });
+    let time = json!({ "type": "string", "format": "date-time" });
+    let opt_time = json!({ "type": ["string", "null"], "format": "date-time" });
+    let severity = json!({ "type": "string", "enum": ["LOW", "MEDIUM", "HIGH", "CRITICAL"] });
+    let role = json!({ "type": "string", "enum": ["VIEWER", "MEMBER", "ADMIN", "OWNER"] });
+    let scope = json!({ "type": "string", "enum": ["monitors:read", "monitors:write", "incidents:read", "incidents:write", "channels:read", "channels:write", "status_pages:read", "status_pages:write", "org:admin"] });
+    let id = json!({ "type": "string" });
+    let url = json!({ "type": "string", "format": "uri", "maxLength": 2048 });
+    let target = json!({ "oneOf": [
+        { "type": "object", "required": ["kind", "to"], "properties": { "kind": { "const": "EMAIL" }, "to": { "type": "string", "format": "email" } } },
+        { "type": "object", "required": ["kind", "phone"], "properties": { "kind": { "const": "SMS" }, "phone": { "type": "string", "pattern": "^\\+[1-9][0-9]{7,14}$" } } },
+        { "type": "object", "required": ["kind", "webhookUrl"], "properties": { "kind": { "enum": ["SLACK", "TEAMS"] }, "webhookUrl": url } },
+        { "type": "object", "required": ["kind", "routingKey"], "properties": { "kind": { "const": "PAGERDUTY" }, "routingKey": { "type": "string", "pattern": "^[A-Za-z0-9]{32}$" } } },
+        { "type": "object", "required": ["kind", "url", "secret"], "properties": { "kind": { "const": "WEBHOOK" }, "url": url, "secret": { "type": "string", "minLength": 16, "maxLength": 128 } } }
+    ]});
+    let monitor_props = json!({
+        "id": id, "orgId": id, "name": { "type": "string" }, "schedule": { "$ref": "#/components/schemas/Schedule" },
+        "grace": { "type": "integer" }, "enabled": { "type": "boolean" },
+        "status": { "type": "string", "enum": ["NEW", "UP", "LATE", "DOWN", "PAUSED"] },
+        "severity": severity, "tags": { "type": "array", "items": { "type": "string" } },
+        "maxRuntime": { "type": "integer" }, "createdAt": time, "lastPingAt": opt_time, "lastStartAt": opt_time,
+        "nextExpectedAt": opt_time, "pingCount": { "type": "integer" }, "openIncidents": { "type": "object" }
+    });
+    let mut created_props = monitor_props.clone();
+    created_props["pingToken"] = json!({ "type": "string" });
+    let key_props = json!({
+        "id": id, "orgId": id, "name": { "type": "string" }, "createdBy": id,
+        "scopes": { "type": "array", "items": scope }, "createdAt": time, "revokedAt": time
+    });
+    let mut created_key_props = key_props.clone();
+    created_key_props["secret"] = json!({ "type": "string", "pattern": "^tf_" });
+    json!({
+        "Error": { "type": "object", "required": ["error"], "properties": { "error": {
+            "type": "object", "required": ["code", "message"],
+            "properties": { "code": { "type": "string" }, "message": { "type": "string" }, "field": { "type": "string" } } } } },
+        "Schedule": { "oneOf": [
+            { "type": "object", "required": ["kind", "seconds"], "additionalProperties": false,
+              "properties": { "kind": { "const": "interval" }, "seconds": { "type": "integer", "minimum": 1, "maximum": 31_622_400 } } },
+            { "type": "object", "required": ["kind", "expr", "tz"], "additionalProperties": false,
+              "properties": { "kind": { "const": "cron" }, "expr": { "type": "string" }, "tz": { "type": "string" } } } ] },
+        "CreateMonitor": { "type": "object", "required": ["name", "schedule"], "additionalProperties": false, "properties": {
+            "name": name, "schedule": { "$ref": "#/components/schemas/Schedule" }, "grace": seconds, "severity": severity,
+            "tags": { "type": "array", "items": tag, "maxItems": 20 }, "maxRuntime": { "type": "integer", "minimum": 1, "maximum": 2_592_000 } } },
+        "UpdateMonitor": { "type": "object", "additionalProperties": false, "properties": {
+            "name": name, "schedule": { "$ref": "#/components/schemas/Schedule" }, "grace": seconds, "severity": severity,
+            "tags": { "type": "array", "items": tag, "maxItems": 20 },
+            "maxRuntime": { "type": ["integer", "null"], "minimum": 1, "maximum": 2_592_000 }, "enabled": { "type": "boolean" } } },
+        "Tags": { "type": "object", "required": ["tags"], "additionalProperties": false, "properties": { "tags": { "type": "array", "items": tag, "maxItems": 20 } } },
+        "Dependency": { "type": "object", "required": ["upstream", "downstream"], "additionalProperties": false, "properties": { "upstream": id, "downstream": id } },
+        "DependencyOut": { "type": "object", "required": ["orgId", "upstream", "downstream"], "properties": { "orgId": id, "upstream": id, "downstream": id } },
+        "UpdateOrg": { "type": "object", "additionalProperties": false, "properties": {
+            "name": name, "ipAllowlist": { "type": "array", "items": { "type": "string" }, "maxItems": 100 },
+            "retentionDays": { "type": "integer", "minimum": 1, "maximum": 3650 } } },
+        "InviteMember": { "type": "object", "required": ["email", "role"], "additionalProperties": false, "properties": { "email": { "type": "string", "format": "email" }, "role": role } },
+        "UpdateMember": { "type": "object", "required": ["role"], "additionalProperties": false, "properties": { "role": role } },
+        "CreateApiKey": { "type": "object", "required": ["name", "scopes"], "additionalProperties": false, "properties": {
+            "name": name, "scopes": { "type": "array", "items": scope, "minItems": 1, "uniqueItems": true } } },
+        "ChannelInput": { "type": "object", "required": ["name", "target"], "additionalProperties": false, "properties": {
+            "name": name, "target": target, "minSeverity": severity, "tags": { "type": "array", "items": tag, "maxItems": 100 } } },
+        "MaintenanceInput": { "type": "object", "required": ["name", "startsAt", "endsAt"], "additionalProperties": false, "properties": {
+            "name": name, "startsAt": time, "endsAt": time, "recurrence": { "type": "string", "maxLength": 512 },
+            "timeZone": { "type": "string" }, "monitorIds": { "type": "array", "items": id, "maxItems": 100 } } },
+        "Monitor": { "type": "object", "required": ["id", "name", "status", "schedule"], "properties": monitor_props },
+        "CreatedMonitor": { "type": "object", "required": ["id", "name", "status", "schedule", "pingToken"], "properties": created_props },
+        "Run": { "type": "object", "required": ["id", "monitorId", "state", "receivedAt", "output"], "properties": {
+            "id": id, "monitorId": id, "state": { "type": "string", "enum": ["START", "SUCCESS", "FAIL", "LOG"] },
+            "exitCode": { "type": "integer" }, "receivedAt": time, "durationMs": { "type": "integer" },
+            "output": { "type": "object", "properties": { "preview": { "type": "string" }, "size": { "type": "integer" }, "truncated": { "type": "boolean" } } } } },
+        "Incident": { "type": "object", "required": ["id", "monitorId", "kind", "severity", "status", "openedAt"], "properties": {
+            "id": id, "orgId": id, "monitorId": id, "kind": { "type": "string", "enum": ["MISSED", "LATE", "FAIL", "DEGRADED"] },
+            "severity": severity, "status": { "type": "string", "enum": ["OPEN", "ACKNOWLEDGED", "RESOLVED"] },
+            "openedAt": time, "acknowledgedAt": time, "resolvedAt": time, "summary": { "type": "string" }, "cascadeReason": { "type": "string" } } },
+        "Org": { "type": "object", "required": ["id", "name", "ipAllowlist", "retentionDays"], "properties": {
+            "id": id, "name": { "type": "string" }, "ipAllowlist": { "type": "array", "items": { "type": "string" } },
+            "retentionDays": { "type": "integer" }, "createdAt": time } },
+        "Member": { "type": "object", "required": ["id", "email", "role"], "properties": { "id": id, "orgId": id, "email": { "type": "string" }, "role": role, "createdAt": time } },
+        "ApiKey": { "type": "object", "required": ["id", "name", "scopes"], "properties": key_props },
+        "CreatedApiKey": { "type": "object", "required": ["id", "name", "scopes", "secret"], "properties": created_key_props },
+        "Channel": { "type": "object", "required": ["id", "name", "target", "minSeverity"], "properties": {
+            "id": id, "orgId": id, "name": { "type": "string" }, "target": { "type": "object", "required": ["kind"] }, "minSeverity": severity,
+            "tags": { "type": "array", "items": { "type": "string" } } } },
+        "MaintenanceWindow": { "type": "object", "required": ["id", "name", "startsAt", "endsAt"], "properties": {
+            "id": id, "orgId": id, "name": { "type": "string" }, "startsAt": time, "endsAt": time, "recurrence": { "type": "string" },
+            "timeZone": { "type": "string" }, "monitorIds": { "type": "array", "items": id } } },
+        "Preview": { "type": "object", "required": ["next"], "properties": { "next": { "type": "array", "items": time } } }
+    })
+}
+
+/// Built once: the document depends only on the code.
+pub fn document() -> ApiResponse {
+    static DOC: OnceLock<Value> = OnceLock::new();
+    json(StatusCode::OK, DOC.get_or_init(build))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_route_is_documented_with_its_errors() {
+        let doc = build();
+        for r in ROUTES {
+            let op = &doc["paths"][r.path][r.method.as_str().to_ascii_lowercase()];
+            assert!(op.is_object(), "{} {} missing", r.method, r.path);
+            if let Access::Key(..) = r.access {
+                for code in ["401", "403", "429"] {
+                    assert!(
+                        op["responses"][code].is_object(),
+                        "{} {} lacks {code}",
+                        r.method,
+                        r.path
+                    );
+                }
+            }
+        }
+        // Every $ref resolves.
+        let text = doc.to_string();
+        for part in text.split("#/components/schemas/").skip(1) {
+            let name = part.split('"').next().unwrap();
+            assert!(
+                doc["components"]["schemas"][name].is_object(),
+                "dangling $ref {name}"
+            );
+        }
+    }
+}

@@ -1,0 +1,176 @@
+//! JSON in and out: request bodies read with the field at fault named, query parameters,
+//! pages, and the public views of stored values (without hashes and internals).
+use super::super::query::Query;
+use super::super::{ApiError, ApiRequest, ApiResponse, json};
+use crate::domain::channel::Channel;
+use crate::domain::monitor::Monitor;
+use crate::domain::org::ApiKey;
+use crate::services::manage::page::{DEFAULT_LIMIT, MAX_LIMIT, Paged, valid_cursor};
+use http::StatusCode;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+/// Reads the body as `T`; a syntax error names `body`, a missing, unknown or mistyped
+/// field names its JSON path (`schedule.seconds`, `tags[2]`).
+pub fn body<T: DeserializeOwned>(req: &ApiRequest) -> Result<T, ApiError> {
+    if req.body.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::bad_request("body", "expected a JSON object"));
+    }
+    let mut de = serde_json::Deserializer::from_slice(&req.body);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let message = inner.to_string();
+        // A cut-off body is the body's fault; anything else is where the parser stood
+        // (serde_json calls a value of the wrong kind for an enum a syntax error).
+        let field = if inner.is_eof() {
+            "body".to_owned()
+        } else {
+            field_of(&path, &message)
+        };
+        ApiError::bad_request(field, message)
+    })?;
+    de.end()
+        .map_err(|e| ApiError::bad_request("body", e.to_string()))?;
+    Ok(value)
+}
+
+/// serde reports a missing or unknown field at its parent's path, naming it in the message.
+fn field_of(path: &str, message: &str) -> String {
+    let named = ["missing field `", "unknown field `"]
+        .iter()
+        .find_map(|p| message.strip_prefix(p))
+        .and_then(|rest| rest.split('`').next());
+    let parent = if path == "." { "" } else { path };
+    match (named, parent) {
+        // Unknown fields are already on the path.
+        (Some(name), p) if p == name || p.ends_with(&format!(".{name}")) => p.to_owned(),
+        (Some(name), "") => name.to_owned(),
+        (Some(name), parent) => format!("{parent}.{name}"),
+        (None, "") => "body".to_owned(),
+        (None, parent) => parent.to_owned(),
+    }
+}
+
+pub struct PageParams {
+    pub limit: usize,
+    pub cursor: Option<String>,
+}
+
+pub fn page_params(q: &Query) -> Result<PageParams, ApiError> {
+    let limit = match q.get("limit") {
+        None => DEFAULT_LIMIT,
+        Some(raw) => raw
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=MAX_LIMIT).contains(n))
+            .ok_or_else(|| {
+                ApiError::bad_request(
+                    "limit",
+                    format!("limit must be a whole number from 1 to {MAX_LIMIT}"),
+                )
+            })?,
+    };
+    let cursor = q.get("cursor");
+    if cursor.as_deref().is_some_and(|c| !valid_cursor(c)) {
+        return Err(ApiError::bad_request(
+            "cursor",
+            "not a cursor this API gave out",
+        ));
+    }
+    Ok(PageParams { limit, cursor })
+}
+
+/// `{"items": […], "nextCursor": … | null}`.
+pub fn page<T>(paged: Paged<T>, view: impl Fn(&T) -> Value) -> ApiResponse {
+    let items: Vec<Value> = paged.items.iter().map(view).collect();
+    json(
+        StatusCode::OK,
+        &serde_json::json!({ "items": items, "nextCursor": paged.next_cursor }),
+    )
+}
+
+pub fn ok(v: Value) -> ApiResponse {
+    json(StatusCode::OK, &v)
+}
+
+pub fn created(v: Value) -> ApiResponse {
+    json(StatusCode::CREATED, &v)
+}
+
+pub fn no_content() -> ApiResponse {
+    let mut res = ApiResponse::new(bytes::Bytes::new());
+    *res.status_mut() = StatusCode::NO_CONTENT;
+    res
+}
+
+pub fn value(v: &impl Serialize) -> Value {
+    serde_json::to_value(v).expect("domain values serialise")
+}
+
+fn without(mut v: Value, fields: &[&str]) -> Value {
+    if let Value::Object(map) = &mut v {
+        for f in fields {
+            map.remove(*f);
+        }
+    }
+    v
+}
+
+/// The monitor without its token hash and the bookkeeping only the state machine needs.
+pub fn monitor_view(m: &Monitor) -> Value {
+    without(
+        value(m),
+        &[
+            "tokenHash",
+            "openStarts",
+            "armedFor",
+            "version",
+            "recentDurationsMs",
+        ],
+    )
+}
+
+pub fn api_key_view(k: &ApiKey) -> Value {
+    without(value(k), &["keyHash"])
+}
+
+/// A webhook's signing secret is write-only.
+pub fn channel_view(c: &Channel) -> Value {
+    let mut v = value(c);
+    if let Some(secret) = v.pointer_mut("/target/secret") {
+        *secret = Value::String("********".into());
+    }
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_are_named_from_serde_errors() {
+        assert_eq!(field_of(".", "missing field `name`"), "name");
+        assert_eq!(
+            field_of("schedule", "missing field `seconds`"),
+            "schedule.seconds"
+        );
+        assert_eq!(
+            field_of("nmae", "unknown field `nmae`, expected one of …"),
+            "nmae"
+        );
+        assert_eq!(
+            field_of("schedule.x", "unknown field `x`, expected one of …"),
+            "schedule.x"
+        );
+        assert_eq!(
+            field_of("grace", "invalid type: string \"x\", expected u64"),
+            "grace"
+        );
+        assert_eq!(
+            field_of(".", "invalid type: integer, expected a map"),
+            "body"
+        );
+    }
+}

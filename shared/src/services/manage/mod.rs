@@ -1,0 +1,71 @@
+//! The management API's use cases: monitors, incidents, the org and its members and
+//! keys, channels and maintenance windows. Inputs are the commands as the API receives
+//! them (typed by serde, not yet checked against the domain's rules); every rule is
+//! checked here or in the domain, and a failure names the field at fault.
+mod config;
+mod incidents;
+mod monitors;
+mod org;
+pub mod page;
+
+pub use config::{ChannelInput, MaintenanceInput};
+pub use incidents::{IncidentFilter, incident_sort_key};
+pub use monitors::{CreateMonitor, CreatedMonitor, DependencyInput, UpdateMonitor};
+pub use org::{CreateApiKey, CreatedApiKey, InviteMember, UpdateMember, UpdateOrg};
+
+use crate::ports::blob::{BlobError, BlobStore};
+use crate::ports::scheduler::{Scheduler, SchedulerError};
+use crate::ports::store::{Store, StoreError};
+use std::borrow::Cow;
+use std::sync::Arc;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ManageError {
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The request is well-formed but breaks a rule; `field` names what to fix.
+    #[error("{message}")]
+    Invalid {
+        field: Cow<'static, str>,
+        message: String,
+    },
+    /// The thing is not in a state that allows this (already resolved, last owner…).
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Scheduler(#[from] SchedulerError),
+    #[error(transparent)]
+    Blob(#[from] BlobError),
+}
+
+pub(crate) fn invalid(field: impl Into<Cow<'static, str>>, message: impl ToString) -> ManageError {
+    ManageError::Invalid {
+        field: field.into(),
+        message: message.to_string(),
+    }
+}
+
+/// How often an edit re-reads and retries when a ping changed the monitor under it.
+const MAX_ATTEMPTS: u32 = 5;
+
+pub struct ManageService {
+    store: Arc<dyn Store>,
+    scheduler: Arc<dyn Scheduler>,
+    blobs: Arc<dyn BlobStore>,
+}
+
+impl ManageService {
+    pub fn new(
+        store: Arc<dyn Store>,
+        scheduler: Arc<dyn Scheduler>,
+        blobs: Arc<dyn BlobStore>,
+    ) -> Self {
+        Self {
+            store,
+            scheduler,
+            blobs,
+        }
+    }
+}

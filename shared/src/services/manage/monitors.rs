@@ -1,0 +1,343 @@
+//! Monitors: create (arming the missed check), edit, pause, resume, delete, tags,
+//! dependencies, and their runs.
+use super::{MAX_ATTEMPTS, ManageError, ManageService, invalid};
+use crate::domain::dependency::{DependencyError, MonitorDependency};
+use crate::domain::ids::{MonitorId, RunId};
+use crate::domain::incident::Severity;
+use crate::domain::monitor::{Monitor, MonitorSpec};
+use crate::domain::org::Org;
+use crate::domain::run::Run;
+use crate::domain::schedule::Schedule;
+use crate::domain::secret::PingToken;
+use crate::domain::text::{Name, Slug};
+use crate::ports::blob::BlobKey;
+use crate::ports::store::{Page, StoreError};
+use bytes::Bytes;
+use chrono::{DateTime, Duration, Utc};
+use serde::Deserialize;
+use std::collections::BTreeSet;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CreateMonitor {
+    pub name: String,
+    pub schedule: Schedule,
+    /// Seconds after the expected time before a missing ping is an incident.
+    #[serde(default)]
+    pub grace: Option<u64>,
+    #[serde(default)]
+    pub severity: Option<Severity>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub max_runtime: Option<u64>,
+}
+
+/// Every field optional: what is absent stays. `maxRuntime: null` clears it.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UpdateMonitor {
+    pub name: Option<String>,
+    pub schedule: Option<Schedule>,
+    pub grace: Option<u64>,
+    pub severity: Option<Severity>,
+    pub tags: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "some_or_null")]
+    pub max_runtime: Option<Option<u64>>,
+    pub enabled: Option<bool>,
+}
+
+/// Tells an absent field (`None`) from an explicit `null` (`Some(None)`).
+fn some_or_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<u64>>, D::Error> {
+    Option::<u64>::deserialize(d).map(Some)
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DependencyInput {
+    pub upstream: String,
+    pub downstream: String,
+}
+
+/// A new monitor and its ping token, which is shown only this once.
+#[derive(Debug)]
+pub struct CreatedMonitor {
+    pub monitor: Monitor,
+    pub token: PingToken,
+}
+
+const DEFAULT_GRACE_SECS: u64 = 300;
+
+fn name(s: &str) -> Result<Name, ManageError> {
+    Name::new(s).map_err(|e| invalid("name", e))
+}
+
+fn tags(list: &[String]) -> Result<BTreeSet<Slug>, ManageError> {
+    list.iter()
+        .enumerate()
+        .map(|(i, t)| Slug::new(t).map_err(|e| invalid(format!("tags[{i}]"), e)))
+        .collect()
+}
+
+/// Any count above `u32::MAX` is far past every limit, and clamping it keeps chrono
+/// (which panics past about `i64::MAX / 1000` seconds) out of reach of user input.
+fn seconds(secs: u64) -> Duration {
+    Duration::seconds(secs.min(u64::from(u32::MAX)) as i64)
+}
+
+impl ManageService {
+    pub async fn create_monitor(
+        &self,
+        org: &Org,
+        input: CreateMonitor,
+        now: DateTime<Utc>,
+    ) -> Result<CreatedMonitor, ManageError> {
+        let spec = MonitorSpec {
+            name: name(&input.name)?,
+            schedule: input.schedule,
+            grace: seconds(input.grace.unwrap_or(DEFAULT_GRACE_SECS)),
+            severity: input.severity.unwrap_or(Severity::High),
+            tags: tags(&input.tags)?,
+            max_runtime: input.max_runtime.map(seconds),
+        };
+        let token = PingToken::generate();
+        let mut monitor = Monitor::new(org.id.clone(), spec, token.hash(), now)
+            .map_err(|e| invalid(e.field(), e))?;
+        // As ingest does: armed before the commit, so a stored monitor never lacks its check
+        // (a timer without a monitor finds nothing and ends).
+        if let Some(at) = monitor.rearm() {
+            self.scheduler.arm(&monitor.id, at).await?;
+        }
+        self.store.create_monitor(&monitor).await?;
+        tracing::info!(org_id = %org.id, monitor_id = %monitor.id, "monitor created");
+        Ok(CreatedMonitor { monitor, token })
+    }
+
+    /// The monitor, if it belongs to `org` (another org's monitor is "not found").
+    pub async fn monitor(&self, org: &Org, id: &str) -> Result<Monitor, ManageError> {
+        let id = MonitorId::parse(id).ok_or(ManageError::NotFound("monitor"))?;
+        self.store
+            .monitor(&id)
+            .await?
+            .filter(|m| m.org_id == org.id)
+            .ok_or(ManageError::NotFound("monitor"))
+    }
+
+    pub async fn monitors(&self, org: &Org) -> Result<Vec<Monitor>, ManageError> {
+        Ok(self.store.monitors_of_org(&org.id).await?)
+    }
+
+    /// Re-reads and re-applies `edit` when a ping wrote the monitor in between; arms the
+    /// check when the edit brings it earlier.
+    async fn edit(
+        &self,
+        org: &Org,
+        id: &str,
+        edit: impl Fn(&Monitor) -> Result<Monitor, ManageError>,
+    ) -> Result<Monitor, ManageError> {
+        for _ in 0..MAX_ATTEMPTS {
+            let current = self.monitor(org, id).await?;
+            let mut next = edit(&current)?;
+            if let Some(at) = next.rearm() {
+                self.scheduler.arm(&next.id, at).await?;
+            }
+            match self.store.update_monitor(&next, current.version).await {
+                Ok(()) => return Ok(next),
+                Err(StoreError::Conflict) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(StoreError::Conflict.into())
+    }
+
+    pub async fn update_monitor(
+        &self,
+        org: &Org,
+        id: &str,
+        input: UpdateMonitor,
+        now: DateTime<Utc>,
+    ) -> Result<Monitor, ManageError> {
+        let new_name = input.name.as_deref().map(name).transpose()?;
+        let new_tags = input.tags.as_deref().map(tags).transpose()?;
+        self.edit(org, id, |m| {
+            let mut spec = m.spec();
+            if let Some(n) = &new_name {
+                spec.name = n.clone();
+            }
+            if let Some(s) = &input.schedule {
+                spec.schedule = s.clone();
+            }
+            if let Some(g) = input.grace {
+                spec.grace = seconds(g);
+            }
+            if let Some(s) = input.severity {
+                spec.severity = s;
+            }
+            if let Some(t) = &new_tags {
+                spec.tags = t.clone();
+            }
+            if let Some(r) = input.max_runtime {
+                spec.max_runtime = r.map(seconds);
+            }
+            let mut next = m.with_spec(spec, now).map_err(|e| invalid(e.field(), e))?;
+            if let Some(enabled) = input.enabled {
+                next.enabled = enabled;
+            }
+            Ok(next)
+        })
+        .await
+    }
+
+    pub async fn set_tags(
+        &self,
+        org: &Org,
+        id: &str,
+        list: Vec<String>,
+        now: DateTime<Utc>,
+    ) -> Result<Monitor, ManageError> {
+        self.update_monitor(
+            org,
+            id,
+            UpdateMonitor {
+                tags: Some(list),
+                ..Default::default()
+            },
+            now,
+        )
+        .await
+    }
+
+    pub async fn pause_monitor(&self, org: &Org, id: &str) -> Result<Monitor, ManageError> {
+        let m = self.edit(org, id, |m| Ok(m.paused())).await?;
+        // The armed check would find the monitor paused and end; removing it saves the call.
+        self.scheduler.disarm(&m.id).await?;
+        Ok(m)
+    }
+
+    pub async fn resume_monitor(
+        &self,
+        org: &Org,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Monitor, ManageError> {
+        self.edit(org, id, |m| Ok(m.resumed(now))).await
+    }
+
+    /// Removes the monitor, its dependencies and its timer.
+    pub async fn delete_monitor(&self, org: &Org, id: &str) -> Result<(), ManageError> {
+        for _ in 0..MAX_ATTEMPTS {
+            let m = self.monitor(org, id).await?;
+            match self.store.delete_monitor(&m, m.version).await {
+                Ok(()) => {
+                    for dep in self.store.dependencies_of_org(&org.id).await? {
+                        if dep.upstream == m.id || dep.downstream == m.id {
+                            self.store.remove_dependency(&dep).await?;
+                        }
+                    }
+                    self.scheduler.disarm(&m.id).await?;
+                    tracing::info!(org_id = %org.id, monitor_id = %m.id, "monitor deleted");
+                    return Ok(());
+                }
+                Err(StoreError::Conflict) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(StoreError::Conflict.into())
+    }
+
+    pub async fn dependencies(&self, org: &Org) -> Result<Vec<MonitorDependency>, ManageError> {
+        Ok(self.store.dependencies_of_org(&org.id).await?)
+    }
+
+    /// A body id must name a monitor of the org.
+    async fn org_monitor_id(
+        &self,
+        org: &Org,
+        field: &'static str,
+        id: &str,
+    ) -> Result<MonitorId, ManageError> {
+        match self.monitor(org, id).await {
+            Ok(m) => Ok(m.id),
+            Err(ManageError::NotFound(_)) => Err(invalid(
+                field,
+                "no monitor of this organisation has this id",
+            )),
+            Err(e) => Err(e),
+        }
+    }
+
+    pub async fn add_dependency(
+        &self,
+        org: &Org,
+        input: DependencyInput,
+    ) -> Result<MonitorDependency, ManageError> {
+        let up = self
+            .org_monitor_id(org, "upstream", &input.upstream)
+            .await?;
+        let down = self
+            .org_monitor_id(org, "downstream", &input.downstream)
+            .await?;
+        let existing = self.store.dependencies_of_org(&org.id).await?;
+        let dep =
+            MonitorDependency::new(org.id.clone(), up, down, &existing).map_err(|e| match e {
+                DependencyError::SelfDependency | DependencyError::Cycle => {
+                    invalid("downstream", e)
+                }
+            })?;
+        self.store.add_dependency(&dep).await?;
+        Ok(dep)
+    }
+
+    pub async fn remove_dependency(
+        &self,
+        org: &Org,
+        upstream: &str,
+        downstream: &str,
+    ) -> Result<(), ManageError> {
+        let found = self
+            .store
+            .dependencies_of_org(&org.id)
+            .await?
+            .into_iter()
+            .find(|d| d.upstream.as_str() == upstream && d.downstream.as_str() == downstream)
+            .ok_or(ManageError::NotFound("dependency"))?;
+        Ok(self.store.remove_dependency(&found).await?)
+    }
+
+    pub async fn runs(
+        &self,
+        org: &Org,
+        monitor: &str,
+        limit: usize,
+        before: Option<&RunId>,
+    ) -> Result<Page<Run>, ManageError> {
+        let m = self.monitor(org, monitor).await?;
+        Ok(self.store.runs(&m.id, limit, before).await?)
+    }
+
+    /// The whole stored output of a run: from the blob store when it was too large to
+    /// keep inline, else the preview (which then is all of it).
+    pub async fn run_output(
+        &self,
+        org: &Org,
+        monitor: &str,
+        run: &str,
+    ) -> Result<(Run, Bytes), ManageError> {
+        let m = self.monitor(org, monitor).await?;
+        let id = RunId::parse(run).ok_or(ManageError::NotFound("run"))?;
+        let run = self
+            .store
+            .run(&m.id, &id)
+            .await?
+            .ok_or(ManageError::NotFound("run"))?;
+        let body = match run.output.blob_key.as_deref().and_then(BlobKey::parse) {
+            Some(key) => self
+                .blobs
+                .get(&key)
+                .await?
+                .ok_or(ManageError::NotFound("run output"))?,
+            None => Bytes::from(run.output.preview.clone()),
+        };
+        Ok((run, body))
+    }
+}

@@ -1,0 +1,225 @@
+//! The org itself, its members and its API keys.
+use super::{ManageError, ManageService, invalid};
+use crate::domain::ids::{ApiKeyId, UserId};
+use crate::domain::org::{ApiKey, Email, Org, Role, Scope, User};
+use crate::domain::secret::ApiKeySecret;
+use crate::domain::text::Name;
+use crate::ports::store::StoreError;
+use crate::services::auth::Principal;
+use chrono::{DateTime, Utc};
+use ipnet::IpNet;
+use serde::Deserialize;
+use std::collections::BTreeSet;
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UpdateOrg {
+    pub name: Option<String>,
+    pub ip_allowlist: Option<Vec<IpNet>>,
+    pub retention_days: Option<u16>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct InviteMember {
+    pub email: String,
+    pub role: Role,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UpdateMember {
+    pub role: Role,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CreateApiKey {
+    pub name: String,
+    pub scopes: BTreeSet<Scope>,
+}
+
+/// A new key and its secret, which is shown only this once.
+#[derive(Debug)]
+pub struct CreatedApiKey {
+    pub key: ApiKey,
+    pub secret: ApiKeySecret,
+}
+
+impl ManageService {
+    /// Refuses an allowlist that would shut out the very request setting it.
+    pub async fn update_org(
+        &self,
+        caller: &Principal,
+        input: UpdateOrg,
+        from: Option<std::net::IpAddr>,
+    ) -> Result<Org, ManageError> {
+        let mut org = self
+            .store
+            .org(&caller.org.id)
+            .await?
+            .ok_or(ManageError::NotFound("org"))?;
+        if let Some(n) = &input.name {
+            org.name = Name::new(n).map_err(|e| invalid("name", e))?;
+        }
+        if let Some(days) = input.retention_days {
+            org.set_retention_days(days)
+                .map_err(|e| invalid("retentionDays", e))?;
+        }
+        if let Some(nets) = input.ip_allowlist {
+            org.set_allowlist(nets)
+                .map_err(|e| invalid("ipAllowlist", e))?;
+            if !org.ip_allowlist.is_empty() && !from.is_some_and(|ip| org.allows(ip)) {
+                return Err(invalid(
+                    "ipAllowlist",
+                    "the allowlist must include the address you are calling from",
+                ));
+            }
+        }
+        self.store.update_org(&org).await?;
+        Ok(org)
+    }
+
+    pub async fn members(&self, org: &Org) -> Result<Vec<User>, ManageError> {
+        Ok(self.store.users_of_org(&org.id).await?)
+    }
+
+    async fn member(&self, org: &Org, id: &str) -> Result<User, ManageError> {
+        let id = UserId::parse(id).ok_or(ManageError::NotFound("member"))?;
+        self.members(org)
+            .await?
+            .into_iter()
+            .find(|u| u.id == id)
+            .ok_or(ManageError::NotFound("member"))
+    }
+
+    pub async fn invite_member(
+        &self,
+        caller: &Principal,
+        input: InviteMember,
+        now: DateTime<Utc>,
+    ) -> Result<User, ManageError> {
+        let email = Email::new(&input.email).map_err(|e| invalid("email", e))?;
+        if input.role > caller.user.role {
+            return Err(invalid("role", "you cannot grant a role above your own"));
+        }
+        let user = User {
+            id: UserId::generate(),
+            org_id: caller.org.id.clone(),
+            email,
+            role: input.role,
+            created_at: now,
+        };
+        match self.store.create_user(&user).await {
+            Ok(()) => Ok(user),
+            Err(StoreError::AlreadyExists(_)) => Err(ManageError::Conflict(
+                "a member with this e-mail already exists".into(),
+            )),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// An org always keeps at least one owner.
+    async fn keeps_an_owner(&self, org: &Org, changed: &User) -> Result<(), ManageError> {
+        let owners = self
+            .members(org)
+            .await?
+            .into_iter()
+            .filter(|u| u.role == Role::Owner && u.id != changed.id)
+            .count();
+        if owners == 0 {
+            return Err(ManageError::Conflict(
+                "the organisation must keep at least one owner".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    pub async fn update_member(
+        &self,
+        caller: &Principal,
+        id: &str,
+        input: UpdateMember,
+    ) -> Result<User, ManageError> {
+        let mut user = self.member(&caller.org, id).await?;
+        if input.role > caller.user.role {
+            return Err(invalid("role", "you cannot grant a role above your own"));
+        }
+        if user.role == Role::Owner && input.role != Role::Owner {
+            self.keeps_an_owner(&caller.org, &user).await?;
+        }
+        user.role = input.role;
+        self.store.update_user(&user).await?;
+        Ok(user)
+    }
+
+    pub async fn remove_member(&self, caller: &Principal, id: &str) -> Result<(), ManageError> {
+        let user = self.member(&caller.org, id).await?;
+        if user.role == Role::Owner {
+            self.keeps_an_owner(&caller.org, &user).await?;
+        }
+        self.store.delete_user(&caller.org.id, &user.id).await?;
+        Ok(())
+    }
+
+    pub async fn api_keys(&self, org: &Org) -> Result<Vec<ApiKey>, ManageError> {
+        Ok(self.store.api_keys_of_org(&org.id).await?)
+    }
+
+    /// A key can hand out only scopes it holds itself; the new key acts as the caller's owner.
+    pub async fn create_api_key(
+        &self,
+        caller: &Principal,
+        input: CreateApiKey,
+        now: DateTime<Utc>,
+    ) -> Result<CreatedApiKey, ManageError> {
+        let name = Name::new(&input.name).map_err(|e| invalid("name", e))?;
+        if input.scopes.is_empty() {
+            return Err(invalid("scopes", "at least one scope"));
+        }
+        if let Some(extra) = input.scopes.iter().find(|s| !caller.key.scopes.contains(s)) {
+            return Err(invalid(
+                "scopes",
+                format!(
+                    "{} is not a scope of the key making this request",
+                    serde_json::to_string(extra).unwrap_or_default()
+                ),
+            ));
+        }
+        let secret = ApiKeySecret::generate();
+        let key = ApiKey {
+            id: ApiKeyId::generate(),
+            org_id: caller.org.id.clone(),
+            name,
+            created_by: caller.user.id.clone(),
+            key_hash: secret.hash(),
+            scopes: input.scopes,
+            created_at: now,
+            revoked_at: None,
+        };
+        self.store.create_api_key(&key).await?;
+        tracing::info!(org_id = %key.org_id, key_id = %key.id, "api key created");
+        Ok(CreatedApiKey { key, secret })
+    }
+
+    pub async fn revoke_api_key(
+        &self,
+        org: &Org,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<ApiKey, ManageError> {
+        let id = ApiKeyId::parse(id).ok_or(ManageError::NotFound("api key"))?;
+        let mut key = self
+            .api_keys(org)
+            .await?
+            .into_iter()
+            .find(|k| k.id == id)
+            .ok_or(ManageError::NotFound("api key"))?;
+        if key.revoked_at.is_none() {
+            key.revoked_at = Some(now);
+            self.store.put_api_key(&key).await?;
+            tracing::info!(org_id = %org.id, key_id = %key.id, "api key revoked");
+        }
+        Ok(key)
+    }
+}

@@ -1,0 +1,206 @@
+//! An `App` on the embedded adapters in a temporary directory, an org with one member
+//! per role, and a way to call it as API Gateway or the local server would.
+#![allow(dead_code)]
+use bytes::Bytes;
+use chrono::Utc;
+use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::net::IpAddr;
+use std::sync::Arc;
+use tokiflow_shared::adapters::embedded::EmbeddedStore;
+use tokiflow_shared::adapters::fs::FsBlobStore;
+use tokiflow_shared::adapters::timer::TimerScheduler;
+use tokiflow_shared::config::BodyLimits;
+use tokiflow_shared::domain::ids::{ApiKeyId, UserId};
+use tokiflow_shared::domain::org::{ApiKey, Email, Org, Role, Scope, User};
+use tokiflow_shared::domain::rate_limit::RateLimit;
+use tokiflow_shared::domain::secret::ApiKeySecret;
+use tokiflow_shared::domain::text::Name;
+use tokiflow_shared::http::{ApiRequest, App};
+use tokiflow_shared::ports::store::{ConfigStore, IncidentStore, MonitorStore, OrgStore};
+
+pub const ROLES: [Role; 4] = [Role::Viewer, Role::Member, Role::Admin, Role::Owner];
+pub const SCOPES: [Scope; 9] = [
+    Scope::MonitorsRead,
+    Scope::MonitorsWrite,
+    Scope::IncidentsRead,
+    Scope::IncidentsWrite,
+    Scope::ChannelsRead,
+    Scope::ChannelsWrite,
+    Scope::StatusPagesRead,
+    Scope::StatusPagesWrite,
+    Scope::OrgAdmin,
+];
+
+pub struct Env {
+    pub app: App,
+    pub store: Arc<EmbeddedStore>,
+    pub timers: Arc<TimerScheduler>,
+    pub org: Org,
+    /// One member per role, in `ROLES` order.
+    pub users: Vec<User>,
+    _dir: tempfile::TempDir,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.body))
+    }
+    pub fn field(&self) -> Option<String> {
+        self.json()["error"]["field"].as_str().map(str::to_owned)
+    }
+}
+
+impl Env {
+    pub async fn new() -> Self {
+        Self::with_limit(RateLimit {
+            capacity: 10_000.0,
+            per_second: 10_000.0,
+        })
+        .await
+    }
+
+    pub async fn with_limit(limit: RateLimit) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(EmbeddedStore::open(dir.path()).unwrap());
+        let timers = Arc::new(TimerScheduler::new());
+        let blobs = Arc::new(FsBlobStore::new(dir.path().join("blobs")));
+        let app = App::new(store.clone(), blobs, timers.clone(), BodyLimits::default())
+            .with_rate_limit(limit);
+        let org = Org::new(Name::new("Acme").unwrap(), Utc::now());
+        store.create_org(&org).await.unwrap();
+        let mut users = Vec::new();
+        for role in ROLES {
+            let user = User {
+                id: UserId::generate(),
+                org_id: org.id.clone(),
+                email: Email::new(&format!("{role:?}@example.com")).unwrap(),
+                role,
+                created_at: Utc::now(),
+            };
+            store.create_user(&user).await.unwrap();
+            users.push(user);
+        }
+        Self {
+            app,
+            store,
+            timers,
+            org,
+            users,
+            _dir: dir,
+        }
+    }
+
+    pub fn user(&self, role: Role) -> &User {
+        &self.users[ROLES.iter().position(|r| *r == role).unwrap()]
+    }
+
+    /// A key for the member with `role`, holding exactly `scopes`.
+    pub async fn key(&self, role: Role, scopes: &[Scope]) -> String {
+        let secret = ApiKeySecret::generate();
+        let key = ApiKey {
+            id: ApiKeyId::generate(),
+            org_id: self.org.id.clone(),
+            name: Name::new("test").unwrap(),
+            created_by: self.user(role).id.clone(),
+            key_hash: secret.hash(),
+            scopes: scopes.iter().copied().collect::<BTreeSet<_>>(),
+            created_at: Utc::now(),
+            revoked_at: None,
+        };
+        self.store.create_api_key(&key).await.unwrap();
+        secret.reveal().to_owned()
+    }
+
+    /// The org's owner with every scope.
+    pub async fn owner_key(&self) -> String {
+        self.key(Role::Owner, &SCOPES).await
+    }
+
+    pub async fn call_from(
+        &self,
+        method: Method,
+        path_and_query: &str,
+        key: Option<&str>,
+        body: Option<&str>,
+        ip: Option<IpAddr>,
+    ) -> Reply {
+        let (path, query) = match path_and_query.split_once('?') {
+            Some((p, q)) => (p.to_owned(), Some(q.to_owned())),
+            None => (path_and_query.to_owned(), None),
+        };
+        let mut headers = HeaderMap::new();
+        if let Some(k) = key {
+            headers.insert(
+                header::AUTHORIZATION,
+                HeaderValue::from_str(&format!("Bearer {k}")).unwrap(),
+            );
+        }
+        let body = Bytes::from(body.unwrap_or("").to_owned());
+        let req = ApiRequest {
+            method,
+            path,
+            query,
+            headers,
+            body_size: body.len() as u64,
+            body,
+            source_ip: ip,
+        };
+        let res = self.app.handle(req).await;
+        Reply {
+            status: res.status(),
+            headers: res.headers().clone(),
+            body: res.body().clone(),
+        }
+    }
+
+    pub async fn call(&self, method: Method, path: &str, key: &str, body: Option<&str>) -> Reply {
+        self.call_from(
+            method,
+            path,
+            Some(key),
+            body,
+            Some("127.0.0.1".parse().unwrap()),
+        )
+        .await
+    }
+
+    pub async fn get(&self, path: &str, key: &str) -> Reply {
+        self.call(Method::GET, path, key, None).await
+    }
+
+    pub async fn post(&self, path: &str, key: &str, body: &str) -> Reply {
+        self.call(Method::POST, path, key, Some(body)).await
+    }
+
+    /// Everything the API can change, to check that a refused request changed nothing.
+    pub async fn snapshot(&self) -> String {
+        let s = &self.store;
+        let org = &self.org.id;
+        let monitors = s.monitors_of_org(org).await.unwrap();
+        let mut incidents = Vec::new();
+        for m in &monitors {
+            incidents.extend(s.incidents_of_monitor(&m.id).await.unwrap());
+        }
+        format!(
+            "{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}",
+            s.org(org).await.unwrap(),
+            monitors,
+            incidents,
+            s.users_of_org(org).await.unwrap(),
+            s.api_keys_of_org(org).await.unwrap(),
+            s.dependencies_of_org(org).await.unwrap(),
+            s.maintenance_of_org(org).await.unwrap(),
+            s.channels_of_org(org).await.unwrap(),
+            self.timers.armed(),
+        )
+    }
+}

@@ -1,0 +1,734 @@
+//! The management routes end to end on `App::handle`: what each answers and what it
+//! stored, and bad input on every write route (refused with the field named, nothing
+//! changed).
+#[path = "api/harness.rs"]
+mod harness;
+
+use harness::Env;
+use http::{Method, StatusCode};
+use serde_json::{Value, json};
+use tokiflow_shared::domain::ids::MonitorId;
+use tokiflow_shared::http::ApiRequest;
+use tokiflow_shared::ports::store::{IncidentStore, MonitorStore};
+
+async fn create_monitor(env: &Env, key: &str, name: &str) -> Value {
+    let body = json!({"name": name, "schedule": {"kind": "interval", "seconds": 60}, "grace": 30, "tags": ["db"]}).to_string();
+    let res = env.post("/api/v1/monitors", key, &body).await;
+    assert_eq!(res.status, StatusCode::CREATED, "{:?}", res.body);
+    res.json()
+}
+
+async fn ping(env: &Env, token: &str, suffix: &str, body: &str) {
+    let req = ApiRequest {
+        method: Method::POST,
+        path: format!("/ping/{token}{suffix}"),
+        query: None,
+        headers: Default::default(),
+        body: bytes::Bytes::from(body.to_owned()),
+        body_size: body.len() as u64,
+        source_ip: None,
+    };
+    assert_eq!(env.app.handle(req).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn monitors_create_arms_the_check_and_edits_round_trip() {
+    let env = Env::new().await;
+    let key = env.owner_key().await;
+    let m = create_monitor(&env, &key, "backup").await;
+    let id = MonitorId::parse(m["id"].as_str().unwrap()).unwrap();
+    assert!(
+        m["pingToken"].as_str().unwrap().len() >= 20,
+        "the token is shown once: {m}"
+    );
+    assert!(
+        m.get("tokenHash").is_none() && m.get("version").is_none(),
+        "internals stay inside: {m}"
+    );
+    let stored = env.store.monitor(&id).await.unwrap().unwrap();
+    assert_eq!(
+        env.timers.armed_at(&id),
+        stored.deadline(),
+        "the missed check is armed at the deadline"
+    );
+    assert_eq!(stored.armed_for, stored.deadline());
+
+    let got = env
+        .get(&format!("/api/v1/monitors/{id}"), &key)
+        .await
+        .json();
+    assert_eq!(got["name"], "backup");
+    assert!(got.get("pingToken").is_none(), "never shown again");
+
+    let res = env
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/monitors/{id}"),
+            &key,
+            Some(r#"{"name":"nightly backup","grace":10,"maxRuntime":600}"#),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{:?}", res.body);
+    let stored = env.store.monitor(&id).await.unwrap().unwrap();
+    assert_eq!(
+        (stored.name.as_str(), stored.grace.num_seconds()),
+        ("nightly backup", 10)
+    );
+    assert_eq!(
+        env.timers.armed_at(&id),
+        stored.deadline(),
+        "an earlier deadline re-arms"
+    );
+    let res = env
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/monitors/{id}"),
+            &key,
+            Some(r#"{"maxRuntime":null}"#),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert_eq!(
+        env.store.monitor(&id).await.unwrap().unwrap().max_runtime,
+        None,
+        "null clears"
+    );
+
+    let res = env
+        .call(
+            Method::PUT,
+            &format!("/api/v1/monitors/{id}/tags"),
+            &key,
+            Some(r#"{"tags":["prod","db"]}"#),
+        )
+        .await;
+    assert_eq!(res.json()["tags"], json!(["db", "prod"]));
+
+    let paused = env
+        .post(&format!("/api/v1/monitors/{id}/pause"), &key, "")
+        .await
+        .json();
+    assert_eq!(paused["status"], "PAUSED");
+    assert_eq!(env.timers.armed_at(&id), None, "pausing disarms");
+    let resumed = env
+        .post(&format!("/api/v1/monitors/{id}/resume"), &key, "")
+        .await
+        .json();
+    assert_eq!(resumed["status"], "NEW");
+    assert!(env.timers.armed_at(&id).is_some(), "resuming arms again");
+
+    let res = env
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/monitors/{id}"),
+            &key,
+            None,
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::NO_CONTENT);
+    assert_eq!(env.store.monitor(&id).await.unwrap(), None);
+    assert_eq!(env.timers.armed_at(&id), None);
+    assert_eq!(
+        env.get(&format!("/api/v1/monitors/{id}"), &key)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn listings_page_with_a_cursor() {
+    let env = Env::new().await;
+    let key = env.owner_key().await;
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        ids.push(
+            create_monitor(&env, &key, &format!("job {i}")).await["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    let mut seen = Vec::new();
+    let mut url = "/api/v1/monitors?limit=2".to_owned();
+    loop {
+        let page = env.get(&url, &key).await.json();
+        seen.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m["id"].as_str().unwrap().to_owned()),
+        );
+        match page["nextCursor"].as_str() {
+            Some(c) => url = format!("/api/v1/monitors?limit=2&cursor={c}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen, ids, "every monitor once, oldest first");
+    for bad in ["limit=0", "limit=201", "limit=x", "cursor=a%2Fb"] {
+        let res = env.get(&format!("/api/v1/monitors?{bad}"), &key).await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST, "{bad}");
+        assert!(res.field().is_some(), "{bad}");
+    }
+}
+
+#[tokio::test]
+async fn runs_newest_first_with_full_output() {
+    let env = Env::new().await;
+    let key = env.owner_key().await;
+    let m = create_monitor(&env, &key, "job").await;
+    let (id, token) = (m["id"].as_str().unwrap(), m["pingToken"].as_str().unwrap());
+    let big = "line of output\n".repeat(1000);
+    ping(&env, token, "/start", "").await;
+    ping(&env, token, "", &big).await;
+    ping(&env, token, "/log", "hello").await;
+    let page = env
+        .get(&format!("/api/v1/monitors/{id}/runs?limit=2"), &key)
+        .await
+        .json();
+    let items = page["items"].as_array().unwrap();
+    assert_eq!(
+        items
+            .iter()
+            .map(|r| r["state"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        ["LOG", "SUCCESS"]
+    );
+    let next = page["nextCursor"].as_str().unwrap();
+    let rest = env
+        .get(&format!("/api/v1/monitors/{id}/runs?cursor={next}"), &key)
+        .await
+        .json();
+    assert_eq!(rest["items"][0]["state"], "START");
+    assert_eq!(rest["nextCursor"], Value::Null);
+    let run = items[1]["id"].as_str().unwrap();
+    let out = env
+        .get(&format!("/api/v1/monitors/{id}/runs/{run}/output"), &key)
+        .await;
+    assert_eq!(out.status, StatusCode::OK);
+    assert_eq!(out.headers["x-content-type-options"], "nosniff");
+    assert_eq!(
+        out.body.len(),
+        big.len(),
+        "the whole body, from the blob store"
+    );
+    let small = items[0]["id"].as_str().unwrap();
+    assert_eq!(
+        &env.get(&format!("/api/v1/monitors/{id}/runs/{small}/output"), &key)
+            .await
+            .body[..],
+        b"hello"
+    );
+}
+
+#[tokio::test]
+async fn incidents_filter_acknowledge_and_resolve() {
+    let env = Env::new().await;
+    let key = env.owner_key().await;
+    let a = create_monitor(&env, &key, "a").await;
+    let b = create_monitor(&env, &key, "b").await;
+    ping(&env, a["pingToken"].as_str().unwrap(), "/fail", "disk full").await;
+    ping(&env, b["pingToken"].as_str().unwrap(), "/2", "oops").await;
+
+    let all = env.get("/api/v1/incidents?status=open", &key).await.json();
+    assert_eq!(all["items"].as_array().unwrap().len(), 2);
+    let only_a = env
+        .get(
+            &format!(
+                "/api/v1/incidents?monitorId={}&kind=FAIL&severity=high",
+                a["id"].as_str().unwrap()
+            ),
+            &key,
+        )
+        .await
+        .json();
+    let items = only_a["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["summary"], "disk full");
+    let inc = items[0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        env.get("/api/v1/incidents?status=bogus", &key)
+            .await
+            .field()
+            .as_deref(),
+        Some("status")
+    );
+
+    let acked = env
+        .post(&format!("/api/v1/incidents/{inc}/acknowledge"), &key, "")
+        .await;
+    assert_eq!(acked.json()["status"], "ACKNOWLEDGED");
+    let again = env
+        .post(&format!("/api/v1/incidents/{inc}/acknowledge"), &key, "")
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    let resolved = env
+        .post(&format!("/api/v1/incidents/{inc}/resolve"), &key, "")
+        .await;
+    assert_eq!(resolved.json()["status"], "RESOLVED");
+    let monitor = env
+        .store
+        .monitor(&MonitorId::parse(a["id"].as_str().unwrap()).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        monitor.open_incidents.is_empty(),
+        "resolving frees the monitor's slot"
+    );
+    // So the next failure opens a new incident.
+    ping(&env, a["pingToken"].as_str().unwrap(), "/fail", "again").await;
+    assert_eq!(
+        env.store
+            .incidents_of_monitor(&monitor.id)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(
+        env.post(&format!("/api/v1/incidents/{inc}/resolve"), &key, "")
+            .await
+            .status,
+        StatusCode::CONFLICT
+    );
+    assert_eq!(
+        env.post(
+            "/api/v1/incidents/inc_0190abcdef0123456789abcdef012345/resolve",
+            &key,
+            ""
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn dependencies_refuse_cycles_and_foreign_ids() {
+    let env = Env::new().await;
+    let key = env.owner_key().await;
+    let ids: Vec<String> = {
+        let mut v = Vec::new();
+        for n in ["a", "b", "c"] {
+            v.push(
+                create_monitor(&env, &key, n).await["id"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+            );
+        }
+        v
+    };
+    let dep = |u: &str, d: &str| json!({"upstream": u, "downstream": d}).to_string();
+    assert_eq!(
+        env.post("/api/v1/dependencies", &key, &dep(&ids[0], &ids[1]))
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        env.post("/api/v1/dependencies", &key, &dep(&ids[1], &ids[2]))
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+    let before = env.snapshot().await;
+    let cycle = env
+        .post("/api/v1/dependencies", &key, &dep(&ids[2], &ids[0]))
+        .await;
+    assert_eq!(
+        (cycle.status, cycle.field().as_deref()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("downstream"))
+    );
+    let foreign = env
+        .post(
+            "/api/v1/dependencies",
+            &key,
+            &dep(&MonitorId::generate().to_string(), &ids[0]),
+        )
+        .await;
+    assert_eq!(
+        (foreign.status, foreign.field().as_deref()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("upstream"))
+    );
+    let dup = env
+        .post("/api/v1/dependencies", &key, &dep(&ids[0], &ids[1]))
+        .await;
+    assert_eq!(dup.status, StatusCode::CONFLICT);
+    assert_eq!(env.snapshot().await, before);
+    let listed = env.get("/api/v1/dependencies", &key).await.json();
+    assert_eq!(listed["items"].as_array().unwrap().len(), 2);
+    let res = env
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/dependencies/{}/{}", ids[0], ids[1]),
+            &key,
+            None,
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::NO_CONTENT);
+    // Deleting a monitor takes its dependencies with it.
+    env.call(
+        Method::DELETE,
+        &format!("/api/v1/monitors/{}", ids[2]),
+        &key,
+        None,
+    )
+    .await;
+    assert_eq!(
+        env.get("/api/v1/dependencies", &key).await.json()["items"],
+        json!([])
+    );
+}
+
+#[tokio::test]
+async fn api_keys_show_the_secret_once_and_revoke() {
+    let env = Env::new().await;
+    let key = env.owner_key().await;
+    let made = env
+        .post(
+            "/api/v1/api-keys",
+            &key,
+            r#"{"name":"ci","scopes":["monitors:read"]}"#,
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
+    let made = made.json();
+    let secret = made["secret"].as_str().unwrap();
+    assert!(secret.starts_with("tf_"));
+    assert_eq!(
+        env.get("/api/v1/monitors", secret).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        env.get("/api/v1/incidents", secret).await.status,
+        StatusCode::FORBIDDEN,
+        "only its scopes"
+    );
+    let listed = env.get("/api/v1/api-keys", &key).await;
+    assert!(
+        !String::from_utf8_lossy(&listed.body).contains(secret)
+            && !String::from_utf8_lossy(&listed.body).contains("keyHash")
+    );
+    let id = made["id"].as_str().unwrap();
+    let revoked = env
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/api-keys/{id}"),
+            &key,
+            None,
+        )
+        .await;
+    assert_eq!(revoked.status, StatusCode::OK);
+    assert!(revoked.json()["revokedAt"].is_string());
+    assert_eq!(
+        env.get("/api/v1/monitors", secret).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+
+    // A key cannot mint scopes it does not hold.
+    let narrow = env
+        .key(
+            tokiflow_shared::domain::org::Role::Admin,
+            &[tokiflow_shared::domain::org::Scope::OrgAdmin],
+        )
+        .await;
+    let res = env
+        .post(
+            "/api/v1/api-keys",
+            &narrow,
+            r#"{"name":"x","scopes":["monitors:write"]}"#,
+        )
+        .await;
+    assert_eq!(
+        (res.status, res.field().as_deref()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("scopes"))
+    );
+}
+
+#[tokio::test]
+async fn members_invite_change_and_remove_keeping_an_owner() {
+    let env = Env::new().await;
+    let key = env.owner_key().await;
+    let made = env
+        .post(
+            "/api/v1/members",
+            &key,
+            r#"{"email":"New@Example.com","role":"MEMBER"}"#,
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
+    let id = made.json()["id"].as_str().unwrap().to_owned();
+    assert_eq!(made.json()["email"], "new@example.com");
+    assert_eq!(
+        env.post(
+            "/api/v1/members",
+            &key,
+            r#"{"email":"new@example.com","role":"VIEWER"}"#
+        )
+        .await
+        .status,
+        StatusCode::CONFLICT
+    );
+    let changed = env
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/members/{id}"),
+            &key,
+            Some(r#"{"role":"ADMIN"}"#),
+        )
+        .await;
+    assert_eq!(changed.json()["role"], "ADMIN");
+    assert_eq!(
+        env.call(Method::DELETE, &format!("/api/v1/members/{id}"), &key, None)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        env.get("/api/v1/members", &key).await.json()["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
+
+    let owner = &env.user(tokiflow_shared::domain::org::Role::Owner).id;
+    let demote = env
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/members/{owner}"),
+            &key,
+            Some(r#"{"role":"ADMIN"}"#),
+        )
+        .await;
+    assert_eq!(
+        demote.status,
+        StatusCode::CONFLICT,
+        "the last owner stays: {:?}",
+        demote.body
+    );
+    assert_eq!(
+        env.call(
+            Method::DELETE,
+            &format!("/api/v1/members/{owner}"),
+            &key,
+            None
+        )
+        .await
+        .status,
+        StatusCode::CONFLICT
+    );
+}
+
+#[tokio::test]
+async fn channels_and_maintenance_crud() {
+    let env = Env::new().await;
+    let key = env.owner_key().await;
+    let body = r#"{"name":"hooks","target":{"kind":"WEBHOOK","url":"https://example.com/hook","secret":"0123456789abcdef0123"},"minSeverity":"HIGH"}"#;
+    let made = env.post("/api/v1/channels", &key, body).await;
+    assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
+    let ch = made.json();
+    assert_eq!(
+        ch["target"]["secret"], "********",
+        "the signing secret is write-only"
+    );
+    let id = ch["id"].as_str().unwrap();
+    let replaced = env
+        .call(
+            Method::PUT,
+            &format!("/api/v1/channels/{id}"),
+            &key,
+            Some(r#"{"name":"mail","target":{"kind":"EMAIL","to":"ops@example.com"}}"#),
+        )
+        .await;
+    assert_eq!(replaced.json()["target"]["kind"], "EMAIL");
+    assert_eq!(
+        env.get(&format!("/api/v1/channels/{id}"), &key)
+            .await
+            .json()["name"],
+        "mail"
+    );
+    assert_eq!(
+        env.call(
+            Method::DELETE,
+            &format!("/api/v1/channels/{id}"),
+            &key,
+            None
+        )
+        .await
+        .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        env.get(&format!("/api/v1/channels/{id}"), &key)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+
+    let w = r#"{"name":"upgrade","startsAt":"2026-01-04T01:00:00Z","endsAt":"2026-01-04T03:00:00Z","recurrence":"FREQ=WEEKLY;BYDAY=SU","timeZone":"Europe/Berlin"}"#;
+    let made = env.post("/api/v1/maintenance", &key, w).await;
+    assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
+    let id = made.json()["id"].as_str().unwrap().to_owned();
+    let moved = w.replace("03:00", "02:00");
+    assert_eq!(
+        env.call(
+            Method::PUT,
+            &format!("/api/v1/maintenance/{id}"),
+            &key,
+            Some(&moved)
+        )
+        .await
+        .json()["endsAt"],
+        "2026-01-04T02:00:00Z"
+    );
+    assert_eq!(
+        env.get("/api/v1/maintenance", &key).await.json()["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        env.call(
+            Method::DELETE,
+            &format!("/api/v1/maintenance/{id}"),
+            &key,
+            None
+        )
+        .await
+        .status,
+        StatusCode::NO_CONTENT
+    );
+}
+
+/// (method, path, body, expected status, expected field)
+type Case = (Method, String, String, u16, &'static str);
+
+#[tokio::test]
+async fn bad_input_on_every_write_route_names_the_field_and_changes_nothing() {
+    let env = Env::new().await;
+    let key = env.owner_key().await;
+    let m = create_monitor(&env, &key, "existing").await;
+    let mid = m["id"].as_str().unwrap().to_owned();
+    let ch = env
+        .post(
+            "/api/v1/channels",
+            &key,
+            r#"{"name":"c","target":{"kind":"EMAIL","to":"a@b.co"}}"#,
+        )
+        .await
+        .json();
+    let cid = ch["id"].as_str().unwrap().to_owned();
+    let w = env
+        .post(
+            "/api/v1/maintenance",
+            &key,
+            r#"{"name":"w","startsAt":"2026-01-01T00:00:00Z","endsAt":"2026-01-01T01:00:00Z"}"#,
+        )
+        .await
+        .json();
+    let wid = w["id"].as_str().unwrap().to_owned();
+    let uid = env
+        .user(tokiflow_shared::domain::org::Role::Viewer)
+        .id
+        .to_string();
+    let long = "x".repeat(121);
+    let ghost_mon = MonitorId::generate().to_string();
+    let interval = r#"{"kind":"interval","seconds":60}"#;
+    let (post, patch, put) = (Method::POST, Method::PATCH, Method::PUT);
+    let cases: Vec<Case> = vec![
+        (post.clone(), "/api/v1/monitors".into(), "".into(), 400, "body"),
+        (post.clone(), "/api/v1/monitors".into(), "{\"name\":".into(), 400, "body"),
+        (post.clone(), "/api/v1/monitors".into(), "[]".into(), 400, "body"),
+        (post.clone(), "/api/v1/monitors".into(), format!(r#"{{"schedule":{interval}}}"#), 400, "name"),
+        (post.clone(), "/api/v1/monitors".into(), r#"{"name":"x"}"#.into(), 400, "schedule"),
+        (post.clone(), "/api/v1/monitors".into(), format!(r#"{{"name":7,"schedule":{interval}}}"#), 400, "name"),
+        (post.clone(), "/api/v1/monitors".into(), format!(r#"{{"name":"{long}","schedule":{interval}}}"#), 422, "name"),
+        (post.clone(), "/api/v1/monitors".into(), r#"{"name":"x","schedule":{"kind":"interval"}}"#.into(), 400, "schedule.seconds"),
+        (post.clone(), "/api/v1/monitors".into(), r#"{"name":"x","schedule":{"kind":"cron","expr":"99 * * * *","tz":"UTC"}}"#.into(), 400, "schedule"),
+        (post.clone(), "/api/v1/monitors".into(), format!(r#"{{"name":"x","schedule":{interval},"grace":"soon"}}"#), 400, "grace"),
+        (post.clone(), "/api/v1/monitors".into(), format!(r#"{{"name":"x","schedule":{interval},"grace":99999999}}"#), 422, "grace"),
+        (post.clone(), "/api/v1/monitors".into(), format!(r#"{{"name":"x","schedule":{interval},"tags":["ok","Not A Tag"]}}"#), 422, "tags[1]"),
+        (post.clone(), "/api/v1/monitors".into(), format!(r#"{{"name":"x","schedule":{interval},"severity":"URGENT"}}"#), 400, "severity"),
+        (post.clone(), "/api/v1/monitors".into(), format!(r#"{{"name":"x","schedule":{interval},"nmae":"typo"}}"#), 400, "nmae"),
+        (patch.clone(), format!("/api/v1/monitors/{mid}"), format!(r#"{{"name":"{long}"}}"#), 422, "name"),
+        (patch.clone(), format!("/api/v1/monitors/{mid}"), r#"{"enabled":"yes"}"#.into(), 400, "enabled"),
+        (patch.clone(), format!("/api/v1/monitors/{mid}"), r#"{"maxRuntime":0}"#.into(), 422, "maxRuntime"),
+        (patch.clone(), format!("/api/v1/monitors/{mid}"), r#"{"grace":18446744073709551615}"#.into(), 422, "grace"),
+        (patch.clone(), format!("/api/v1/monitors/{ghost_mon}"), r#"{"name":"x"}"#.into(), 404, ""),
+        (post.clone(), format!("/api/v1/monitors/{ghost_mon}/pause"), "".into(), 404, ""),
+        (post.clone(), format!("/api/v1/monitors/{ghost_mon}/resume"), "".into(), 404, ""),
+        (put.clone(), format!("/api/v1/monitors/{mid}/tags"), r#"{"tags":"db"}"#.into(), 400, "tags"),
+        (put.clone(), format!("/api/v1/monitors/{mid}/tags"), format!(r#"{{"tags":["{long}"]}}"#), 422, "tags[0]"),
+        (post.clone(), "/api/v1/dependencies".into(), format!(r#"{{"upstream":"{mid}"}}"#), 400, "downstream"),
+        (post.clone(), "/api/v1/dependencies".into(), format!(r#"{{"upstream":"{mid}","downstream":"{mid}"}}"#), 422, "downstream"),
+        (post.clone(), "/api/v1/dependencies".into(), format!(r#"{{"upstream":"{ghost_mon}","downstream":"{mid}"}}"#), 422, "upstream"),
+        (post.clone(), "/api/v1/incidents/inc_0190abcdef0123456789abcdef012345/acknowledge".into(), "".into(), 404, ""),
+        (post.clone(), "/api/v1/incidents/inc_0190abcdef0123456789abcdef012345/resolve".into(), "".into(), 404, ""),
+        (post.clone(), "/api/v1/incidents/not-an-id/resolve".into(), "".into(), 404, ""),
+        (patch.clone(), "/api/v1/org".into(), r#"{"retentionDays":0}"#.into(), 422, "retentionDays"),
+        (patch.clone(), "/api/v1/org".into(), r#"{"ipAllowlist":["not-a-net"]}"#.into(), 400, "ipAllowlist[0]"),
+        (patch.clone(), "/api/v1/org".into(), format!(r#"{{"name":"{long}"}}"#), 422, "name"),
+        (post.clone(), "/api/v1/members".into(), r#"{"email":"nope","role":"MEMBER"}"#.into(), 422, "email"),
+        (post.clone(), "/api/v1/members".into(), r#"{"email":"a@b.co","role":"KING"}"#.into(), 400, "role"),
+        (post.clone(), "/api/v1/members".into(), r#"{"role":"MEMBER"}"#.into(), 400, "email"),
+        (patch.clone(), format!("/api/v1/members/{uid}"), r#"{"role":5}"#.into(), 400, "role"),
+        (patch.clone(), "/api/v1/members/usr_0190abcdef0123456789abcdef012345".into(), r#"{"role":"VIEWER"}"#.into(), 404, ""),
+        (post.clone(), "/api/v1/api-keys".into(), r#"{"name":"k","scopes":["everything"]}"#.into(), 400, "scopes[0]"),
+        (post.clone(), "/api/v1/api-keys".into(), r#"{"name":"k","scopes":[]}"#.into(), 422, "scopes"),
+        (post.clone(), "/api/v1/api-keys".into(), format!(r#"{{"name":"{long}","scopes":["monitors:read"]}}"#), 422, "name"),
+        (post.clone(), "/api/v1/channels".into(), r#"{"name":"c","target":{"kind":"SLACK","webhookUrl":"ftp://x"}}"#.into(), 400, "target"),
+        (post.clone(), "/api/v1/channels".into(), r#"{"name":"c","target":{"kind":"PAGERDUTY","routingKey":"short"}}"#.into(), 422, "target"),
+        (post.clone(), "/api/v1/channels".into(), r#"{"target":{"kind":"EMAIL","to":"a@b.co"}}"#.into(), 400, "name"),
+        (put.clone(), format!("/api/v1/channels/{cid}"), format!(r#"{{"name":"{long}","target":{{"kind":"EMAIL","to":"a@b.co"}}}}"#), 422, "name"),
+        (put.clone(), "/api/v1/channels/chn_0190abcdef0123456789abcdef012345".into(), r#"{"name":"c","target":{"kind":"EMAIL","to":"a@b.co"}}"#.into(), 404, ""),
+        (post.clone(), "/api/v1/maintenance".into(), r#"{"name":"w","startsAt":"2026-01-01T01:00:00Z","endsAt":"2026-01-01T00:00:00Z"}"#.into(), 422, "endsAt"),
+        (post.clone(), "/api/v1/maintenance".into(), r#"{"name":"w","startsAt":"yesterday","endsAt":"2026-01-01T00:00:00Z"}"#.into(), 400, "startsAt"),
+        (post.clone(), "/api/v1/maintenance".into(), r#"{"name":"w","startsAt":"2026-01-01T00:00:00Z","endsAt":"2026-01-01T01:00:00Z","timeZone":"Mars/Base"}"#.into(), 422, "timeZone"),
+        (post.clone(), "/api/v1/maintenance".into(), format!(r#"{{"name":"w","startsAt":"2026-01-01T00:00:00Z","endsAt":"2026-01-01T01:00:00Z","monitorIds":["{ghost_mon}"]}}"#), 422, "monitorIds[0]"),
+        (post.clone(), "/api/v1/maintenance".into(), r#"{"name":"w","startsAt":"2026-01-01T00:00:00Z","endsAt":"2026-01-01T01:00:00Z","recurrence":"BYDAY=SU"}"#.into(), 422, "recurrence"),
+        (put.clone(), format!("/api/v1/maintenance/{wid}"), r#"{"name":"w"}"#.into(), 400, "startsAt"),
+    ];
+    let before = env.snapshot().await;
+    for (method, path, body, status, field) in &cases {
+        let res = env.call(method.clone(), path, &key, Some(body)).await;
+        let what = format!(
+            "{method} {path} {body}: {} {}",
+            res.status,
+            String::from_utf8_lossy(&res.body)
+        );
+        assert_eq!(res.status.as_u16(), *status, "{what}");
+        if !field.is_empty() {
+            assert_eq!(res.field().as_deref(), Some(*field), "{what}");
+        }
+    }
+    // Every write route of the table was probed.
+    for route in tokiflow_shared::http::api::policy::ROUTES {
+        if matches!(route.method, Method::POST | Method::PUT | Method::PATCH) {
+            let probed = cases.iter().any(|(m, p, ..)| {
+                *m == route.method
+                    && tokiflow_shared::http::api::policy::match_path(route.path, p).is_some()
+            });
+            assert!(
+                probed,
+                "no bad-input case for {} {}",
+                route.method, route.path
+            );
+        }
+    }
+    let huge = format!(
+        r#"{{"name":"{}","schedule":{interval}}}"#,
+        "x".repeat(70 * 1024)
+    );
+    let res = env.post("/api/v1/monitors", &key, &huge).await;
+    assert_eq!(res.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(
+        env.snapshot().await,
+        before,
+        "refused requests changed nothing"
+    );
+}
