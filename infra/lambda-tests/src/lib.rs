@@ -167,12 +167,17 @@ impl Watch {
         cmd.current_dir(workspace_root())
             .args(["lambda", "watch", "--ignore-changes", "--quiet", "--timeout", INVOKE_TIMEOUT_SECS, "-A", "127.0.0.1", "-P", &port.to_string()])
             .args(profile)
-            .stdout(Stdio::null())
-            .stderr(match &options.log {
-                Some(path) => Stdio::from(std::fs::File::create(path).expect("watch log file")),
-                None => Stdio::inherit(),
-            })
             .process_group(0);
+        // The functions log (JSON lines) on stdout: into the log file when there is one.
+        match &options.log {
+            Some(path) => {
+                let file = std::fs::File::create(path).expect("watch log file");
+                cmd.stdout(file.try_clone().expect("watch log file")).stderr(file);
+            }
+            None => {
+                cmd.stdout(Stdio::null()).stderr(Stdio::inherit());
+            }
+        }
         for (k, v) in env {
             cmd.arg("--env-var").arg(format!("{k}={v}"));
         }
