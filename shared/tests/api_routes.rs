@@ -682,7 +682,7 @@ async fn bad_input_on_every_write_route_names_the_field_and_changes_nothing() {
         (post.clone(), "/api/v1/api-keys".into(), r#"{"name":"k","scopes":[]}"#.into(), 422, "scopes"),
         (post.clone(), "/api/v1/api-keys".into(), format!(r#"{{"name":"{long}","scopes":["monitors:read"]}}"#), 422, "name"),
         (post.clone(), "/api/v1/channels".into(), r#"{"name":"c","target":{"kind":"SLACK","webhookUrl":"ftp://x"}}"#.into(), 400, "target"),
-        (post.clone(), "/api/v1/channels".into(), r#"{"name":"c","target":{"kind":"PAGERDUTY","routingKey":"short"}}"#.into(), 422, "target"),
+        (post.clone(), "/api/v1/channels".into(), r#"{"name":"c","target":{"kind":"PAGERDUTY","routingKey":"short"}}"#.into(), 400, "target"),
         (post.clone(), "/api/v1/channels".into(), r#"{"target":{"kind":"EMAIL","to":"a@b.co"}}"#.into(), 400, "name"),
         (put.clone(), format!("/api/v1/channels/{cid}"), format!(r#"{{"name":"{long}","target":{{"kind":"EMAIL","to":"a@b.co"}}}}"#), 422, "name"),
         (put.clone(), "/api/v1/channels/chn_0190abcdef0123456789abcdef012345".into(), r#"{"name":"c","target":{"kind":"EMAIL","to":"a@b.co"}}"#.into(), 404, ""),

@@ -343,7 +343,7 @@ pub async fn incident_changes_are_recorded_as_events<S: Store + SweepStore>(s: &
     assert_eq!(changes(s.incident_events(&missed).await.unwrap()), [(IncidentChange::Opened, IncidentStatus::Open)]);
     // An acknowledgement through the API's conditional update is recorded the same way.
     let mut acked = s.incident(&missed).await.unwrap().unwrap();
-    acked.acknowledge(now()).unwrap();
+    acked.acknowledge(acked.opened_at + Duration::seconds(1)).unwrap();
     s.update_incident(&acked, IncidentStatus::Open, None).await.unwrap();
     assert_eq!(
         changes(s.incident_events(&missed).await.unwrap()),

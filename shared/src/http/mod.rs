@@ -110,7 +110,8 @@ impl App {
         match (req.method.clone(), path.as_str()) {
             (Method::GET | Method::HEAD, "/healthz") => Ok(json(StatusCode::OK, &serde_json::json!({"status": "ok"}))),
             (_, "/healthz") => Err(ApiError::method_not_allowed("GET, HEAD")),
-            (_, p) if p.starts_with("/api/") => api::handle(self, &req).await,
+            // `/api/v2/…` on a custom domain is a status page's Statuspage JSON.
+            (_, p) if p == "/api/v1" || p.starts_with("/api/v1/") => api::handle(self, &req).await,
             _ => match status::by_domain(self, &req).await {
                 Some(res) => res,
                 None => Err(ApiError::not_found("no such route")),
