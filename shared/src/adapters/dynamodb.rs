@@ -333,7 +333,12 @@ fn run_item(r: &Run) -> Result<Item, StoreError> {
 }
 
 fn incident_key(id: &IncidentId) -> Item {
-    HashMap::from([("id".into(), s(id.as_str()))])
+    id_key(id.as_str())
+}
+
+/// The key of an item in the incidents table: an incident, or one of its events.
+fn id_key(id: impl Into<String>) -> Item {
+    HashMap::from([("id".into(), s(id))])
 }
 
 /// An incident event: keyed by its own key, so re-writing the same change is a no-op
@@ -1048,7 +1053,7 @@ impl IncidentStore for DynamoStore {
 
     /// Looked up by key: an incident's events can only have a handful of keys.
     async fn incident_events(&self, incident: &IncidentId) -> Result<Vec<IncidentEvent>, StoreError> {
-        let keys = IncidentEvent::possible_keys(incident).into_iter().map(|k| HashMap::from([("id".to_owned(), s(k))])).collect();
+        let keys = IncidentEvent::possible_keys(incident).into_iter().map(id_key).collect();
         let mut events: Vec<IncidentEvent> =
             self.batch_get("incident_events", &self.t.incidents, keys).await?.iter().map(from_item).collect::<Result<_, _>>()?;
         IncidentEvent::chronological(&mut events);
@@ -1406,7 +1411,7 @@ impl SweepStore for DynamoStore {
         let keys = ids
             .iter()
             .flat_map(|id| std::iter::once(id.to_string()).chain(IncidentEvent::possible_keys(id)))
-            .map(|k| HashMap::from([("id".to_owned(), s(k))]))
+            .map(id_key)
             .collect();
         self.batch_delete("delete_incidents", &self.t.incidents, keys).await?;
         for id in ids {
