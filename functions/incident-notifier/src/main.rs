@@ -1,16 +1,40 @@
-//! Lambda: the incident notifier. The incidents table's stream, filtered by the event
-//! source mapping to inserted incident events, arrives in batches; each event goes to
-//! its org's channels through `Notifier::notify`, which claims every delivery in the
-//! delivery log first, so a retried batch sends nothing twice.
+//! Lambda: the incident notifier. Two inputs:
+//! - the incidents table's stream, filtered by the event source mapping to inserted
+//!   incident events, in batches; each event goes to its org's channels through
+//!   `Notifier::notify`, which claims every delivery in the delivery log first, so a
+//!   retried batch sends nothing twice;
+//! - `{"sweep": "reminders"}` from an EventBridge schedule every minute: reminders of
+//!   incidents left open, through `Notifier::remind`.
 use lambda_runtime::{LambdaEvent, service_fn};
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use tokiflow_shared::adapters::aws::AwsAdapters;
 use tokiflow_shared::adapters::dynamodb_stream::{BatchResponse, ItemFailure, StreamBatch};
 use tokiflow_shared::services::notify::Notifier;
 
-async fn handle(notifier: &Notifier, batch: LambdaEvent<StreamBatch>) -> Result<BatchResponse, lambda_runtime::Error> {
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Input {
+    Sweep { sweep: Sweep },
+    Stream(StreamBatch),
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Sweep {
+    Reminders,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Output {
+    Stream(BatchResponse),
+    Reminders { delivered: usize, failed: usize },
+}
+
+async fn stream(notifier: &Notifier, batch: StreamBatch) -> BatchResponse {
     let mut response = BatchResponse::default();
-    for record in &batch.payload.records {
+    for record in &batch.records {
         let event = match record.incident_event() {
             Ok(Some(event)) => event,
             Ok(None) => continue,
@@ -27,17 +51,28 @@ async fn handle(notifier: &Notifier, batch: LambdaEvent<StreamBatch>) -> Result<
             break;
         }
     }
+    response
+}
+
+async fn handle(notifier: &Notifier, input: LambdaEvent<Input>) -> Result<Output, lambda_runtime::Error> {
+    let output = match input.payload {
+        Input::Stream(batch) => Output::Stream(stream(notifier, batch).await),
+        Input::Sweep { sweep: Sweep::Reminders } => {
+            let report = notifier.remind(chrono::Utc::now()).await?;
+            Output::Reminders { delivered: report.delivered.len(), failed: report.failed.len() }
+        }
+    };
     tokiflow_shared::telemetry::first_event_handled();
-    Ok(response)
+    Ok(output)
 }
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     tokiflow_shared::telemetry::init_lambda_logging();
     let notifier = Arc::new(AwsAdapters::from_env().await?.notifier()?);
-    lambda_runtime::run(service_fn(move |batch| {
+    lambda_runtime::run(service_fn(move |input| {
         let notifier = notifier.clone();
-        async move { handle(&notifier, batch).await }
+        async move { handle(&notifier, input).await }
     }))
     .await
 }

@@ -6,7 +6,7 @@ use tokiflow_shared::domain::channel::{Channel, ChannelTarget, SigningSecret, We
 use tokiflow_shared::domain::ids::{MonitorId, OrgId};
 use tokiflow_shared::domain::org::Org;
 use tokiflow_shared::domain::text::Name;
-use tokiflow_shared::domain::incident::{IncidentKind, Severity};
+use tokiflow_shared::domain::incident::{Incident, IncidentKind, Severity};
 use tokiflow_shared::domain::monitor::MonitorStatus;
 use tokiflow_shared::domain::run::RunState;
 use tokiflow_shared::domain::secret::PingToken;
@@ -85,11 +85,49 @@ async fn the_functions_answer_every_sample_event() {
     }
     let types: Vec<_> = receiver.received().iter().map(|b| b["type"].as_str().unwrap_or_default().to_owned()).collect();
     assert_eq!(types, ["incident.opened", "incident.resolved"]);
+    reminder_sweep(&b, &watch, &missed[0], &receiver).await;
     status_page_events(&b, &watch).await;
 
     let answer = watch.invoke("retention-sweep", "retention-sweep.json");
     assert!(answer["orgs"].as_u64().unwrap() >= 3, "{answer}");
     assert_eq!(answer["runsDeleted"], 0, "nothing is old enough");
+}
+
+/// The scheduled `{"sweep": "reminders"}`: the silent monitor's MISSED incident, whose
+/// opening reached a channel with a re-alert interval an hour ago, is sent once more.
+async fn reminder_sweep(b: &Backends, watch: &Watch, incident: &Incident, receiver: &Receiver) {
+    use tokiflow_shared::domain::channel::RealertInterval;
+    use tokiflow_shared::domain::incident_event::IncidentEvent;
+    use tokiflow_shared::domain::notification::Notice;
+    use tokiflow_shared::domain::notification::delivery::{Delivery, DeliveryOutcome};
+    use tokiflow_shared::domain::notification::record::DeliveryRecord;
+    use tokiflow_shared::ports::store::DeliveryStore;
+    let target = ChannelTarget::Webhook { url: WebhookUrl::new(&receiver.url).unwrap(), secret: SigningSecret::generate() };
+    let mut channel = Channel::new(incident.org_id.clone(), Name::new("pager").unwrap(), target, Severity::Low);
+    channel.realert_after = Some(RealertInterval::try_from(600).unwrap());
+    b.store.put_channel(&channel).await.unwrap();
+    let an_hour_ago = Utc::now() - Duration::hours(1);
+    let opened = IncidentEvent::opened(incident);
+    let claim = DeliveryRecord::claim(&Notice::from(&opened), &channel.id, channel.target.kind(), an_hour_ago);
+    assert!(b.store.claim_delivery(&claim, Duration::minutes(5)).await.unwrap());
+    let sent = Delivery {
+        notice_id: claim.event_key.clone(),
+        channel_id: channel.id.clone(),
+        channel_kind: claim.channel_kind,
+        outcome: DeliveryOutcome::Delivered,
+        attempts: vec![],
+        started_at: an_hour_ago,
+        finished_at: an_hour_ago,
+    };
+    b.store.finish_delivery(&claim.finish(sent)).await.unwrap();
+    let before = receiver.received().len();
+    let answer = watch.invoke("incident-notifier", "reminder-sweep.json");
+    assert_eq!(answer, serde_json::json!({"delivered": 1, "failed": 0}));
+    let received = receiver.received();
+    assert_eq!(received.len(), before + 1);
+    assert_eq!(received[before]["type"], "incident.reminder", "{}", received[before]);
+    let again = watch.invoke("incident-notifier", "reminder-sweep.json");
+    assert_eq!(again, serde_json::json!({"delivered": 0, "failed": 0}), "the next sweep finds nothing due");
 }
 
 /// The `status-page` function on a page with one active status incident.

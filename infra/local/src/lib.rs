@@ -115,17 +115,39 @@ impl Local {
     /// (as the daily EventBridge schedule does in AWS).
     pub fn start_retention_sweep(&self, every: std::time::Duration) {
         let (store, blobs) = (self.store.clone(), self.blobs.clone());
-        tokio::spawn(async move {
-            tokio::time::sleep(std::time::Duration::from_secs(60)).await;
-            loop {
-                let now = chrono::Utc::now();
-                if let Err(e) = sweep_retention(store.as_ref(), store.as_ref(), blobs.as_ref(), now).await {
-                    tracing::error!(error = %e, "retention sweep failed");
-                }
-                tokio::time::sleep(every).await;
-            }
+        repeat("retention sweep", std::time::Duration::from_secs(60), every, move |now| {
+            let (store, blobs) = (store.clone(), blobs.clone());
+            async move { sweep_retention(store.as_ref(), store.as_ref(), blobs.as_ref(), now).await.map(drop) }
         });
     }
+
+    /// Sends due reminders of open incidents every `every` (as the notifier's
+    /// EventBridge schedule does in AWS).
+    pub fn start_reminders(&self, every: std::time::Duration) {
+        let notifier = self.notifier.clone();
+        repeat("reminder sweep", every, every, move |now| {
+            let notifier = notifier.clone();
+            async move { notifier.remind(now).await.map(drop) }
+        });
+    }
+}
+
+/// Runs `job` after `first`, then every `every`, logging (not stopping on) its failures.
+fn repeat<F, Fut, E>(what: &'static str, first: std::time::Duration, every: std::time::Duration, job: F)
+where
+    F: Fn(chrono::DateTime<chrono::Utc>) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<(), E>> + Send,
+    E: std::fmt::Display,
+{
+    tokio::spawn(async move {
+        tokio::time::sleep(first).await;
+        loop {
+            if let Err(e) = job(chrono::Utc::now()).await {
+                tracing::error!(error = %e, job = what, "periodic job failed");
+            }
+            tokio::time::sleep(every).await;
+        }
+    });
 }
 
 /// Serves `app` on `listener` until `shutdown` completes.

@@ -51,6 +51,7 @@ async fn main() -> anyhow::Result<()> {
     tracing::info!(armed, "missed-check timers armed");
     local.start_retention_sweep(std::time::Duration::from_secs(24 * 3600));
     local.start_notifier();
+    local.start_reminders(std::time::Duration::from_secs(60));
     tokiflow_local::serve(local.app.clone(), listener, async {
         let _ = tokio::signal::ctrl_c().await;
         tracing::info!("shutting down");

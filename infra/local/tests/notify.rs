@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use tokiflow_shared::adapters::outbox::OutboxEntry;
 use tokiflow_shared::domain::channel::{Channel, ChannelTarget, WebhookUrl};
 use tokiflow_shared::domain::incident::Severity;
-use tokiflow_shared::domain::incident_event::IncidentChange;
+use tokiflow_shared::domain::notification::NoticeKind;
 use tokiflow_shared::domain::notification::record::DeliveryStatus;
 use tokiflow_shared::domain::org::Email;
 use tokiflow_shared::domain::text::Name;
@@ -94,9 +94,61 @@ async fn a_missed_ping_reaches_slack_and_email_once_and_the_recovery_resolves_bo
     let d = DeliveryStatus::Delivered;
     assert_eq!(
         seen,
-        [(IncidentChange::Opened, E, d), (IncidentChange::Opened, S, d), (IncidentChange::Resolved, E, d), (IncidentChange::Resolved, S, d)]
+        [(NoticeKind::Opened, E, d), (NoticeKind::Opened, S, d), (NoticeKind::Resolved, E, d), (NoticeKind::Resolved, S, d)]
     );
     tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
     assert_eq!(slack.lock().unwrap().len(), 2, "nothing sent twice");
     assert_eq!(emails(&s).len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_incident_left_open_is_sent_again_after_the_channels_interval_until_acknowledged() {
+    use tokiflow_shared::domain::channel::RealertInterval;
+    use tokiflow_shared::domain::incident::IncidentStatus;
+    let s = TestServer::start().await;
+    let org = s.org().await;
+    let (slack_url, slack) = slack_receiver().await;
+    let target = ChannelTarget::Slack { webhook_url: WebhookUrl::new(&slack_url).unwrap() };
+    let mut channel = Channel::new(org.id.clone(), Name::new("ops slack").unwrap(), target, Severity::Low);
+    channel.realert_after = Some(RealertInterval::try_from(3600).unwrap());
+    s.store.put_channel(&channel).await.unwrap();
+    let quiet = Channel::new(
+        org.id.clone(),
+        Name::new("ops email").unwrap(),
+        ChannelTarget::Email { to: Email::new("ops@example.com").unwrap() },
+        Severity::Low,
+    );
+    s.store.put_channel(&quiet).await.unwrap();
+    let (m, token) = s.monitor_in(&org, "nightly backup", 2, 1).await;
+    assert_eq!(s.get(&format!("/ping/{}", token.reveal())).await.status, 200);
+    wait_for("the MISSED message on Slack", || slack.lock().unwrap().len() == 1).await;
+    wait_for("the MISSED e-mail", || emails(&s).len() == 1).await;
+    let opened_at = chrono::Utc::now();
+
+    let early = s.notifier.remind(opened_at + chrono::Duration::minutes(59)).await.unwrap();
+    assert!(early.is_empty(), "not due yet: {early:?}");
+    let hour = opened_at + chrono::Duration::minutes(61);
+    let first = s.notifier.remind(hour).await.unwrap();
+    assert_eq!(first.delivered, [channel.id.clone()], "only the channel that asks for re-alerts");
+    assert_eq!(slack.lock().unwrap().len(), 2);
+    let reminder = slack.lock().unwrap()[1].to_string();
+    assert!(reminder.contains("Still open") && reminder.contains("nightly backup"), "{reminder}");
+    assert!(s.notifier.remind(hour).await.unwrap().is_empty(), "a second sweep finds nothing due");
+    assert!(s.notifier.remind(hour + chrono::Duration::minutes(59)).await.unwrap().is_empty(), "spaced from the reminder");
+    let second = s.notifier.remind(hour + chrono::Duration::minutes(61)).await.unwrap();
+    assert_eq!(second.delivered.len(), 1);
+    assert_eq!(emails(&s).len(), 1, "the e-mail channel set no interval");
+
+    let incident = s.store.incidents_of_monitor(&m.id).await.unwrap().remove(0);
+    let log = s.store.deliveries_of_incident(&incident.id).await.unwrap();
+    let reminders: Vec<_> = log.iter().filter(|r| r.change == NoticeKind::Reminder).map(|r| r.event_key.clone()).collect();
+    assert_eq!(reminders, [format!("{}#REMINDER#1", incident.id), format!("{}#REMINDER#2", incident.id)]);
+
+    let mut acked = incident.clone();
+    acked.acknowledge(chrono::Utc::now()).unwrap();
+    s.store.update_incident(&acked, IncidentStatus::Open, None).await.unwrap();
+    wait_for("the acknowledgement on Slack", || slack.lock().unwrap().len() == 4).await;
+    let later = s.notifier.remind(hour + chrono::Duration::hours(24)).await.unwrap();
+    assert!(later.is_empty(), "someone is on it: {later:?}");
+    assert_eq!(slack.lock().unwrap().len(), 4);
 }

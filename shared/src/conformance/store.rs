@@ -384,6 +384,7 @@ pub async fn deliveries_are_claimed_once_and_logged<S: Store + SweepStore>(s: &S
     let failed = m.apply_ping(ping(RunState::Fail, now(), "boom"));
     s.commit_ping(&failed, m.version).await.unwrap();
     let event = IncidentEvent::opened(&failed.opened[0]);
+    let event = crate::domain::notification::Notice::from(&event);
     let (slack, hook) = (ChannelId::generate(), ChannelId::generate());
     let lease = Duration::minutes(5);
     let t = now();

@@ -1,18 +1,19 @@
 //! The notifier: one incident event to every channel that should hear of it, each at most
 //! once however often the event is delivered (the delivery log is the claim), with each
-//! delivery's attempts recorded for the API.
+//! delivery's attempts recorded for the API; and reminders of incidents left open.
 use crate::domain::channel::Channel;
-use crate::domain::ids::ChannelId;
+use crate::domain::ids::{ChannelId, MonitorId};
+use crate::domain::incident::{Incident, IncidentStatus};
 use crate::domain::incident_event::{IncidentChange, IncidentEvent};
 use crate::domain::maintenance::maintenance_until;
 use crate::domain::notification::record::{DeliveryRecord, DeliveryStatus};
-use crate::domain::notification::routing::{RouteFacts, Skip, route};
+use crate::domain::notification::routing::{RouteFacts, Skip, reminder_due, route};
 use crate::domain::notification::{Notice, NotifyContext, render};
-use crate::domain::text::Name;
+use crate::domain::text::{Name, Slug};
 use crate::ports::store::{Store, StoreError};
 use crate::ports::transport::{EmailSender, HttpPoster, SmsSender};
 use crate::services::deliver::{RetryPolicy, Transports, deliver};
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use url::Url;
@@ -34,6 +35,30 @@ pub struct NotifyReport {
     /// Claimed by an earlier delivery of the same event (sent, or being sent).
     pub already: Vec<ChannelId>,
     pub skipped: Vec<(ChannelId, Skip)>,
+}
+
+impl NotifyReport {
+    pub fn is_empty(&self) -> bool {
+        self.delivered.is_empty() && self.failed.is_empty() && self.already.is_empty() && self.skipped.is_empty()
+    }
+
+    fn record(&mut self, sent: Vec<(ChannelId, Result<Option<bool>, StoreError>)>) -> Result<(), StoreError> {
+        for (channel, sent) in sent {
+            match sent? {
+                None => self.already.push(channel),
+                Some(true) => self.delivered.push(channel),
+                Some(false) => self.failed.push(channel),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What the messages about one incident share.
+struct About {
+    ctx: NotifyContext,
+    tags: BTreeSet<Slug>,
+    in_maintenance: bool,
 }
 
 pub struct NotifierTransports {
@@ -66,61 +91,97 @@ impl Notifier {
         if channels.is_empty() {
             return Ok(report);
         }
-        let monitor = self.store.monitor(&incident.monitor_id).await?;
-        let org = self.store.org(&incident.org_id).await?;
-        let windows = self.store.maintenance_of_org(&incident.org_id).await?;
+        let about = self.about(incident, now).await?;
         let told = self.told(event).await?;
-        let tags = monitor.as_ref().map(|m| m.tags.clone()).unwrap_or_default();
-        let facts = RouteFacts {
-            monitor_tags: &tags,
-            in_maintenance: maintenance_until(&windows, &incident.monitor_id, now).is_some(),
-            told: Some(&told),
-        };
-        let name = |n: Option<Name>, fallback: &str| n.unwrap_or_else(|| Name::new(fallback).expect("a valid name"));
-        let mut ctx = NotifyContext::new(
-            name(org.map(|o| o.name), "Tokiflow"),
-            name(monitor.as_ref().map(|m| m.name.clone()), "deleted monitor"),
-            self.app_url.clone(),
-        );
-        if let Some(url) = &self.pagerduty_url {
-            ctx.pagerduty_url = url.clone();
-        }
-        ctx.output_preview = self.last_output(event).await?;
-
+        let facts = RouteFacts { monitor_tags: &about.tags, in_maintenance: about.in_maintenance, told: Some(&told) };
+        let notice = Notice::from(event);
         let mut sends = Vec::new();
         for channel in &channels {
             match route(event, channel, &facts) {
                 Err(skip) => report.skipped.push((channel.id.clone(), skip)),
-                Ok(()) => sends.push(self.send(event, channel, &ctx)),
+                Ok(()) => sends.push(self.send(notice, channel, &about.ctx, now)),
             }
         }
-        // Channels are independent: one slow receiver's retries do not hold up the others.
-        for (channel, sent) in futures_util::future::join_all(sends).await {
-            match sent? {
-                None => report.already.push(channel),
-                Some(true) => report.delivered.push(channel),
-                Some(false) => report.failed.push(channel),
-            }
-        }
+        report.record(futures_util::future::join_all(sends).await)?;
         tracing::info!(delivered = report.delivered.len(), failed = report.failed.len(),
             already = report.already.len(), skipped = report.skipped.len(), "incident event notified");
         Ok(report)
     }
 
+    /// Sends every reminder that is due at `now`: each open, unacknowledged incident to
+    /// each channel that asks for re-alerts and was told of it, once the channel's
+    /// interval has passed since the last alert it was sent. Run periodically (a timer
+    /// locally, an EventBridge schedule in AWS); two overlapping sweeps send each reminder
+    /// once, because reminders are numbered and claimed like any other delivery.
+    #[tracing::instrument(skip_all)]
+    pub async fn remind(&self, now: DateTime<Utc>) -> Result<NotifyReport, NotifyError> {
+        let mut report = NotifyReport::default();
+        for org in self.store.orgs().await? {
+            let channels: Vec<Channel> =
+                self.store.channels_of_org(&org.id).await?.into_iter().filter(|c| c.realert_after.is_some()).collect();
+            if channels.is_empty() {
+                continue;
+            }
+            for monitor in self.store.monitors_of_org(&org.id).await? {
+                for id in monitor.open_incidents.values() {
+                    let Some(incident) = self.store.incident(id).await? else { continue };
+                    if incident.status != IncidentStatus::Open {
+                        continue;
+                    }
+                    let log = self.store.deliveries_of_incident(&incident.id).await?;
+                    let about = self.about(&incident, now).await?;
+                    let due: Vec<(&Channel, u32)> = channels
+                        .iter()
+                        .filter_map(|c| {
+                            reminder_due(&incident, c, &about.tags, about.in_maintenance, &log, now).map(|n| (c, n))
+                        })
+                        .collect();
+                    let sends = due.iter().map(|(c, n)| self.send(Notice::reminder(&incident, *n, now), c, &about.ctx, now));
+                    report.record(futures_util::future::join_all(sends).await)?;
+                }
+            }
+        }
+        if !report.is_empty() {
+            tracing::info!(delivered = report.delivered.len(), failed = report.failed.len(),
+                already = report.already.len(), "reminders sent");
+        }
+        Ok(report)
+    }
+
+    /// What every message about `incident` needs: names and links, the monitor's tags and
+    /// latest output, and whether maintenance covers it at `now`.
+    async fn about(&self, incident: &Incident, now: DateTime<Utc>) -> Result<About, StoreError> {
+        let monitor = self.store.monitor(&incident.monitor_id).await?;
+        let org = self.store.org(&incident.org_id).await?;
+        let windows = self.store.maintenance_of_org(&incident.org_id).await?;
+        let name = |n: Option<Name>, fallback: &str| n.unwrap_or_else(|| Name::new(fallback).expect("a valid name"));
+        let tags = monitor.as_ref().map(|m| m.tags.clone()).unwrap_or_default();
+        let mut ctx = NotifyContext::new(
+            name(org.map(|o| o.name), "Tokiflow"),
+            name(monitor.map(|m| m.name), "deleted monitor"),
+            self.app_url.clone(),
+        );
+        if let Some(url) = &self.pagerduty_url {
+            ctx.pagerduty_url = url.clone();
+        }
+        ctx.output_preview = self.last_output(&incident.monitor_id).await?;
+        Ok(About { ctx, tags, in_maintenance: maintenance_until(&windows, &incident.monitor_id, now).is_some() })
+    }
+
     /// Claims, renders, delivers and records one channel's message: `None` if another
-    /// delivery of this event already claimed it, else whether it was delivered.
+    /// delivery of this notice already claimed it, else whether it was delivered.
     async fn send(
         &self,
-        event: &IncidentEvent,
+        notice: Notice<'_>,
         channel: &Channel,
         ctx: &NotifyContext,
+        now: DateTime<Utc>,
     ) -> (ChannelId, Result<Option<bool>, StoreError>) {
         let sent = async {
-            let claim = DeliveryRecord::claim(event, &channel.id, channel.target.kind(), Utc::now());
+            let claim = DeliveryRecord::claim(&notice, &channel.id, channel.target.kind(), now);
             if !self.store.claim_delivery(&claim, CLAIM_LEASE).await? {
                 return Ok(None);
             }
-            let notice = Notice::from(event);
             let message = render(&notice, &channel.target, ctx);
             let transports =
                 Transports { http: &*self.transports.http, email: &*self.transports.email, sms: &*self.transports.sms };
@@ -139,17 +200,16 @@ impl Notifier {
             return Ok(BTreeSet::new());
         }
         let log = self.store.deliveries_of_incident(&event.incident.id).await?;
-        let raised = [IncidentChange::Opened, IncidentChange::Escalated];
         Ok(log
             .into_iter()
-            .filter(|r| r.status == DeliveryStatus::Delivered && raised.contains(&r.change))
+            .filter(|r| r.status == DeliveryStatus::Delivered && r.change.raises())
             .map(|r| r.channel_id)
             .collect())
     }
 
     /// The start of the monitor's latest output, for the message.
-    async fn last_output(&self, event: &IncidentEvent) -> Result<Option<String>, StoreError> {
-        let latest = self.store.runs(&event.incident.monitor_id, 1, None).await?;
+    async fn last_output(&self, monitor: &MonitorId) -> Result<Option<String>, StoreError> {
+        let latest = self.store.runs(monitor, 1, None).await?;
         Ok(latest.items.into_iter().next().map(|r| r.output.preview).filter(|p| !p.is_empty()))
     }
 }

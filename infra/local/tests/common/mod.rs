@@ -25,6 +25,7 @@ pub struct TestServer {
     pub store: Arc<EmbeddedStore>,
     pub timers: Arc<tokiflow_shared::adapters::timer::TimerScheduler>,
     pub outbox: Arc<tokiflow_shared::adapters::outbox::Outbox>,
+    pub notifier: Arc<tokiflow_shared::services::notify::Notifier>,
     pub dir: tempfile::TempDir,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
@@ -65,6 +66,7 @@ impl TestServer {
         local.start_timers().await.unwrap();
         local.start_notifier();
         let (app, store, timers, outbox) = (local.app.clone(), local.store.clone(), local.timers.clone(), local.outbox.clone());
+        let notifier = local.notifier.clone();
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = oneshot::channel::<()>();
@@ -76,7 +78,7 @@ impl TestServer {
             .unwrap();
         });
         let client = Client::builder(TokioExecutor::new()).build_http();
-        Self { base, store, timers, outbox, dir, stop: Some(stop), task: Some(task), client }
+        Self { base, store, timers, outbox, notifier, dir, stop: Some(stop), task: Some(task), client }
     }
 
     /// Stops serving and closes the store, keeping the data directory.

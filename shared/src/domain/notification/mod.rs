@@ -25,8 +25,39 @@ use url::Url;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Occasion {
     Change(IncidentChange),
-    /// A re-alert for an incident still open after the channel's re-alert interval.
+    /// The `n`th re-alert (from 1) for an incident still open after the channel's
+    /// re-alert interval.
+    Reminder(u32),
+}
+
+impl Occasion {
+    pub fn kind(self) -> NoticeKind {
+        match self {
+            Self::Change(IncidentChange::Opened) => NoticeKind::Opened,
+            Self::Change(IncidentChange::Escalated) => NoticeKind::Escalated,
+            Self::Change(IncidentChange::Acknowledged) => NoticeKind::Acknowledged,
+            Self::Change(IncidentChange::Resolved) => NoticeKind::Resolved,
+            Self::Reminder(_) => NoticeKind::Reminder,
+        }
+    }
+}
+
+/// What a message was about, as the delivery log records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum NoticeKind {
+    Opened,
+    Escalated,
+    Acknowledged,
+    Resolved,
     Reminder,
+}
+
+impl NoticeKind {
+    /// Messages that raise an alert (as opposed to standing one down).
+    pub fn raises(self) -> bool {
+        matches!(self, Self::Opened | Self::Escalated | Self::Reminder)
+    }
 }
 
 /// What one message is about.
@@ -48,9 +79,10 @@ impl<'a> From<&'a IncidentEvent> for Notice<'a> {
 }
 
 impl<'a> Notice<'a> {
-    pub fn reminder(incident: &'a Incident, now: DateTime<Utc>) -> Self {
+    /// The `n`th reminder (from 1) that `incident` is still open.
+    pub fn reminder(incident: &'a Incident, n: u32, now: DateTime<Utc>) -> Self {
         Self {
-            occasion: Occasion::Reminder,
+            occasion: Occasion::Reminder(n),
             at: now,
             incident,
         }
@@ -66,7 +98,8 @@ impl<'a> Notice<'a> {
                 incident: self.incident.clone(),
             }
             .key(),
-            Occasion::Reminder => format!("{}#REMINDER#{}", self.incident.id, self.at.timestamp()),
+            // Numbered, not timed: two sweeps that both find reminder `n` due claim one key.
+            Occasion::Reminder(n) => format!("{}#REMINDER#{n}", self.incident.id),
         }
     }
 
@@ -77,7 +110,7 @@ impl<'a> Notice<'a> {
             Occasion::Change(IncidentChange::Escalated) => "incident.escalated",
             Occasion::Change(IncidentChange::Acknowledged) => "incident.acknowledged",
             Occasion::Change(IncidentChange::Resolved) => "incident.resolved",
-            Occasion::Reminder => "incident.reminder",
+            Occasion::Reminder(_) => "incident.reminder",
         }
     }
 }
@@ -239,7 +272,7 @@ impl<'a> Facts<'a> {
             }
             Occasion::Change(IncidentChange::Acknowledged) => "Acknowledged".into(),
             Occasion::Change(IncidentChange::Resolved) => "Resolved".into(),
-            Occasion::Reminder => "Still open".into(),
+            Occasion::Reminder(_) => "Still open".into(),
         }
     }
 
@@ -259,7 +292,7 @@ impl<'a> Facts<'a> {
             Occasion::Change(IncidentChange::Opened | IncidentChange::Escalated) => "🔴",
             Occasion::Change(IncidentChange::Acknowledged) => "🟡",
             Occasion::Change(IncidentChange::Resolved) => "✅",
-            Occasion::Reminder => "🔁",
+            Occasion::Reminder(_) => "🔁",
         }
     }
 
@@ -405,15 +438,10 @@ mod tests {
         );
         let n = Notice::from(&e);
         assert_eq!(n.id(), e.key());
-        let r = Notice::reminder(&e.incident, at("2026-11-23T11:00:00Z"));
-        assert_eq!(
-            r.id(),
-            format!(
-                "{}#REMINDER#{}",
-                e.incident.id,
-                at("2026-11-23T11:00:00Z").timestamp()
-            )
-        );
+        let r = Notice::reminder(&e.incident, 2, at("2026-11-23T11:00:00Z"));
+        assert_eq!(r.id(), format!("{}#REMINDER#2", e.incident.id));
+        let later = Notice::reminder(&e.incident, 2, at("2026-11-23T11:00:09Z"));
+        assert_eq!(later.id(), r.id(), "the same reminder, found by a later sweep");
         assert_eq!(r.event_type(), "incident.reminder");
     }
 

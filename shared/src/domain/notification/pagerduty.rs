@@ -15,7 +15,7 @@ pub(crate) fn payload(f: &Facts, routing_key: &RoutingKey) -> Value {
     let i = f.incident();
     let action = match f.notice.occasion {
         Occasion::Change(IncidentChange::Opened | IncidentChange::Escalated)
-        | Occasion::Reminder => "trigger",
+        | Occasion::Reminder(_) => "trigger",
         Occasion::Change(IncidentChange::Acknowledged) => "acknowledge",
         Occasion::Change(IncidentChange::Resolved) => "resolve",
     };
@@ -157,7 +157,7 @@ mod tests {
             ),
             (Some("trigger"), Some("critical"))
         );
-        let n = Notice::reminder(&e.incident, at("2026-11-23T12:00:00Z"));
+        let n = Notice::reminder(&e.incident, 1, at("2026-11-23T12:00:00Z"));
         let got = payload(&Facts::new(&n, &c), &key());
         assert_eq!(got["event_action"], "trigger");
         assert_eq!(got["dedup_key"], "inc_0193a1b2c3d4e5f60718293a4b5c6d7e");

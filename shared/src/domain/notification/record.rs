@@ -3,7 +3,7 @@
 use super::delivery::{Delivery, DeliveryAttempt};
 use crate::domain::channel::ChannelKind;
 use crate::domain::ids::{ChannelId, IncidentId};
-use crate::domain::incident_event::{IncidentChange, IncidentEvent};
+use super::{Notice, NoticeKind};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -21,7 +21,8 @@ pub enum DeliveryStatus {
 #[serde(rename_all = "camelCase")]
 pub struct DeliveryRecord {
     pub event_key: String,
-    pub change: IncidentChange,
+    /// What the message was about (stored as `change`: OPENED … RESOLVED, REMINDER).
+    pub change: NoticeKind,
     pub incident_id: IncidentId,
     pub channel_id: ChannelId,
     pub channel_kind: ChannelKind,
@@ -36,11 +37,11 @@ pub struct DeliveryRecord {
 
 impl DeliveryRecord {
     /// The claim a sender writes before it sends.
-    pub fn claim(event: &IncidentEvent, channel_id: &ChannelId, channel_kind: ChannelKind, now: DateTime<Utc>) -> Self {
+    pub fn claim(notice: &Notice, channel_id: &ChannelId, channel_kind: ChannelKind, now: DateTime<Utc>) -> Self {
         Self {
-            event_key: event.key(),
-            change: event.change,
-            incident_id: event.incident_id().clone(),
+            event_key: notice.id(),
+            change: notice.occasion.kind(),
+            incident_id: notice.incident.id.clone(),
             channel_id: channel_id.clone(),
             channel_kind,
             status: DeliveryStatus::InFlight,
@@ -48,6 +49,11 @@ impl DeliveryRecord {
             started_at: now,
             finished_at: None,
         }
+    }
+
+    /// When the message that reached the channel was sent out (claimed), if it did.
+    pub fn delivered_at(&self) -> Option<DateTime<Utc>> {
+        (self.status == DeliveryStatus::Delivered).then_some(self.started_at)
     }
 
     /// One delivery per event and channel.
@@ -79,12 +85,13 @@ impl DeliveryRecord {
 mod tests {
     use super::*;
     use crate::domain::ids::{MonitorId, OrgId};
+    use crate::domain::incident_event::IncidentEvent;
     use crate::conformance::store::delivery_of;
     use crate::domain::incident::{Incident, IncidentKind, Severity};
 
     fn record(now: DateTime<Utc>) -> DeliveryRecord {
         let incident = Incident::open(OrgId::generate(), MonitorId::generate(), IncidentKind::Fail, Severity::High, now);
-        DeliveryRecord::claim(&IncidentEvent::opened(&incident), &ChannelId::generate(), ChannelKind::Slack, now)
+        DeliveryRecord::claim(&Notice::from(&IncidentEvent::opened(&incident)), &ChannelId::generate(), ChannelKind::Slack, now)
     }
 
     #[test]

@@ -9,6 +9,8 @@ use crate::domain::channel::Channel;
 use crate::domain::ids::ChannelId;
 use crate::domain::incident::{Incident, IncidentStatus};
 use crate::domain::incident_event::{IncidentChange, IncidentEvent};
+use crate::domain::notification::NoticeKind;
+use crate::domain::notification::record::DeliveryRecord;
 use crate::domain::text::Slug;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -117,6 +119,25 @@ pub fn realert_due(
         && channel.org_id == incident.org_id
         && wants(incident, channel, monitor_tags).is_ok()
         && now - last_sent_at >= interval.duration()
+}
+
+/// The reminder `channel` is due for `incident` now, numbered from 1, read off the
+/// incident's delivery log: only a channel that was told of the incident is reminded, the
+/// interval runs from the last alert it was sent, and a reminder that failed is due again
+/// under the same number (so its claim, not a second message, is what a retry finds).
+pub fn reminder_due(
+    incident: &Incident,
+    channel: &Channel,
+    monitor_tags: &BTreeSet<Slug>,
+    in_maintenance: bool,
+    log: &[DeliveryRecord],
+    now: DateTime<Utc>,
+) -> Option<u32> {
+    let mine = || log.iter().filter(|r| r.channel_id == channel.id && r.incident_id == incident.id);
+    let last_alert = mine().filter(|r| r.change.raises()).filter_map(DeliveryRecord::delivered_at).max()?;
+    let reminded = mine().filter(|r| r.change == NoticeKind::Reminder && r.delivered_at().is_some()).count();
+    let n = u32::try_from(reminded).ok()?.checked_add(1)?;
+    realert_due(incident, channel, monitor_tags, in_maintenance, last_alert, now).then_some(n)
 }
 
 #[cfg(test)]
@@ -318,5 +339,36 @@ mod tests {
             !realert_due(&inc, &ch, &t, false, sent, at(1000 + 3600)),
             "someone is on it"
         );
+    }
+
+    #[test]
+    fn reminders_are_numbered_from_the_log_and_spaced_from_the_last_alert() {
+        use crate::conformance::store::delivery_of;
+        use crate::domain::channel::ChannelKind;
+        use crate::domain::notification::Notice;
+        let org = OrgId::generate();
+        let inc = incident(&org, Severity::High);
+        let mut ch = channel(&org, Severity::Low);
+        ch.realert_after = Some(RealertInterval::new(Duration::hours(1)).unwrap());
+        let t = tags(&[]);
+        let sent = |notice: &Notice, ok: bool, when: i64| {
+            let claim = DeliveryRecord::claim(notice, &ch.id, ChannelKind::Slack, at(when));
+            claim.clone().finish(delivery_of(&claim, ok, if ok { 200 } else { 500 }, at(when)))
+        };
+        let opened = IncidentEvent::opened(&inc);
+        assert_eq!(reminder_due(&inc, &ch, &t, false, &[], at(100_000)), None, "never told, never reminded");
+        let mut log = vec![sent(&Notice::from(&opened), false, 1000)];
+        assert_eq!(reminder_due(&inc, &ch, &t, false, &log, at(100_000)), None, "the alert never arrived");
+        log.push(sent(&Notice::from(&opened), true, 1000));
+        assert_eq!(reminder_due(&inc, &ch, &t, false, &log, at(1000 + 3599)), None);
+        assert_eq!(reminder_due(&inc, &ch, &t, false, &log, at(1000 + 3600)), Some(1));
+        log.push(sent(&Notice::reminder(&inc, 1, at(4600)), false, 4600));
+        assert_eq!(reminder_due(&inc, &ch, &t, false, &log, at(4700)), Some(1), "a failed reminder is due again");
+        log.push(sent(&Notice::reminder(&inc, 1, at(4700)), true, 4700));
+        assert_eq!(reminder_due(&inc, &ch, &t, false, &log, at(4700 + 3599)), None, "spaced from the reminder");
+        assert_eq!(reminder_due(&inc, &ch, &t, false, &log, at(4700 + 3600)), Some(2));
+        let mut other = ch.clone();
+        other.id = ChannelId::generate();
+        assert_eq!(reminder_due(&inc, &other, &t, false, &log, at(100_000)), None, "another channel's log");
     }
 }
