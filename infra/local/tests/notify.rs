@@ -87,7 +87,15 @@ async fn a_missed_ping_reaches_slack_and_email_once_and_the_recovery_resolves_bo
 
     // Exactly one message per change and channel, all logged as delivered.
     let incident = s.store.incidents_of_monitor(&m.id).await.unwrap().remove(0);
-    let log = s.store.deliveries_of_incident(&incident.id).await.unwrap();
+    // The receiver has the message a moment before the delivery log records it.
+    let mut log = s.store.deliveries_of_incident(&incident.id).await.unwrap();
+    for _ in 0..100 {
+        if log.iter().all(|r| r.status != DeliveryStatus::InFlight) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        log = s.store.deliveries_of_incident(&incident.id).await.unwrap();
+    }
     let mut seen: Vec<_> = log.iter().map(|r| (r.change, r.channel_kind, r.status)).collect();
     seen.sort_by_key(|(c, k, _)| (*c, format!("{k:?}")));
     use tokiflow_shared::domain::channel::ChannelKind::{Email as E, Slack as S};

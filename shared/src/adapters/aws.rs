@@ -17,12 +17,19 @@ pub struct AwsAdapters {
     pub scheduler: Arc<EventBridgeScheduler>,
 }
 
+/// The SDK's HTTPS client: rustls on ring (the SDK's default, aws-lc, would add megabytes
+/// to every function and its cold start), HTTP/1.1 and HTTP/2, the system's roots.
+pub fn https_client() -> aws_sdk_dynamodb::config::SharedHttpClient {
+    use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+    aws_smithy_http_client::Builder::new().tls_provider(Provider::Rustls(CryptoMode::Ring)).build_https()
+}
+
 impl AwsAdapters {
     /// Reads the table names, `TOKIFLOW_BUCKET` and the schedule target from the
     /// environment the SAM template sets. `AWS_ENDPOINT_URL` (read by the SDK) and
     /// `TOKIFLOW_S3_PATH_STYLE=true` point everything at local stand-ins.
     pub async fn from_env() -> Result<Self, ConfigError> {
-        let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest()).http_client(https_client()).load().await;
         let path_style = std::env::var("TOKIFLOW_S3_PATH_STYLE").is_ok_and(|v| v == "true");
         Ok(Self {
             store: Arc::new(DynamoStore::new(&sdk, DynamoTables::from_env()?)),

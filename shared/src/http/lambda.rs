@@ -35,13 +35,18 @@ pub fn to_lambda_response(res: ApiResponse) -> Response<Body> {
     })
 }
 
-/// Serves `app` as a Lambda function until the runtime stops.
-pub async fn run(app: std::sync::Arc<App>) -> Result<(), lambda_http::Error> {
+/// Serves `app` as a Lambda function until the runtime stops, each request answered by
+/// `handle` (one of `App::handle_pings`, `handle_status_pages`, `handle_api`).
+pub async fn run<H, F>(app: std::sync::Arc<App>, handle: H) -> Result<(), lambda_http::Error>
+where
+    H: Fn(std::sync::Arc<App>, ApiRequest) -> F + Clone + Send + 'static,
+    F: std::future::Future<Output = ApiResponse> + Send,
+{
     lambda_http::run(lambda_http::service_fn(move |req: Request| {
-        let app = app.clone();
+        let (app, handle) = (app.clone(), handle.clone());
         async move {
             let api_req = to_api_request(&app, req);
-            let res = to_lambda_response(app.handle(api_req).await);
+            let res = to_lambda_response(handle(app, api_req).await);
             crate::telemetry::first_event_handled();
             Ok::<_, std::convert::Infallible>(res)
         }
@@ -50,11 +55,16 @@ pub async fn run(app: std::sync::Arc<App>) -> Result<(), lambda_http::Error> {
 }
 
 /// The whole `main` of an HTTP function: JSON logs, the AWS adapters from the
-/// environment (clients built once per cold start), and `App` behind API Gateway.
+/// environment (clients built once per cold start), and `App` behind API Gateway,
+/// answering with `handle`.
 #[cfg(feature = "aws")]
-pub async fn run_from_env() -> Result<(), lambda_http::Error> {
+pub async fn run_from_env<H, F>(handle: H) -> Result<(), lambda_http::Error>
+where
+    H: Fn(std::sync::Arc<App>, ApiRequest) -> F + Clone + Send + 'static,
+    F: std::future::Future<Output = ApiResponse> + Send,
+{
     crate::telemetry::init_lambda_logging();
     let aws = crate::adapters::aws::AwsAdapters::from_env().await?;
     let app = App::new(aws.store, aws.blobs, aws.scheduler, crate::config::BodyLimits::default());
-    run(std::sync::Arc::new(app)).await
+    run(std::sync::Arc::new(app), handle).await
 }

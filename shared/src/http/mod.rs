@@ -84,40 +84,86 @@ impl App {
         }
     }
 
+    /// Every route: the local server.
     pub async fn handle(&self, req: ApiRequest) -> ApiResponse {
         let head = req.method == Method::HEAD;
-        let mut res = match self.route(req).await {
-            Ok(res) => res,
-            Err(e) => e.into_response(),
-        };
-        if head {
-            *res.body_mut() = Bytes::new();
-        }
-        res
+        finish(head, self.route(req).await)
+    }
+
+    /// The ping routes only: the ping-ingest function. Each HTTP function serves (and
+    /// so links) only its own routes, which keeps its binary and cold start small.
+    pub async fn handle_pings(&self, req: ApiRequest) -> ApiResponse {
+        let head = req.method == Method::HEAD;
+        finish(head, self.route_pings(req).await)
+    }
+
+    /// The status pages only, by path or custom domain: the status-page function.
+    pub async fn handle_status_pages(&self, req: ApiRequest) -> ApiResponse {
+        let head = req.method == Method::HEAD;
+        finish(head, self.route_status_pages(req).await)
+    }
+
+    /// The management API only: the api function.
+    pub async fn handle_api(&self, req: ApiRequest) -> ApiResponse {
+        let head = req.method == Method::HEAD;
+        finish(head, self.route_api(req).await)
     }
 
     async fn route(&self, req: ApiRequest) -> Result<ApiResponse, ApiError> {
+        match req.path.as_str() {
+            p if p.starts_with("/ping/") || p == "/healthz" => self.route_pings(req).await,
+            // `/api/v2/…` on a custom domain is a status page's Statuspage JSON.
+            p if p == "/api/v1" || p.starts_with("/api/v1/") => self.route_api(req).await,
+            _ => self.route_status_pages(req).await,
+        }
+    }
+
+    async fn route_pings(&self, req: ApiRequest) -> Result<ApiResponse, ApiError> {
         let path = req.path.clone();
         if let Some(rest) = path.strip_prefix("/ping/") {
             return ping::handle(self, rest, req).await;
         }
-        if req.body_size > self.limits.api_json as u64 {
-            return Err(ApiError::too_large(self.limits.api_json));
-        }
-        if let Some(rest) = path.strip_prefix("/status/") {
-            return status::by_slug(self, rest, &req).await;
-        }
         match (req.method.clone(), path.as_str()) {
             (Method::GET | Method::HEAD, "/healthz") => Ok(json(StatusCode::OK, &serde_json::json!({"status": "ok"}))),
             (_, "/healthz") => Err(ApiError::method_not_allowed("GET, HEAD")),
-            // `/api/v2/…` on a custom domain is a status page's Statuspage JSON.
-            (_, p) if p == "/api/v1" || p.starts_with("/api/v1/") => api::handle(self, &req).await,
-            _ => match status::by_domain(self, &req).await {
-                Some(res) => res,
-                None => Err(ApiError::not_found("no such route")),
-            },
+            _ => Err(ApiError::not_found("no such route")),
         }
     }
+
+    async fn route_status_pages(&self, req: ApiRequest) -> Result<ApiResponse, ApiError> {
+        self.json_body_fits(&req)?;
+        if let Some(rest) = req.path.strip_prefix("/status/") {
+            return status::by_slug(self, rest, &req).await;
+        }
+        match status::by_domain(self, &req).await {
+            Some(res) => res,
+            None => Err(ApiError::not_found("no such route")),
+        }
+    }
+
+    async fn route_api(&self, req: ApiRequest) -> Result<ApiResponse, ApiError> {
+        self.json_body_fits(&req)?;
+        if req.path == "/api/v1" || req.path.starts_with("/api/v1/") {
+            return api::handle(self, &req).await;
+        }
+        Err(ApiError::not_found("no such route"))
+    }
+
+    fn json_body_fits(&self, req: &ApiRequest) -> Result<(), ApiError> {
+        if req.body_size > self.limits.api_json as u64 {
+            return Err(ApiError::too_large(self.limits.api_json));
+        }
+        Ok(())
+    }
+}
+
+/// The response to send: an error's JSON body, and no body at all for HEAD.
+fn finish(head: bool, routed: Result<ApiResponse, ApiError>) -> ApiResponse {
+    let mut res = routed.unwrap_or_else(ApiError::into_response);
+    if head {
+        *res.body_mut() = Bytes::new();
+    }
+    res
 }
 
 pub(crate) fn json(status: StatusCode, body: &impl serde::Serialize) -> ApiResponse {

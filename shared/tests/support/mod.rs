@@ -257,6 +257,7 @@ pub fn sdk_config(endpoint: String) -> aws_config::SdkConfig {
             "test", "test", None, None, "tests",
         )))
         .endpoint_url(endpoint)
+        .http_client(tokiflow_shared::adapters::aws::https_client())
         .build()
 }
 
