@@ -53,8 +53,25 @@ pub async fn run(app: std::sync::Arc<App>) -> Result<(), lambda_http::Error> {
 /// environment (clients built once per cold start), and `App` behind API Gateway.
 #[cfg(feature = "aws")]
 pub async fn run_from_env() -> Result<(), lambda_http::Error> {
+    start(false).await
+}
+
+/// `run_from_env` for a function that also sends channels' test messages (the management
+/// API), through the notifier's transports: it needs the notifier's environment
+/// (`TOKIFLOW_EMAIL_FROM`, `TOKIFLOW_APP_URL`) and its SES and SNS permissions.
+#[cfg(feature = "aws")]
+pub async fn run_from_env_sending() -> Result<(), lambda_http::Error> {
+    start(true).await
+}
+
+#[cfg(feature = "aws")]
+async fn start(sending: bool) -> Result<(), lambda_http::Error> {
     crate::telemetry::init_lambda_logging();
     let aws = crate::adapters::aws::AwsAdapters::from_env().await?;
-    let app = App::new(aws.store, aws.blobs, aws.scheduler, crate::config::BodyLimits::default());
+    let tester = if sending { Some(aws.channel_tester()?) } else { None };
+    let mut app = App::new(aws.store, aws.blobs, aws.scheduler, crate::config::BodyLimits::default());
+    if let Some(tester) = tester {
+        app = app.with_channel_tester(tester);
+    }
     run(std::sync::Arc::new(app)).await
 }

@@ -6,6 +6,7 @@ pub mod email;
 pub mod record;
 pub mod pagerduty;
 pub mod routing;
+pub mod sample;
 pub mod slack;
 pub mod sms;
 pub mod teams;
@@ -17,6 +18,7 @@ use super::incident::{Incident, IncidentKind, Severity};
 use super::incident_event::{IncidentChange, IncidentEvent};
 use super::org::Email;
 use super::text::Name;
+use sample::TEST_DESCRIPTION;
 use chrono::{DateTime, Utc};
 use std::fmt;
 use url::Url;
@@ -27,6 +29,8 @@ pub enum Occasion {
     Change(IncidentChange),
     /// A re-alert for an incident still open after the channel's re-alert interval.
     Reminder,
+    /// A test a person asked for, about `test_incident`: nothing is wrong.
+    Test,
 }
 
 /// What one message is about.
@@ -67,6 +71,7 @@ impl<'a> Notice<'a> {
             }
             .key(),
             Occasion::Reminder => format!("{}#REMINDER#{}", self.incident.id, self.at.timestamp()),
+            Occasion::Test => format!("{}#TEST#{}", self.incident.id, self.at.timestamp()),
         }
     }
 
@@ -78,6 +83,7 @@ impl<'a> Notice<'a> {
             Occasion::Change(IncidentChange::Acknowledged) => "incident.acknowledged",
             Occasion::Change(IncidentChange::Resolved) => "incident.resolved",
             Occasion::Reminder => "incident.reminder",
+            Occasion::Test => "incident.test",
         }
     }
 }
@@ -240,6 +246,7 @@ impl<'a> Facts<'a> {
             Occasion::Change(IncidentChange::Acknowledged) => "Acknowledged".into(),
             Occasion::Change(IncidentChange::Resolved) => "Resolved".into(),
             Occasion::Reminder => "Still open".into(),
+            Occasion::Test => "Test notification".into(),
         }
     }
 
@@ -260,6 +267,7 @@ impl<'a> Facts<'a> {
             Occasion::Change(IncidentChange::Acknowledged) => "🟡",
             Occasion::Change(IncidentChange::Resolved) => "✅",
             Occasion::Reminder => "🔁",
+            Occasion::Test => "🔔",
         }
     }
 
@@ -271,6 +279,9 @@ impl<'a> Facts<'a> {
     /// What happened, in a sentence or two: the kind, the incident's own summary and, for
     /// a cascaded incident, its likely cause.
     pub fn description(&self) -> String {
+        if self.notice.occasion == Occasion::Test {
+            return TEST_DESCRIPTION.to_owned();
+        }
         let i = self.incident();
         let mut s = match i.kind {
             IncidentKind::Missed => "No ping arrived by the deadline.".to_owned(),
