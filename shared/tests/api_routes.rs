@@ -737,8 +737,18 @@ async fn bad_input_on_every_write_route_names_the_field_and_changes_nothing() {
 
 // Incident history, run output URLs and channel tests.
 
-/// An incident of another org, stored directly: the API must not show it.
-async fn foreign_incident(env: &Env) -> tokiflow_shared::domain::incident::Incident {
+/// 404 with the JSON error body, for each path.
+async fn all_not_found(env: &Env, method: Method, paths: &[String], key: &str) {
+    for path in paths {
+        let res = env.call(method.clone(), path, key, None).await;
+        assert_eq!(res.status, StatusCode::NOT_FOUND, "{path}: {:?}", res.body);
+        assert_eq!(res.json()["error"]["code"], "not_found", "{path}");
+    }
+}
+
+/// `GET /api/v1/incidents/{id}/{what}` is 404 for an unknown, a malformed, and another
+/// org's incident (stored directly, as the API cannot make one there).
+async fn incident_reads_not_found(env: &Env, what: &str, key: &str) {
     use tokiflow_shared::domain::ids::OrgId;
     use tokiflow_shared::domain::incident::{Incident, IncidentKind, Severity};
     let other = Incident::open(
@@ -749,16 +759,9 @@ async fn foreign_incident(env: &Env) -> tokiflow_shared::domain::incident::Incid
         chrono::Utc::now(),
     );
     env.store.put_incident(&other).await.unwrap();
-    other
-}
-
-/// 404 with the JSON error body, for each path.
-async fn all_not_found(env: &Env, method: Method, paths: &[String], key: &str) {
-    for path in paths {
-        let res = env.call(method.clone(), path, key, None).await;
-        assert_eq!(res.status, StatusCode::NOT_FOUND, "{path}: {:?}", res.body);
-        assert_eq!(res.json()["error"]["code"], "not_found", "{path}");
-    }
+    let paths = ["inc_0190abcdef0123456789abcdef012345", "not-an-id", other.id.as_str()]
+        .map(|id| format!("/api/v1/incidents/{id}/{what}"));
+    all_not_found(env, Method::GET, &paths, key).await;
 }
 
 #[tokio::test]
@@ -803,18 +806,7 @@ async fn incident_events_are_its_changes_in_order() {
     let at = |i: usize| chrono::DateTime::parse_from_rfc3339(events[i]["at"].as_str().unwrap()).unwrap();
     assert!(at(0) <= at(1) && at(1) <= at(2), "chronological: {events:?}");
 
-    let foreign = foreign_incident(&env).await;
-    all_not_found(
-        &env,
-        Method::GET,
-        &[
-            "/api/v1/incidents/inc_0190abcdef0123456789abcdef012345/events".into(),
-            "/api/v1/incidents/not-an-id/events".into(),
-            format!("/api/v1/incidents/{}/events", foreign.id),
-        ],
-        &key,
-    )
-    .await;
+    incident_reads_not_found(&env, "events", &key).await;
 }
 
 #[tokio::test]
@@ -878,17 +870,7 @@ async fn incident_deliveries_show_the_log_without_secrets() {
         "no channel URL or secret: {text}"
     );
 
-    let foreign = foreign_incident(&env).await;
-    all_not_found(
-        &env,
-        Method::GET,
-        &[
-            "/api/v1/incidents/inc_0190abcdef0123456789abcdef012345/deliveries".into(),
-            format!("/api/v1/incidents/{}/deliveries", foreign.id),
-        ],
-        &key,
-    )
-    .await;
+    incident_reads_not_found(&env, "deliveries", &key).await;
 }
 
 #[tokio::test]

@@ -3,7 +3,7 @@
 //! and repeated tests share one PagerDuty `dedup_key`), worded as a test.
 use super::{Notice, NotifyContext, Occasion};
 use crate::domain::ids::{IncidentId, MonitorId, OrgId};
-use crate::domain::incident::{Incident, IncidentKind, IncidentStatus, Severity};
+use crate::domain::incident::{Incident, IncidentKind, Severity};
 use crate::domain::text::Name;
 use chrono::{DateTime, Utc};
 use url::Url;
@@ -19,20 +19,11 @@ const ZEROS: &str = "00000000000000000000000000000000";
 /// The stand-in incident of `org`'s test messages, opened at `now`.
 pub fn test_incident(org: &OrgId, now: DateTime<Utc>) -> Incident {
     let id = |prefix: &str| format!("{prefix}_{ZEROS}");
-    Incident {
-        id: IncidentId::parse(&id(IncidentId::PREFIX)).expect("a well-formed id"),
-        org_id: org.clone(),
-        monitor_id: MonitorId::parse(&id(MonitorId::PREFIX)).expect("a well-formed id"),
-        kind: IncidentKind::Fail,
-        severity: Severity::Low,
-        status: IncidentStatus::Open,
-        opened_at: now,
-        acknowledged_at: None,
-        resolved_at: None,
-        z_score: None,
-        cascade_reason: None,
-        summary: Some(TEST_DESCRIPTION.to_owned()),
-    }
+    let monitor = MonitorId::parse(&id(MonitorId::PREFIX)).expect("a well-formed id");
+    let mut incident = Incident::open(org.clone(), monitor, IncidentKind::Fail, Severity::Low, now);
+    incident.id = IncidentId::parse(&id(IncidentId::PREFIX)).expect("a well-formed id");
+    incident.summary = Some(TEST_DESCRIPTION.to_owned());
+    incident
 }
 
 impl<'a> Notice<'a> {
