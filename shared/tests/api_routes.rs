@@ -950,7 +950,10 @@ async fn channel_tests_send_through_the_transport_and_say_how_it_went() {
     assert_eq!((&r["delivered"], &r["outcome"]), (&json!(false), &json!("FAILED")), "{r}");
     assert_eq!(r["attempts"].as_array().unwrap().len(), 1, "{r}");
     assert!(r["error"].as_str().unwrap().contains("connection failed"), "{r}");
-    assert!(!r.to_string().contains("0123456789abcdef"), "the secret stays inside: {r}");
+    assert!(
+        !r.to_string().contains("0123456789abcdef") && !r.to_string().contains("/hook"),
+        "the secret and URL stay inside: {r}"
+    );
 
     // Unknown, malformed and foreign channel ids are 404.
     let foreign = tokiflow_shared::domain::channel::Channel::new(
