@@ -686,6 +686,8 @@ async fn bad_input_on_every_write_route_names_the_field_and_changes_nothing() {
         (post.clone(), "/api/v1/channels".into(), r#"{"target":{"kind":"EMAIL","to":"a@b.co"}}"#.into(), 400, "name"),
         (put.clone(), format!("/api/v1/channels/{cid}"), format!(r#"{{"name":"{long}","target":{{"kind":"EMAIL","to":"a@b.co"}}}}"#), 422, "name"),
         (put.clone(), "/api/v1/channels/chn_0190abcdef0123456789abcdef012345".into(), r#"{"name":"c","target":{"kind":"EMAIL","to":"a@b.co"}}"#.into(), 404, ""),
+        (post.clone(), "/api/v1/channels/chn_0190abcdef0123456789abcdef012345/test".into(), "".into(), 404, ""),
+        (post.clone(), "/api/v1/channels/not-an-id/test".into(), "{}".into(), 404, ""),
         (post.clone(), "/api/v1/maintenance".into(), r#"{"name":"w","startsAt":"2026-01-01T01:00:00Z","endsAt":"2026-01-01T00:00:00Z"}"#.into(), 422, "endsAt"),
         (post.clone(), "/api/v1/maintenance".into(), r#"{"name":"w","startsAt":"yesterday","endsAt":"2026-01-01T00:00:00Z"}"#.into(), 400, "startsAt"),
         (post.clone(), "/api/v1/maintenance".into(), r#"{"name":"w","startsAt":"2026-01-01T00:00:00Z","endsAt":"2026-01-01T01:00:00Z","timeZone":"Mars/Base"}"#.into(), 422, "timeZone"),
@@ -731,4 +733,262 @@ async fn bad_input_on_every_write_route_names_the_field_and_changes_nothing() {
         before,
         "refused requests changed nothing"
     );
+}
+
+// Incident history, run output URLs and channel tests.
+
+/// 404 with the JSON error body, for each path.
+async fn all_not_found(env: &Env, method: Method, paths: &[String], key: &str) {
+    for path in paths {
+        let res = env.call(method.clone(), path, key, None).await;
+        assert_eq!(res.status, StatusCode::NOT_FOUND, "{path}: {:?}", res.body);
+        assert_eq!(res.json()["error"]["code"], "not_found", "{path}");
+    }
+}
+
+/// `GET /api/v1/incidents/{id}/{what}` is 404 for an unknown, a malformed, and another
+/// org's incident (stored directly, as the API cannot make one there).
+async fn incident_reads_not_found(env: &Env, what: &str, key: &str) {
+    use tokiflow_shared::domain::ids::OrgId;
+    use tokiflow_shared::domain::incident::{Incident, IncidentKind, Severity};
+    let other = Incident::open(
+        OrgId::generate(),
+        MonitorId::generate(),
+        IncidentKind::Fail,
+        Severity::High,
+        chrono::Utc::now(),
+    );
+    env.store.put_incident(&other).await.unwrap();
+    let paths = ["inc_0190abcdef0123456789abcdef012345", "not-an-id", other.id.as_str()]
+        .map(|id| format!("/api/v1/incidents/{id}/{what}"));
+    all_not_found(env, Method::GET, &paths, key).await;
+}
+
+#[tokio::test]
+async fn incident_events_are_its_changes_in_order() {
+    let env = Env::new().await;
+    let key = env.owner_key().await;
+    let m = create_monitor(&env, &key, "job").await;
+    ping(&env, m["pingToken"].as_str().unwrap(), "/fail", "disk full").await;
+    let inc = env.get("/api/v1/incidents", &key).await.json()["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    env.post(&format!("/api/v1/incidents/{inc}/acknowledge"), &key, "")
+        .await;
+    env.post(&format!("/api/v1/incidents/{inc}/resolve"), &key, "")
+        .await;
+
+    let viewer = env
+        .key(
+            tokiflow_shared::domain::org::Role::Viewer,
+            &[tokiflow_shared::domain::org::Scope::IncidentsRead],
+        )
+        .await;
+    let res = env
+        .get(&format!("/api/v1/incidents/{inc}/events"), &viewer)
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{:?}", res.body);
+    let events = res.json()["items"].as_array().unwrap().clone();
+    let seen: Vec<(&str, &str)> = events
+        .iter()
+        .map(|e| (e["change"].as_str().unwrap(), e["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("OPENED", "OPEN"),
+            ("ACKNOWLEDGED", "ACKNOWLEDGED"),
+            ("RESOLVED", "RESOLVED")
+        ]
+    );
+    assert!(events.iter().all(|e| e["severity"] == "HIGH"));
+    let at = |i: usize| chrono::DateTime::parse_from_rfc3339(events[i]["at"].as_str().unwrap()).unwrap();
+    assert!(at(0) <= at(1) && at(1) <= at(2), "chronological: {events:?}");
+
+    incident_reads_not_found(&env, "events", &key).await;
+}
+
+#[tokio::test]
+async fn incident_deliveries_show_the_log_without_secrets() {
+    use tokiflow_shared::conformance::store::delivery_of;
+    use tokiflow_shared::domain::channel::{Channel, ChannelTarget, SigningSecret, WebhookUrl};
+    use tokiflow_shared::domain::incident::Severity;
+    use tokiflow_shared::domain::notification::record::DeliveryRecord;
+    use tokiflow_shared::domain::text::Name;
+    use tokiflow_shared::ports::store::{ConfigStore, DeliveryStore};
+    let env = Env::new().await;
+    let key = env.owner_key().await;
+    let m = create_monitor(&env, &key, "job").await;
+    ping(&env, m["pingToken"].as_str().unwrap(), "/fail", "boom").await;
+    let incident = env
+        .store
+        .incidents_of_monitor(&MonitorId::parse(m["id"].as_str().unwrap()).unwrap())
+        .await
+        .unwrap()
+        .remove(0);
+    let empty = env
+        .get(&format!("/api/v1/incidents/{}/deliveries", incident.id), &key)
+        .await;
+    assert_eq!((empty.status, empty.json()["items"].clone()), (StatusCode::OK, json!([])));
+
+    let secret_url = "https://hooks.example.com/services/T0/B0/sekrit-token-in-url";
+    let channel = Channel::new(
+        env.org.id.clone(),
+        Name::new("hook").unwrap(),
+        ChannelTarget::Webhook {
+            url: WebhookUrl::new(secret_url).unwrap(),
+            secret: SigningSecret::new("a-signing-secret-1234").unwrap(),
+        },
+        Severity::Low,
+    );
+    env.store.put_channel(&channel).await.unwrap();
+    let opened = env.store.incident_events(&incident.id).await.unwrap().remove(0);
+    let t = chrono::Utc::now();
+    let claim = DeliveryRecord::claim(&tokiflow_shared::domain::notification::Notice::from(&opened), &channel.id, channel.target.kind(), t);
+    assert!(env.store.claim_delivery(&claim, chrono::Duration::minutes(5)).await.unwrap());
+    env.store
+        .finish_delivery(&claim.clone().finish(delivery_of(&claim, false, 503, t)))
+        .await
+        .unwrap();
+
+    let res = env
+        .get(&format!("/api/v1/incidents/{}/deliveries", incident.id), &key)
+        .await;
+    assert_eq!(res.status, StatusCode::OK);
+    let log = res.json()["items"].clone();
+    assert_eq!(log.as_array().unwrap().len(), 1, "{log}");
+    let d = &log[0];
+    assert_eq!(
+        (&d["change"], &d["channelId"], &d["channelKind"], &d["status"]),
+        (&json!("OPENED"), &json!(channel.id), &json!("WEBHOOK"), &json!("FAILED"))
+    );
+    assert_eq!(d["attempts"][0]["status"], 503);
+    let text = String::from_utf8_lossy(&res.body);
+    assert!(
+        !text.contains("sekrit") && !text.contains("hooks.example.com") && !text.contains("a-signing-secret"),
+        "no channel URL or secret: {text}"
+    );
+
+    incident_reads_not_found(&env, "deliveries", &key).await;
+}
+
+#[tokio::test]
+async fn runs_with_stored_output_carry_a_download_url() {
+    let env = Env::new().await;
+    let key = env.owner_key().await;
+    let m = create_monitor(&env, &key, "job").await;
+    let (id, token) = (m["id"].as_str().unwrap(), m["pingToken"].as_str().unwrap());
+    let big = "x".repeat(9 * 1024);
+    ping(&env, token, "", &big).await;
+    ping(&env, token, "/log", "small").await;
+    let items = env
+        .get(&format!("/api/v1/monitors/{id}/runs"), &key)
+        .await
+        .json()["items"]
+        .clone();
+    assert!(items[0].get("outputUrl").is_none(), "kept inline: no URL: {}", items[0]);
+    let url = items[1]["outputUrl"].as_str().expect("stored apart: a URL");
+    let run = items[1]["id"].as_str().unwrap();
+    assert_eq!(
+        url,
+        format!("{}/api/v1/monitors/{id}/runs/{run}/output", harness::BASE_URL)
+    );
+    assert!(items[1]["output"].get("blobKey").is_none(), "storage detail stays inside");
+    let fetched = env.get(url.strip_prefix(harness::BASE_URL).unwrap(), &key).await;
+    assert_eq!((fetched.status, fetched.body.len()), (StatusCode::OK, big.len()));
+}
+
+#[tokio::test]
+async fn channel_tests_send_through_the_transport_and_say_how_it_went() {
+    use tokiflow_shared::adapters::outbox::OutboxEntry;
+    let env = Env::new().await;
+    let key = env.owner_key().await;
+    let email = env
+        .post(
+            "/api/v1/channels",
+            &key,
+            r#"{"name":"ops mail","target":{"kind":"EMAIL","to":"ops@example.com"}}"#,
+        )
+        .await
+        .json();
+    let res = env
+        .post(&format!("/api/v1/channels/{}/test", email["id"].as_str().unwrap()), &key, "")
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{:?}", res.body);
+    let r = res.json();
+    assert_eq!(
+        (&r["delivered"], &r["outcome"], &r["channelKind"], &r["status"], &r["error"]),
+        (&json!(true), &json!("DELIVERED"), &json!("EMAIL"), &Value::Null, &Value::Null)
+    );
+    let sent = env.outbox.entries().unwrap();
+    match sent.as_slice() {
+        [OutboxEntry::Email { to, subject, text, .. }] => {
+            assert_eq!(to.to_string(), "ops@example.com");
+            assert!(subject.contains("Test notification"), "{subject}");
+            assert!(text.contains("nothing is wrong"), "{text}");
+        }
+        other => panic!("one e-mail in the outbox: {other:?}"),
+    }
+
+    // A receiver that is not there: one attempt (a test is not retried), the error shown.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let hook = env
+        .post(
+            "/api/v1/channels",
+            &key,
+            &json!({"name": "hook", "target": {"kind": "WEBHOOK", "url": format!("http://127.0.0.1:{port}/hook"), "secret": "0123456789abcdef"}}).to_string(),
+        )
+        .await
+        .json();
+    let r = env
+        .post(&format!("/api/v1/channels/{}/test", hook["id"].as_str().unwrap()), &key, "")
+        .await
+        .json();
+    assert_eq!((&r["delivered"], &r["outcome"]), (&json!(false), &json!("FAILED")), "{r}");
+    assert_eq!(r["attempts"].as_array().unwrap().len(), 1, "{r}");
+    assert!(r["error"].as_str().unwrap().contains("connection failed"), "{r}");
+    assert!(
+        !r.to_string().contains("0123456789abcdef") && !r.to_string().contains("/hook"),
+        "the secret and URL stay inside: {r}"
+    );
+
+    // Unknown, malformed and foreign channel ids are 404.
+    let foreign = tokiflow_shared::domain::channel::Channel::new(
+        tokiflow_shared::domain::ids::OrgId::generate(),
+        tokiflow_shared::domain::text::Name::new("theirs").unwrap(),
+        tokiflow_shared::domain::channel::ChannelTarget::Email {
+            to: tokiflow_shared::domain::org::Email::new("them@example.com").unwrap(),
+        },
+        tokiflow_shared::domain::incident::Severity::Low,
+    );
+    tokiflow_shared::ports::store::ConfigStore::put_channel(env.store.as_ref(), &foreign)
+        .await
+        .unwrap();
+    all_not_found(
+        &env,
+        Method::POST,
+        &[
+            "/api/v1/channels/chn_0190abcdef0123456789abcdef012345/test".into(),
+            "/api/v1/channels/nope/test".into(),
+            format!("/api/v1/channels/{}/test", foreign.id),
+        ],
+        &key,
+    )
+    .await;
+    assert_eq!(env.outbox.entries().unwrap().len(), 1, "nothing else was sent");
+
+    // A channel reader may look but not send.
+    let reader = env
+        .key(
+            tokiflow_shared::domain::org::Role::Owner,
+            &[tokiflow_shared::domain::org::Scope::ChannelsRead],
+        )
+        .await;
+    let res = env
+        .post(&format!("/api/v1/channels/{}/test", email["id"].as_str().unwrap()), &reader, "")
+        .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
 }

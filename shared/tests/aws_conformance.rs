@@ -26,6 +26,31 @@ async fn s3() -> Arc<S3BlobStore> {
 tokiflow_shared::store_conformance_tests!(dynamo());
 tokiflow_shared::blob_conformance_tests!(s3());
 
+/// S3's download URL is a real SigV4 presigned GET: fetched with no credentials at all,
+/// moto hands back the stored bytes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_presigned_url_serves_the_blob_without_credentials() {
+    use bytes::Bytes;
+    use http_body_util::{BodyExt, Full};
+    use tokiflow_shared::domain::ids::{MonitorId, OrgId};
+    use tokiflow_shared::ports::blob::{BlobKey, BlobStore, DOWNLOAD_URL_TTL};
+    let blobs = s3().await;
+    let key = BlobKey::for_run(&OrgId::generate(), &MonitorId::generate(), &RunId::generate());
+    let body = Bytes::from((0..20_000u32).map(|i| b'a' + (i % 26) as u8).collect::<Vec<_>>());
+    blobs.put(&key, body.clone()).await.unwrap();
+    let url = blobs.download_url(&key, DOWNLOAD_URL_TTL).await.unwrap();
+    let query = url.query().unwrap_or_default();
+    assert!(
+        query.contains("X-Amz-Signature=") && query.contains("X-Amz-Expires=300"),
+        "a SigV4 presigned URL valid for 5 minutes: {url}"
+    );
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http::<Full<Bytes>>();
+    let res = client.get(url.as_str().parse().unwrap()).await.unwrap();
+    assert_eq!(res.status(), 200, "{url}");
+    assert_eq!(res.into_body().collect().await.unwrap().to_bytes(), body);
+}
+
 /// The cost of pings on DynamoDB, as DynamoDB Local reports it (`ReturnConsumedCapacity`),
 /// for a monitor carrying a full window of 100 durations. Budget for the common ping (a
 /// success with a small body, no incident change): ≤ 1 RCU and ≤ 3 WCU. Also prints the

@@ -23,7 +23,7 @@ async fn store() -> InDir<EmbeddedStore> {
 
 async fn blobs() -> InDir<FsBlobStore> {
     let dir = tempfile::tempdir().unwrap();
-    InDir { inner: Arc::new(FsBlobStore::new(dir.path())), _dir: dir }
+    InDir { inner: Arc::new(FsBlobStore::new(dir.path(), "http://127.0.0.1:8080".parse().unwrap())), _dir: dir }
 }
 
 tokiflow_shared::store_conformance_tests!(store());

@@ -57,7 +57,7 @@ async fn org_with_runs(store: &EmbeddedStore, blobs: &FsBlobStore, retention_day
 async fn sweeps_each_org_by_its_own_retention() {
     let dir = tempfile::tempdir().unwrap();
     let store = EmbeddedStore::open(dir.path()).unwrap();
-    let blobs = FsBlobStore::new(dir.path().join("blobs"));
+    let blobs = FsBlobStore::new(dir.path().join("blobs"), "http://127.0.0.1:8080".parse().unwrap());
     let (short, short_keys) = org_with_runs(&store, &blobs, 30, &[45, 31, 2]).await;
     let (long, long_keys) = org_with_runs(&store, &blobs, 90, &[45, 31, 2]).await;
 

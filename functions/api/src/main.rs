@@ -1,8 +1,9 @@
 //! Lambda: the management API (`/api/v1/…`) behind API Gateway, on DynamoDB, S3 and
-//! EventBridge Scheduler. The routes are `tokiflow_shared::http::api`, the same the local
-//! server serves. The per-key rate limit lives in this instance's memory, so it is per
+//! EventBridge Scheduler, sending channels' test messages through the notifier's
+//! transports. The routes are `tokiflow_shared::http::api`, the same the local server
+//! serves. The per-key rate limit lives in this instance's memory, so it is per
 //! instance; API Gateway's route throttling is the account-wide brake.
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    tokiflow_shared::http::lambda::run_from_env(|app, req| async move { app.handle_api(req).await }).await
+    tokiflow_shared::http::lambda::run_from_env_sending(|app, req| async move { app.handle_api(req).await }).await
 }

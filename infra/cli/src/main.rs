@@ -17,6 +17,7 @@ const USAGE: &str = "usage:
   tokiflow monitors pause|resume MONITOR_ID
   tokiflow incidents list [--status open|acknowledged|resolved] [--monitor MONITOR_ID]
   tokiflow incidents ack|resolve INCIDENT_ID
+  tokiflow incidents events INCIDENT_ID
 
 environment:
   TOKIFLOW_URL       base URL of Tokiflow (default http://127.0.0.1:8080)
@@ -225,6 +226,19 @@ async fn incidents(args: &Args) -> anyhow::Result<()> {
                 )
                 .await?;
             println!("{}  {}", s(&i["id"]), s(&i["status"]));
+        }
+        "events" => {
+            let path = format!("/api/v1/incidents/{}/events", args.word(2)?);
+            let events = c.api(Method::GET, &path, None).await?;
+            for e in events["items"].as_array().into_iter().flatten() {
+                println!(
+                    "{}  {:<12} {:<12} {}",
+                    s(&e["at"]),
+                    s(&e["change"]),
+                    s(&e["status"]),
+                    s(&e["severity"])
+                );
+            }
         }
         other => bail!("unknown incidents command {other:?}\n\n{USAGE}"),
     }

@@ -169,6 +169,15 @@ async fn wrapping_a_failing_command_opens_a_fail_incident_with_its_output() {
         String::from_utf8_lossy(&resolved.stdout).contains("RESOLVED"),
         "{resolved:?}"
     );
+    let events = tokiflow(&s, &["incidents", "events", incidents[0].id.as_str()]).await;
+    assert!(events.status.success(), "{events:?}");
+    let changes: Vec<String> = String::from_utf8_lossy(&events.stdout)
+        .lines()
+        .map(|l| l.split_whitespace().nth(1).unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(changes, ["OPENED", "ACKNOWLEDGED", "RESOLVED"], "{events:?}");
+    let unknown = tokiflow(&s, &["incidents", "events", "inc_0190abcdef0123456789abcdef012345"]).await;
+    assert!(!unknown.status.success(), "an unknown incident is an error: {unknown:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -201,7 +201,7 @@ async fn the_api_function_answers_its_sample_events() {
         name: Name::new("events").unwrap(),
         created_by: owner.id,
         key_hash: secret.hash(),
-        scopes: [Scope::MonitorsRead, Scope::MonitorsWrite].into_iter().collect(),
+        scopes: [Scope::MonitorsRead, Scope::MonitorsWrite, Scope::IncidentsRead].into_iter().collect(),
         created_at: Utc::now(),
         revoked_at: None,
     };
@@ -222,4 +222,12 @@ async fn the_api_function_answers_its_sample_events() {
     let bad = watch.invoke("api", "api-bad-monitor.json");
     assert_eq!((status(&bad), body(&bad)["error"]["field"].as_str()), (400, Some("schedule")), "{bad}");
     assert_eq!(b.store.monitors_of_org(&org.id).await.unwrap().len(), 1, "the refused create stored nothing");
+
+    // An incident's events, read back from DynamoDB by the function.
+    let mut incident = tokiflow_shared::domain::incident::Incident::open(org.id.clone(), id, IncidentKind::Fail, Severity::High, Utc::now());
+    incident.id = tokiflow_shared::domain::ids::IncidentId::parse("inc_0195f3c0a0c07c9e8d7f6a5b4c3d2e1f").unwrap();
+    b.store.put_incident(&incident).await.unwrap();
+    let events = watch.invoke("api", "api-incident-events.json");
+    assert_eq!(status(&events), 200, "{events}");
+    assert_eq!(body(&events)["items"][0]["change"], "OPENED", "{events}");
 }

@@ -20,6 +20,7 @@ use tokiflow_shared::services::check_missed::MissedCheckService;
 use tokiflow_shared::services::deliver::RetryPolicy;
 use tokiflow_shared::services::notify::{Notifier, NotifierTransports};
 use tokiflow_shared::services::sweep_retention::sweep_retention;
+use tokiflow_shared::services::test_channel::ChannelTester;
 
 /// Everything the local server runs, on the embedded adapters under `config.data_dir`.
 pub struct Local {
@@ -38,10 +39,10 @@ const NOTIFY_BATCH: usize = 64;
 
 impl Local {
     pub fn open(config: &Config) -> anyhow::Result<Self> {
+        let app_url = url::Url::parse(&config.base_url())?;
         let store = Arc::new(EmbeddedStore::open(&config.data_dir)?);
-        let blobs = Arc::new(FsBlobStore::new(config.data_dir.join("blobs")));
+        let blobs = Arc::new(FsBlobStore::new(config.data_dir.join("blobs"), app_url.clone()));
         let timers = Arc::new(TimerScheduler::new());
-        let app = Arc::new(App::new(store.clone(), blobs.clone(), timers.clone(), config.limits).with_rate_limit(config.api_rate));
         let checks = Arc::new(MissedCheckService::new(store.clone(), timers.clone()));
         // Webhooks may reach loopback and private receivers on a laptop, unless the
         // environment says otherwise (metadata addresses stay refused either way).
@@ -50,9 +51,15 @@ impl Local {
             outbound.egress = EgressPolicy::AllowPrivate;
         }
         let outbox = Arc::new(Outbox::new(config.data_dir.join("outbox")));
-        let transports = NotifierTransports { http: Arc::new(HyperTransport::new(outbound)?), email: outbox.clone(), sms: outbox.clone() };
-        let app_url = url::Url::parse(&config.base_url())?;
-        let notifier = Arc::new(Notifier::new(store.clone(), transports, RetryPolicy::default(), app_url));
+        let http = Arc::new(HyperTransport::new(outbound)?);
+        let transports = || NotifierTransports { http: http.clone(), email: outbox.clone(), sms: outbox.clone() };
+        let tester = ChannelTester::new(transports(), app_url.clone());
+        let app = Arc::new(
+            App::new(store.clone(), blobs.clone(), timers.clone(), config.limits)
+                .with_rate_limit(config.api_rate)
+                .with_channel_tester(tester),
+        );
+        let notifier = Arc::new(Notifier::new(store.clone(), transports(), RetryPolicy::default(), app_url));
         Ok(Self { app, store, blobs, timers, checks, notifier, outbox })
     }
 

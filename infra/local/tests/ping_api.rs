@@ -109,7 +109,7 @@ async fn bodies_keep_a_preview_and_large_ones_go_to_the_blob_store() {
     let run = latest_run(&s, &m).await;
     assert_eq!(run.output.preview.len(), 1024);
     let key = BlobKey::parse(run.output.blob_key.as_deref().unwrap()).unwrap();
-    let blobs = tokiflow_shared::adapters::fs::FsBlobStore::new(s.dir.path().join("blobs"));
+    let blobs = tokiflow_shared::adapters::fs::FsBlobStore::new(s.dir.path().join("blobs"), s.base.parse().unwrap());
     assert_eq!(blobs.get(&key).await.unwrap().unwrap().len(), medium.len());
     assert!(!run.output.truncated);
 

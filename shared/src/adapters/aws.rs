@@ -8,6 +8,7 @@ use super::sns::SnsSms;
 use crate::config::{ConfigError, required_env};
 use crate::services::deliver::RetryPolicy;
 use crate::services::notify::{Notifier, NotifierTransports};
+use crate::services::test_channel::ChannelTester;
 use std::sync::Arc;
 
 pub struct AwsAdapters {
@@ -43,6 +44,17 @@ impl AwsAdapters {
     /// addresses only unless `TOKIFLOW_OUTBOUND_ALLOW_PRIVATE=true`), e-mail through SES
     /// from `TOKIFLOW_EMAIL_FROM`, SMS through SNS, links to `TOKIFLOW_APP_URL`.
     pub fn notifier(&self) -> Result<Notifier, ConfigError> {
+        let (transports, app_url) = self.transports()?;
+        Ok(Notifier::new(self.store.clone(), transports, RetryPolicy::default(), app_url))
+    }
+
+    /// Channels' test messages, through the same transports as the notifier's.
+    pub fn channel_tester(&self) -> Result<ChannelTester, ConfigError> {
+        let (transports, app_url) = self.transports()?;
+        Ok(ChannelTester::new(transports, app_url))
+    }
+
+    fn transports(&self) -> Result<(NotifierTransports, url::Url), ConfigError> {
         let env = |k: &str| std::env::var(k).ok();
         let http = HyperTransport::new(HttpTransportConfig::from_lookup(env)?)
             .map_err(|e| ConfigError { var: "SSL_CERT_FILE", reason: format!("no CA certificates: {e}") })?;
@@ -52,6 +64,6 @@ impl AwsAdapters {
         let app_url = required_env("TOKIFLOW_APP_URL")?;
         let app_url = url::Url::parse(&app_url)
             .map_err(|e| ConfigError { var: "TOKIFLOW_APP_URL", reason: format!("{app_url:?}: {e}") })?;
-        Ok(Notifier::new(self.store.clone(), transports, RetryPolicy::default(), app_url))
+        Ok((transports, app_url))
     }
 }

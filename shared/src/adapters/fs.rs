@@ -4,14 +4,21 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use std::io::ErrorKind;
 use std::path::PathBuf;
+use std::time::Duration;
+use url::Url;
 
 pub struct FsBlobStore {
     root: PathBuf,
+    /// Where the local server is reached (`Config::base_url`), for download URLs.
+    base_url: Url,
 }
 
 impl FsBlobStore {
-    pub fn new(root: impl Into<PathBuf>) -> Self {
-        Self { root: root.into() }
+    pub fn new(root: impl Into<PathBuf>, base_url: Url) -> Self {
+        Self {
+            root: root.into(),
+            base_url,
+        }
     }
 
     fn path(&self, key: &BlobKey) -> PathBuf {
@@ -50,5 +57,15 @@ impl BlobStore for FsBlobStore {
             Err(e) if e.kind() != ErrorKind::NotFound => Err(backend(e)),
             _ => Ok(()),
         }
+    }
+
+    /// The management API's run output route, which serves this blob to a caller with an
+    /// API key: a file on disk has no signed URLs, and the key stands in for the signature,
+    /// so `valid_for` does not apply.
+    async fn download_url(&self, key: &BlobKey, _valid_for: Duration) -> Result<Url, BlobError> {
+        let (_, monitor, run) = key.ids();
+        let base = self.base_url.as_str().trim_end_matches('/');
+        Url::parse(&format!("{base}/api/v1/monitors/{monitor}/runs/{run}/output"))
+            .map_err(|e| BlobError::Backend(format!("download URL for {}: {e}", key.as_str())))
     }
 }

@@ -3,8 +3,11 @@ use crate::ports::blob::{BlobError, BlobKey, BlobStore};
 use async_trait::async_trait;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::error::{DisplayErrorContext, SdkError};
+use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
 use bytes::Bytes;
+use std::time::Duration;
+use url::Url;
 
 pub struct S3BlobStore {
     client: Client,
@@ -81,5 +84,23 @@ impl BlobStore for S3BlobStore {
         let object = self.object(key);
         self.client.delete_object().bucket(&self.bucket).key(&object).send().await.map_err(|e| sdk_error("delete", &object, e))?;
         Ok(())
+    }
+
+    /// A SigV4 presigned GET, signed locally with the function's credentials (no call to
+    /// S3): anyone holding it may read this one object until it expires. Valid at most as
+    /// long as those credentials are (a Lambda role's session outlives `valid_for`).
+    async fn download_url(&self, key: &BlobKey, valid_for: Duration) -> Result<Url, BlobError> {
+        let object = self.object(key);
+        let presigning = PresigningConfig::expires_in(valid_for)
+            .map_err(|e| BlobError::Backend(format!("presign {object}: {e}")))?;
+        let request = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(&object)
+            .presigned(presigning)
+            .await
+            .map_err(|e| sdk_error("presign", &object, e))?;
+        Url::parse(request.uri()).map_err(|e| BlobError::Backend(format!("presign {object}: {e}")))
     }
 }

@@ -38,3 +38,13 @@ pub async fn empty_body(b: &dyn BlobStore) {
     b.put(&k, Bytes::new()).await.unwrap();
     assert_eq!(b.get(&k).await.unwrap(), Some(Bytes::new()), "an empty blob exists and is empty");
 }
+
+/// A download URL is absolute, names the run, and is there for any stored blob.
+pub async fn download_url_names_the_blob(b: &dyn BlobStore) {
+    let k = key();
+    b.put(&k, Bytes::from_static(b"full output")).await.unwrap();
+    let url = b.download_url(&k, crate::ports::blob::DOWNLOAD_URL_TTL).await.unwrap();
+    assert!(matches!(url.scheme(), "http" | "https"), "{url}");
+    let (_, monitor, run) = k.ids();
+    assert!(url.path().contains(run) && url.path().contains(monitor), "the URL names the run: {url}");
+}

@@ -66,6 +66,7 @@ macro_rules! blob_conformance_tests {
                 put_overwrites,
                 delete_is_idempotent,
                 empty_body,
+                download_url_names_the_blob,
             ]);
         }
     };

@@ -19,6 +19,7 @@ use crate::domain::rate_limit::RateLimit;
 use crate::services::auth::RateLimiter;
 use crate::services::ingest_ping::PingService;
 use crate::services::manage::ManageService;
+use crate::services::test_channel::ChannelTester;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, Response, StatusCode, header};
 use std::net::IpAddr;
@@ -56,6 +57,8 @@ pub struct App {
     pub limits: BodyLimits,
     pub manage: ManageService,
     pub rate_limiter: RateLimiter,
+    /// Sends channels' test messages; set where the process has the notifier's transports.
+    pub channel_tester: Option<ChannelTester>,
 }
 
 impl App {
@@ -64,6 +67,7 @@ impl App {
             pings: PingService::new(store.clone(), blobs.clone(), scheduler.clone(), limits),
             manage: ManageService::new(store.clone(), scheduler, blobs),
             rate_limiter: RateLimiter::new(RateLimit::default()),
+            channel_tester: None,
             store,
             limits,
         }
@@ -72,6 +76,12 @@ impl App {
     /// The same app with another per-key rate limit.
     pub fn with_rate_limit(mut self, limit: RateLimit) -> Self {
         self.rate_limiter = RateLimiter::new(limit);
+        self
+    }
+
+    /// The same app, able to send channels' test messages.
+    pub fn with_channel_tester(mut self, tester: ChannelTester) -> Self {
+        self.channel_tester = Some(tester);
         self
     }
 

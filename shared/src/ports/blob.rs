@@ -2,6 +2,8 @@
 use crate::domain::ids::{MonitorId, OrgId, RunId};
 use async_trait::async_trait;
 use bytes::Bytes;
+use std::time::Duration;
+use url::Url;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BlobError {
@@ -31,13 +33,27 @@ impl BlobKey {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The org, monitor and run ids the key is made of.
+    pub fn ids(&self) -> (&str, &str, &str) {
+        let mut parts = self.0.splitn(3, '/');
+        let mut next = || parts.next().unwrap_or_default();
+        (next(), next(), next())
+    }
 }
+
+/// How long a download URL for a run's output stays valid.
+pub const DOWNLOAD_URL_TTL: Duration = Duration::from_secs(300);
 
 #[async_trait]
 pub trait BlobStore: Send + Sync {
     async fn put(&self, key: &BlobKey, body: Bytes) -> Result<(), BlobError>;
     async fn get(&self, key: &BlobKey) -> Result<Option<Bytes>, BlobError>;
     async fn delete(&self, key: &BlobKey) -> Result<(), BlobError>;
+    /// A URL to download the blob from for about `valid_for` (S3: a presigned GET that
+    /// needs no other credential; the local file store: the API route that serves the
+    /// run's output, called with an API key). Made without checking the blob exists.
+    async fn download_url(&self, key: &BlobKey, valid_for: Duration) -> Result<Url, BlobError>;
 }
 
 #[cfg(test)]
@@ -48,6 +64,8 @@ mod tests {
     fn keys_round_trip_and_reject_traversal() {
         let k = BlobKey::for_run(&OrgId::generate(), &MonitorId::generate(), &RunId::generate());
         assert_eq!(BlobKey::parse(k.as_str()), Some(k.clone()));
+        let (org, monitor, run) = k.ids();
+        assert_eq!(format!("{org}/{monitor}/{run}"), k.as_str());
         assert_eq!(BlobKey::parse("../../etc/passwd"), None);
         assert_eq!(BlobKey::parse(&format!("{}/x", k.as_str())), None);
     }

@@ -10,3 +10,4 @@ pub mod render_status_page;
 pub mod schedule_preview;
 pub mod seed;
 pub mod sweep_retention;
+pub mod test_channel;

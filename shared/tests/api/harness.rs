@@ -8,7 +8,10 @@ use serde_json::Value;
 use std::collections::BTreeSet;
 use std::net::IpAddr;
 use std::sync::Arc;
+use tokiflow_shared::adapters::egress::EgressPolicy;
 use tokiflow_shared::adapters::embedded::EmbeddedStore;
+use tokiflow_shared::adapters::http_transport::{HttpTransportConfig, HyperTransport};
+use tokiflow_shared::adapters::outbox::Outbox;
 use tokiflow_shared::adapters::fs::FsBlobStore;
 use tokiflow_shared::adapters::timer::TimerScheduler;
 use tokiflow_shared::config::BodyLimits;
@@ -19,6 +22,8 @@ use tokiflow_shared::domain::secret::ApiKeySecret;
 use tokiflow_shared::domain::text::Name;
 use tokiflow_shared::http::{ApiRequest, App};
 use tokiflow_shared::ports::store::{ConfigStore, IncidentStore, MonitorStore, OrgStore};
+use tokiflow_shared::services::notify::NotifierTransports;
+use tokiflow_shared::services::test_channel::ChannelTester;
 
 pub const ROLES: [Role; 4] = [Role::Viewer, Role::Member, Role::Admin, Role::Owner];
 pub const SCOPES: [Scope; 9] = [
@@ -33,10 +38,15 @@ pub const SCOPES: [Scope; 9] = [
     Scope::OrgAdmin,
 ];
 
+/// Where the test app says it is reached (download URLs, links in messages).
+pub const BASE_URL: &str = "http://tokiflow.test";
+
 pub struct Env {
     pub app: App,
     pub store: Arc<EmbeddedStore>,
     pub timers: Arc<TimerScheduler>,
+    /// Where the channel tests' e-mail and SMS go.
+    pub outbox: Arc<Outbox>,
     pub org: Org,
     /// One member per role, in `ROLES` order.
     pub users: Vec<User>,
@@ -72,9 +82,21 @@ impl Env {
         let dir = tempfile::tempdir().unwrap();
         let store = Arc::new(EmbeddedStore::open(dir.path()).unwrap());
         let timers = Arc::new(TimerScheduler::new());
-        let blobs = Arc::new(FsBlobStore::new(dir.path().join("blobs")));
+        let blobs = Arc::new(FsBlobStore::new(dir.path().join("blobs"), BASE_URL.parse().unwrap()));
+        // Channel tests through the real transports; webhooks may reach loopback receivers.
+        let outbox = Arc::new(Outbox::new(dir.path().join("outbox")));
+        let outbound = HttpTransportConfig {
+            egress: EgressPolicy::AllowPrivate,
+            ..HttpTransportConfig::default()
+        };
+        let transports = NotifierTransports {
+            http: Arc::new(HyperTransport::new(outbound).unwrap()),
+            email: outbox.clone(),
+            sms: outbox.clone(),
+        };
         let app = App::new(store.clone(), blobs, timers.clone(), BodyLimits::default())
-            .with_rate_limit(limit);
+            .with_rate_limit(limit)
+            .with_channel_tester(ChannelTester::new(transports, BASE_URL.parse().unwrap()));
         let org = Org::new(Name::new("Acme").unwrap(), Utc::now());
         store.create_org(&org).await.unwrap();
         let mut users = Vec::new();
@@ -93,6 +115,7 @@ impl Env {
             app,
             store,
             timers,
+            outbox,
             org,
             users,
             _dir: dir,

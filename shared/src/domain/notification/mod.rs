@@ -6,6 +6,7 @@ pub mod email;
 pub mod record;
 pub mod pagerduty;
 pub mod routing;
+pub mod sample;
 pub mod slack;
 pub mod sms;
 pub mod teams;
@@ -17,6 +18,7 @@ use super::incident::{Incident, IncidentKind, Severity};
 use super::incident_event::{IncidentChange, IncidentEvent};
 use super::org::Email;
 use super::text::Name;
+use sample::TEST_DESCRIPTION;
 use chrono::{DateTime, Utc};
 use std::fmt;
 use url::Url;
@@ -28,6 +30,8 @@ pub enum Occasion {
     /// The `n`th re-alert (from 1) for an incident still open after the channel's
     /// re-alert interval.
     Reminder(u32),
+    /// A test a person asked for, about `test_incident`: nothing is wrong.
+    Test,
 }
 
 impl Occasion {
@@ -38,6 +42,7 @@ impl Occasion {
             Self::Change(IncidentChange::Acknowledged) => NoticeKind::Acknowledged,
             Self::Change(IncidentChange::Resolved) => NoticeKind::Resolved,
             Self::Reminder(_) => NoticeKind::Reminder,
+            Self::Test => NoticeKind::Test,
         }
     }
 }
@@ -51,6 +56,7 @@ pub enum NoticeKind {
     Acknowledged,
     Resolved,
     Reminder,
+    Test,
 }
 
 impl NoticeKind {
@@ -100,6 +106,7 @@ impl<'a> Notice<'a> {
             .key(),
             // Numbered, not timed: two sweeps that both find reminder `n` due claim one key.
             Occasion::Reminder(n) => format!("{}#REMINDER#{n}", self.incident.id),
+            Occasion::Test => format!("{}#TEST#{}", self.incident.id, self.at.timestamp()),
         }
     }
 
@@ -111,6 +118,7 @@ impl<'a> Notice<'a> {
             Occasion::Change(IncidentChange::Acknowledged) => "incident.acknowledged",
             Occasion::Change(IncidentChange::Resolved) => "incident.resolved",
             Occasion::Reminder(_) => "incident.reminder",
+            Occasion::Test => "incident.test",
         }
     }
 }
@@ -273,6 +281,7 @@ impl<'a> Facts<'a> {
             Occasion::Change(IncidentChange::Acknowledged) => "Acknowledged".into(),
             Occasion::Change(IncidentChange::Resolved) => "Resolved".into(),
             Occasion::Reminder(_) => "Still open".into(),
+            Occasion::Test => "Test notification".into(),
         }
     }
 
@@ -293,6 +302,7 @@ impl<'a> Facts<'a> {
             Occasion::Change(IncidentChange::Acknowledged) => "🟡",
             Occasion::Change(IncidentChange::Resolved) => "✅",
             Occasion::Reminder(_) => "🔁",
+            Occasion::Test => "🔔",
         }
     }
 
@@ -304,6 +314,9 @@ impl<'a> Facts<'a> {
     /// What happened, in a sentence or two: the kind, the incident's own summary and, for
     /// a cascaded incident, its likely cause.
     pub fn description(&self) -> String {
+        if self.notice.occasion == Occasion::Test {
+            return TEST_DESCRIPTION.to_owned();
+        }
         let i = self.incident();
         let mut s = match i.kind {
             IncidentKind::Missed => "No ping arrived by the deadline.".to_owned(),

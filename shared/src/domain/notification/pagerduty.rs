@@ -15,7 +15,8 @@ pub(crate) fn payload(f: &Facts, routing_key: &RoutingKey) -> Value {
     let i = f.incident();
     let action = match f.notice.occasion {
         Occasion::Change(IncidentChange::Opened | IncidentChange::Escalated)
-        | Occasion::Reminder(_) => "trigger",
+        | Occasion::Reminder(_)
+        | Occasion::Test => "trigger",
         Occasion::Change(IncidentChange::Acknowledged) => "acknowledge",
         Occasion::Change(IncidentChange::Resolved) => "resolve",
     };

@@ -3,8 +3,8 @@ use super::super::query::Query;
 use super::super::{ApiError, ApiRequest, ApiResponse, App, schedule};
 use super::policy::Op;
 use super::wire::{
-    api_key_view, body, channel_view, created, monitor_view, no_content, ok, page, page_params,
-    value,
+    api_key_view, body, channel_view, created, event_view, list, monitor_view, no_content, ok,
+    page, page_params, run_view, test_result_view, value,
 };
 use crate::domain::ids::RunId;
 use crate::domain::incident::{IncidentKind, IncidentStatus, Severity};
@@ -15,7 +15,7 @@ use bytes::Bytes;
 use chrono::Utc;
 use http::{HeaderValue, StatusCode, header};
 use serde::de::DeserializeOwned;
-use serde_json::json;
+use serde_json::{Value, json};
 
 /// A query filter given as its wire name (`OPEN`, `fail`…), case-insensitive.
 fn filter<T: DeserializeOwned>(q: &Query, name: &'static str) -> Result<Option<T>, ApiError> {
@@ -104,12 +104,16 @@ pub async fn run(
                 })
                 .transpose()?;
             let runs = m.runs(org, param(0), p.limit, before.as_ref()).await?;
+            let mut items = Vec::with_capacity(runs.items.len());
+            for run in &runs.items {
+                items.push(run_view(run, m.output_url(run).await?));
+            }
             page(
                 Paged {
-                    items: runs.items,
+                    items,
                     next_cursor: runs.next.map(|r| r.to_string()),
                 },
-                value,
+                Value::clone,
             )
         }
         Op::RunOutput => {
@@ -199,6 +203,17 @@ pub async fn run(
         Op::DeleteMaintenance => {
             m.delete_maintenance(org, param(0)).await?;
             no_content()
+        }
+        // Incident history and channel tests.
+        Op::IncidentEvents => list(m.incident_events(org, param(0)).await?.iter().map(event_view)),
+        Op::IncidentDeliveries => list(m.incident_deliveries(org, param(0)).await?.iter().map(value)),
+        Op::TestChannel => {
+            let channel = m.channel(org, param(0)).await?;
+            let Some(tester) = &app.channel_tester else {
+                tracing::error!("channel test asked of a process without transports");
+                return Err(ApiError::internal());
+            };
+            ok(test_result_view(&tester.send(org, &channel, now).await))
         }
     })
 }

@@ -38,6 +38,15 @@ fn success(op: Op) -> (u16, Option<Value>) {
             }
         }))
     };
+    let list = |name: &str| {
+        Some(json!({
+            "type": "object",
+            "required": ["items"],
+            "properties": {
+                "items": { "type": "array", "items": { "$ref": format!("#/components/schemas/{name}") } }
+            }
+        }))
+    };
     use Op::*;
     match op {
         SchedulePreview => (200, r("Preview")),
@@ -67,6 +76,10 @@ fn success(op: Op) -> (u16, Option<Value>) {
         ListMaintenance => (200, page("MaintenanceWindow")),
         CreateMaintenance => (201, r("MaintenanceWindow")),
         GetMaintenance | ReplaceMaintenance => (200, r("MaintenanceWindow")),
+        // Incident history and channel tests.
+        IncidentEvents => (200, list("IncidentEvent")),
+        IncidentDeliveries => (200, list("Delivery")),
+        TestChannel => (200, r("ChannelTestResult")),
     }
 }
 
@@ -211,12 +224,20 @@ fn build() -> Value {
         "info": {
             "title": "Tokiflow management API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Monitors, runs, incidents, the org, its members, API keys, channels and maintenance windows. Authenticate with `Authorization: Bearer tf_…`."
+            "description": "Monitors, runs, incidents (with their events and delivery log), the org, its members, API keys, channels (with test sends) and maintenance windows. Authenticate with `Authorization: Bearer tf_…`."
         },
         "security": [{ "apiKey": [] }],
         "paths": paths,
-        "components": { "securitySchemes": { "apiKey": { "type": "http", "scheme": "bearer" } }, "schemas": schemas() },
+        "components": { "securitySchemes": { "apiKey": { "type": "http", "scheme": "bearer" } }, "schemas": all_schemas() },
     })
+}
+
+fn all_schemas() -> Value {
+    let mut all = schemas();
+    if let (Value::Object(all), Value::Object(more)) = (&mut all, history_schemas()) {
+        all.extend(more);
+    }
+    all
 }
 
 fn schemas() -> Value {
@@ -289,7 +310,8 @@ fn schemas() -> Value {
         "Run": { "type": "object", "required": ["id", "monitorId", "state", "receivedAt", "output"], "properties": {
             "id": id, "monitorId": id, "state": { "type": "string", "enum": ["START", "SUCCESS", "FAIL", "LOG"] },
             "exitCode": { "type": "integer" }, "receivedAt": time, "durationMs": { "type": "integer" },
-            "output": { "type": "object", "properties": { "preview": { "type": "string" }, "size": { "type": "integer" }, "truncated": { "type": "boolean" } } } } },
+            "output": { "type": "object", "properties": { "preview": { "type": "string" }, "size": { "type": "integer" }, "truncated": { "type": "boolean" } } },
+            "outputUrl": { "type": "string", "format": "uri", "description": "The full output, when it was stored apart (over 8 KB): in AWS a presigned S3 URL valid for 5 minutes, needing no key; on the local server the output route, called with the API key." } } },
         "Incident": { "type": "object", "required": ["id", "monitorId", "kind", "severity", "status", "openedAt"], "properties": {
             "id": id, "orgId": id, "monitorId": id, "kind": { "type": "string", "enum": ["MISSED", "LATE", "FAIL", "DEGRADED"] },
             "severity": severity, "status": { "type": "string", "enum": ["OPEN", "ACKNOWLEDGED", "RESOLVED"] },
@@ -307,6 +329,36 @@ fn schemas() -> Value {
             "id": id, "orgId": id, "name": { "type": "string" }, "startsAt": time, "endsAt": time, "recurrence": { "type": "string" },
             "timeZone": { "type": "string" }, "monitorIds": { "type": "array", "items": id } } },
         "Preview": { "type": "object", "required": ["next"], "properties": { "next": { "type": "array", "items": time } } }
+    })
+}
+
+/// The schemas of incident history and channel tests.
+fn history_schemas() -> Value {
+    let id = json!({ "type": "string" });
+    let time = json!({ "type": "string", "format": "date-time" });
+    let severity = json!({ "type": "string", "enum": ["LOW", "MEDIUM", "HIGH", "CRITICAL"] });
+    let change = json!({ "type": "string", "enum": ["OPENED", "ESCALATED", "ACKNOWLEDGED", "RESOLVED"] });
+    let notice = json!({ "type": "string", "enum": ["OPENED", "ESCALATED", "ACKNOWLEDGED", "RESOLVED", "REMINDER", "TEST"] });
+    let incident_status = json!({ "type": "string", "enum": ["OPEN", "ACKNOWLEDGED", "RESOLVED"] });
+    let channel_kind = json!({ "type": "string", "enum": ["EMAIL", "SMS", "SLACK", "TEAMS", "PAGERDUTY", "WEBHOOK"] });
+    let attempt = json!({ "type": "object", "required": ["startedAt", "elapsedMs"], "properties": {
+        "startedAt": time, "elapsedMs": { "type": "integer", "minimum": 0 }, "status": { "type": "integer" }, "error": { "type": "string" } } });
+    json!({
+        "IncidentEvent": { "type": "object", "required": ["change", "at", "severity", "status"], "properties": {
+            "change": change, "at": time, "severity": severity, "status": incident_status } },
+        "DeliveryAttempt": attempt,
+        "Delivery": { "type": "object", "required": ["eventKey", "change", "incidentId", "channelId", "channelKind", "status", "startedAt"], "properties": {
+            "eventKey": { "type": "string" }, "change": notice, "incidentId": id, "channelId": id, "channelKind": channel_kind,
+            "status": { "type": "string", "enum": ["IN_FLIGHT", "DELIVERED", "FAILED"] },
+            "attempts": { "type": "array", "items": { "$ref": "#/components/schemas/DeliveryAttempt" } },
+            "startedAt": time, "finishedAt": time } },
+        "ChannelTestResult": { "type": "object", "required": ["noticeId", "channelId", "channelKind", "outcome", "delivered", "status", "error", "attempts", "startedAt", "finishedAt"], "properties": {
+            "noticeId": { "type": "string" }, "channelId": id, "channelKind": channel_kind,
+            "outcome": { "type": "string", "enum": ["DELIVERED", "FAILED"] }, "delivered": { "type": "boolean" },
+            "status": { "type": ["integer", "null"], "description": "the receiver's HTTP status (webhooks only)" },
+            "error": { "type": ["string", "null"] },
+            "attempts": { "type": "array", "items": { "$ref": "#/components/schemas/DeliveryAttempt" } },
+            "startedAt": time, "finishedAt": time } }
     })
 }
 

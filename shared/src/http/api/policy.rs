@@ -44,6 +44,10 @@ pub enum Op {
     GetMaintenance,
     ReplaceMaintenance,
     DeleteMaintenance,
+    // Incident history and channel tests.
+    IncidentEvents,
+    IncidentDeliveries,
+    TestChannel,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -302,6 +306,25 @@ pub static ROUTES: &[Route] = &[
         "/api/v1/maintenance/{windowId}",
         Op::DeleteMaintenance,
         Key(MonitorsWrite, Member),
+    ),
+    // Incident history and channel tests: read like the incident, test like a channel write.
+    route(
+        Method::GET,
+        "/api/v1/incidents/{incidentId}/events",
+        Op::IncidentEvents,
+        Key(IncidentsRead, Viewer),
+    ),
+    route(
+        Method::GET,
+        "/api/v1/incidents/{incidentId}/deliveries",
+        Op::IncidentDeliveries,
+        Key(IncidentsRead, Viewer),
+    ),
+    route(
+        Method::POST,
+        "/api/v1/channels/{channelId}/test",
+        Op::TestChannel,
+        Key(ChannelsWrite, Admin),
     ),
 ];
 

@@ -4,12 +4,16 @@ use super::super::query::Query;
 use super::super::{ApiError, ApiRequest, ApiResponse, json};
 use crate::domain::channel::Channel;
 use crate::domain::monitor::Monitor;
+use crate::domain::incident_event::IncidentEvent;
+use crate::domain::notification::delivery::Delivery;
 use crate::domain::org::ApiKey;
+use crate::domain::run::Run;
 use crate::services::manage::page::{DEFAULT_LIMIT, MAX_LIMIT, Paged, valid_cursor};
 use http::StatusCode;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use url::Url;
 
 /// Reads the body as `T`; a syntax error names `body`, a missing, unknown or mistyped
 /// field names its JSON path (`schedule.seconds`, `tags[2]`).
@@ -142,6 +146,49 @@ pub fn channel_view(c: &Channel) -> Value {
     if let Some(secret) = v.pointer_mut("/target/secret") {
         *secret = Value::String("********".into());
     }
+    v
+}
+
+// Incident history, run output URLs and channel tests.
+
+/// `{"items": […]}`: a whole, short list (an incident's events or deliveries), not paged.
+pub fn list(items: impl Iterator<Item = Value>) -> ApiResponse {
+    json(
+        StatusCode::OK,
+        &serde_json::json!({ "items": items.collect::<Vec<_>>() }),
+    )
+}
+
+/// One change of an incident: what, when, and the severity and status it left.
+pub fn event_view(e: &IncidentEvent) -> Value {
+    serde_json::json!({
+        "change": e.change,
+        "at": e.at,
+        "severity": e.incident.severity,
+        "status": e.incident.status,
+    })
+}
+
+/// A run, with `outputUrl` when its full output is stored apart (and without the key of
+/// where: storage detail).
+pub fn run_view(run: &Run, output_url: Option<Url>) -> Value {
+    let mut v = value(run);
+    if let Some(output) = v.get_mut("output") {
+        *output = without(output.take(), &["blobKey"]);
+    }
+    if let Some(url) = output_url {
+        v["outputUrl"] = Value::String(url.into());
+    }
+    v
+}
+
+/// What a channel test came to: the delivery (no URL or secret is in it), with its last
+/// status code and error lifted out.
+pub fn test_result_view(d: &Delivery) -> Value {
+    let mut v = value(d);
+    v["delivered"] = Value::Bool(d.delivered());
+    v["status"] = serde_json::json!(d.last_status());
+    v["error"] = serde_json::json!(d.last_error());
     v
 }
 

@@ -3,6 +3,7 @@
 //! them (typed by serde, not yet checked against the domain's rules); every rule is
 //! checked here or in the domain, and a failure names the field at fault.
 mod config;
+mod history;
 mod incidents;
 mod monitors;
 mod org;
