@@ -16,6 +16,8 @@ use tokiflow_shared::http::{ApiError, ApiRequest, App};
 use tokiflow_shared::adapters::egress::EgressPolicy;
 use tokiflow_shared::adapters::http_transport::{HttpTransportConfig, HyperTransport};
 use tokiflow_shared::adapters::outbox::Outbox;
+use tokiflow_shared::adapters::smtp::{SmtpConfig, SmtpEmail};
+use tokiflow_shared::ports::transport::EmailSender;
 use tokiflow_shared::services::check_missed::MissedCheckService;
 use tokiflow_shared::services::deliver::RetryPolicy;
 use tokiflow_shared::services::notify::{Notifier, NotifierTransports};
@@ -52,7 +54,12 @@ impl Local {
         }
         let outbox = Arc::new(Outbox::new(config.data_dir.join("outbox")));
         let http = Arc::new(HyperTransport::new(outbound)?);
-        let transports = || NotifierTransports { http: http.clone(), email: outbox.clone(), sms: outbox.clone() };
+        // E-mail goes to an SMTP relay when one is configured, else to the outbox too.
+        let email: Arc<dyn EmailSender> = match SmtpConfig::from_lookup(|k| std::env::var(k).ok())? {
+            Some(smtp) => Arc::new(SmtpEmail::new(smtp)),
+            None => outbox.clone(),
+        };
+        let transports = || NotifierTransports { http: http.clone(), email: email.clone(), sms: outbox.clone() };
         let tester = ChannelTester::new(transports(), app_url.clone());
         let app = Arc::new(
             App::new(store.clone(), blobs.clone(), timers.clone(), config.limits)

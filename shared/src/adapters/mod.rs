@@ -19,6 +19,7 @@ pub mod outbox;
 pub mod s3;
 #[cfg(feature = "aws")]
 pub mod ses;
+pub mod smtp;
 #[cfg(feature = "aws")]
 pub mod sns;
 pub mod timer;
