@@ -63,33 +63,32 @@ where
     H: Fn(std::sync::Arc<App>, ApiRequest) -> F + Clone + Send + 'static,
     F: std::future::Future<Output = ApiResponse> + Send,
 {
-    start(false, handle).await
+    start(handle, |_, app| Ok(app)).await
 }
 
 /// `run_from_env` for a function that also sends channels' test messages (the management
 /// API), through the notifier's transports: it needs the notifier's environment
-/// (`TOKIFLOW_EMAIL_FROM`, `TOKIFLOW_APP_URL`) and its SES and SNS permissions.
+/// (`TOKIFLOW_EMAIL_FROM`, `TOKIFLOW_APP_URL`) and its SES and SNS permissions. (Two
+/// functions, not a flag, so the others do not link the SES and SNS clients.)
 #[cfg(feature = "aws")]
 pub async fn run_from_env_sending<H, F>(handle: H) -> Result<(), lambda_http::Error>
 where
     H: Fn(std::sync::Arc<App>, ApiRequest) -> F + Clone + Send + 'static,
     F: std::future::Future<Output = ApiResponse> + Send,
 {
-    start(true, handle).await
+    start(handle, |aws, app| Ok(app.with_channel_tester(aws.channel_tester()?))).await
 }
 
 #[cfg(feature = "aws")]
-async fn start<H, F>(sending: bool, handle: H) -> Result<(), lambda_http::Error>
+async fn start<H, F, E>(handle: H, equip: E) -> Result<(), lambda_http::Error>
 where
     H: Fn(std::sync::Arc<App>, ApiRequest) -> F + Clone + Send + 'static,
     F: std::future::Future<Output = ApiResponse> + Send,
+    E: FnOnce(&crate::adapters::aws::AwsAdapters, App) -> Result<App, crate::config::ConfigError>,
 {
     crate::telemetry::init_lambda_logging();
     let aws = crate::adapters::aws::AwsAdapters::from_env().await?;
-    let tester = if sending { Some(aws.channel_tester()?) } else { None };
-    let mut app = App::new(aws.store, aws.blobs, aws.scheduler, crate::config::BodyLimits::default());
-    if let Some(tester) = tester {
-        app = app.with_channel_tester(tester);
-    }
+    let app = App::new(aws.store.clone(), aws.blobs.clone(), aws.scheduler.clone(), crate::config::BodyLimits::default());
+    let app = equip(&aws, app)?;
     run(std::sync::Arc::new(app), handle).await
 }
