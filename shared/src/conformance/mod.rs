@@ -43,6 +43,7 @@ macro_rules! store_conformance_tests {
                 dependencies_maintenance_and_channels,
                 status_pages_by_slug_and_domain,
                 status_incidents_and_page_maintenance,
+                status_pages_of_org_and_subscribers,
                 sweep_finds_and_deletes_only_what_aged_out,
                 delete_monitor_is_conditional_and_frees_the_token,
                 update_incident_is_conditional_on_status,

@@ -50,11 +50,16 @@ pub async fn run(app: std::sync::Arc<App>) -> Result<(), lambda_http::Error> {
 }
 
 /// The whole `main` of an HTTP function: JSON logs, the AWS adapters from the
-/// environment (clients built once per cold start), and `App` behind API Gateway.
+/// environment (clients built once per cold start), the status publisher where the
+/// function has a status bucket, and `App` behind API Gateway.
 #[cfg(feature = "aws")]
 pub async fn run_from_env() -> Result<(), lambda_http::Error> {
     crate::telemetry::init_lambda_logging();
     let aws = crate::adapters::aws::AwsAdapters::from_env().await?;
-    let app = App::new(aws.store, aws.blobs, aws.scheduler, crate::config::BodyLimits::default());
+    let publisher = aws.status_publisher()?;
+    let mut app = App::new(aws.store, aws.blobs, aws.scheduler, crate::config::BodyLimits::default());
+    if let Some(publisher) = publisher {
+        app = app.with_status(std::sync::Arc::new(publisher));
+    }
     run(std::sync::Arc::new(app)).await
 }

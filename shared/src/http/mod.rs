@@ -8,6 +8,7 @@ mod ping;
 mod query;
 mod schedule;
 mod status;
+mod subscribe;
 
 pub use error::ApiError;
 
@@ -19,6 +20,7 @@ use crate::domain::rate_limit::RateLimit;
 use crate::services::auth::RateLimiter;
 use crate::services::ingest_ping::PingService;
 use crate::services::manage::ManageService;
+use crate::services::publish_status_page::StatusPublisher;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, Response, StatusCode, header};
 use std::net::IpAddr;
@@ -56,6 +58,9 @@ pub struct App {
     pub limits: BodyLimits,
     pub manage: ManageService,
     pub rate_limiter: RateLimiter,
+    /// Publishing and subscriptions of status pages; without it the subscription routes
+    /// answer 404.
+    pub status: Option<Arc<StatusPublisher>>,
 }
 
 impl App {
@@ -64,6 +69,7 @@ impl App {
             pings: PingService::new(store.clone(), blobs.clone(), scheduler.clone(), limits),
             manage: ManageService::new(store.clone(), scheduler, blobs),
             rate_limiter: RateLimiter::new(RateLimit::default()),
+            status: None,
             store,
             limits,
         }
@@ -72,6 +78,12 @@ impl App {
     /// The same app with another per-key rate limit.
     pub fn with_rate_limit(mut self, limit: RateLimit) -> Self {
         self.rate_limiter = RateLimiter::new(limit);
+        self
+    }
+
+    /// The same app, publishing status pages and taking subscriptions through `publisher`.
+    pub fn with_status(mut self, publisher: Arc<StatusPublisher>) -> Self {
+        self.status = Some(publisher);
         self
     }
 

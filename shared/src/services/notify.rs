@@ -36,6 +36,7 @@ pub struct NotifyReport {
     pub skipped: Vec<(ChannelId, Skip)>,
 }
 
+#[derive(Clone)]
 pub struct NotifierTransports {
     pub http: Arc<dyn HttpPoster>,
     pub email: Arc<dyn EmailSender>,

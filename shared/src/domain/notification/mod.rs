@@ -8,6 +8,7 @@ pub mod pagerduty;
 pub mod routing;
 pub mod slack;
 pub mod sms;
+pub mod subscriber;
 pub mod teams;
 pub mod webhook;
 

@@ -67,6 +67,8 @@ fn success(op: Op) -> (u16, Option<Value>) {
         ListMaintenance => (200, page("MaintenanceWindow")),
         CreateMaintenance => (201, r("MaintenanceWindow")),
         GetMaintenance | ReplaceMaintenance => (200, r("MaintenanceWindow")),
+        ListSubscribers => (200, page("Subscriber")),
+        DeleteSubscriber => (204, None),
     }
 }
 
@@ -107,6 +109,7 @@ fn query_params(op: Op) -> Vec<(&'static str, Value)> {
             | Op::ListApiKeys
             | Op::ListChannels
             | Op::ListMaintenance
+            | Op::ListSubscribers
     );
     if listing {
         params.push((
@@ -215,8 +218,19 @@ fn build() -> Value {
         },
         "security": [{ "apiKey": [] }],
         "paths": paths,
-        "components": { "securitySchemes": { "apiKey": { "type": "http", "scheme": "bearer" } }, "schemas": schemas() },
+        "components": { "securitySchemes": { "apiKey": { "type": "http", "scheme": "bearer" } }, "schemas": with_subscriber(schemas()) },
     })
+}
+
+/// A status page's subscriber, as the admin routes show it.
+fn with_subscriber(mut schemas: Value) -> Value {
+    let events = json!({ "type": "array", "items": { "type": "string", "enum": ["degraded", "outage", "maintenance", "resolved"] } });
+    schemas["Subscriber"] = json!({ "type": "object", "required": ["id", "pageId", "target", "events", "createdAt"], "properties": {
+        "id": { "type": "string" }, "pageId": { "type": "string" },
+        "target": { "type": "object", "required": ["kind"], "properties": { "kind": { "type": "string", "enum": ["EMAIL", "WEBHOOK", "SLACK"] } } },
+        "components": { "type": "array", "items": { "type": "string" } }, "events": events,
+        "createdAt": { "type": "string", "format": "date-time" }, "verifiedAt": { "type": "string", "format": "date-time" } } });
+    schemas
 }
 
 fn schemas() -> Value {

@@ -44,6 +44,9 @@ pub enum Op {
     GetMaintenance,
     ReplaceMaintenance,
     DeleteMaintenance,
+    // Status page subscribers.
+    ListSubscribers,
+    DeleteSubscriber,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -302,6 +305,19 @@ pub static ROUTES: &[Route] = &[
         "/api/v1/maintenance/{windowId}",
         Op::DeleteMaintenance,
         Key(MonitorsWrite, Member),
+    ),
+    // Status page subscribers: the people and systems outside the org an admin answers for.
+    route(
+        Method::GET,
+        "/api/v1/status-pages/{pageId}/subscribers",
+        Op::ListSubscribers,
+        Key(StatusPagesWrite, Admin),
+    ),
+    route(
+        Method::DELETE,
+        "/api/v1/status-pages/{pageId}/subscribers/{subscriberId}",
+        Op::DeleteSubscriber,
+        Key(StatusPagesWrite, Admin),
     ),
 ];
 
