@@ -57,12 +57,12 @@ impl Local {
         let transports = NotifierTransports { http: Arc::new(HyperTransport::new(outbound)?), email: outbox.clone(), sms: outbox.clone() };
         let app_url = url::Url::parse(&config.base_url())?;
         let site = Arc::new(FsStaticSite::new(config.data_dir.join("site")));
-        let subscribers = SubscriberService::new(store.clone(), transports.clone(), RetryPolicy::default(), &config.base_url());
-        let publisher = Arc::new(StatusPublisher::new(store.clone(), site.clone(), Arc::new(subscribers), &config.base_url()));
+        let subscribers = Arc::new(SubscriberService::new(store.clone(), transports.clone(), RetryPolicy::default()));
+        let publisher = Arc::new(StatusPublisher::new(store.clone(), site.clone(), subscribers.clone(), &config.base_url()));
         let notifier = Arc::new(Notifier::new(store.clone(), transports, RetryPolicy::default(), app_url));
         let app = App::new(store.clone(), blobs.clone(), timers.clone(), config.limits)
             .with_rate_limit(config.api_rate)
-            .with_status(publisher.clone());
+            .with_subscribers(subscribers);
         Ok(Self { app: Arc::new(app), store, blobs, timers, checks, notifier, outbox, publisher, site })
     }
 

@@ -52,8 +52,20 @@ impl AwsAdapters {
         let public_url = required_env("TOKIFLOW_STATUS_URL")?;
         let path_style = std::env::var("TOKIFLOW_S3_PATH_STYLE").is_ok_and(|v| v == "true");
         let site = Arc::new(S3StaticSite::new(&self.sdk, bucket, path_style));
-        let subscribers = SubscriberService::new(self.store.clone(), self.transports()?, RetryPolicy::default(), &public_url);
-        Ok(Some(StatusPublisher::new(self.store.clone(), site, Arc::new(subscribers), &public_url)))
+        let subscribers = self.subscribers()?.ok_or_else(|| ConfigError {
+            var: "TOKIFLOW_EMAIL_FROM",
+            reason: "must be set with TOKIFLOW_STATUS_BUCKET (subscribers are e-mailed)".into(),
+        })?;
+        Ok(Some(StatusPublisher::new(self.store.clone(), site, subscribers, &public_url)))
+    }
+
+    /// Status page subscriptions, when this function sends e-mail (`TOKIFLOW_EMAIL_FROM`
+    /// set): confirmation requests go out through the notifier's transports.
+    pub fn subscribers(&self) -> Result<Option<Arc<SubscriberService>>, ConfigError> {
+        if std::env::var_os("TOKIFLOW_EMAIL_FROM").is_none() {
+            return Ok(None);
+        }
+        Ok(Some(Arc::new(SubscriberService::new(self.store.clone(), self.transports()?, RetryPolicy::default()))))
     }
 
     fn transports(&self) -> Result<NotifierTransports, ConfigError> {

@@ -2,6 +2,7 @@
 //! adapter (see `shared/tests/`), so the embedded backends and AWS cannot drift apart.
 //! Each check panics with a message naming what disagreed.
 pub mod blob;
+pub mod static_site;
 pub mod store;
 
 /// Expands to one `#[tokio::test]` per named check of the suite module `$suite` (bring it
@@ -68,6 +69,18 @@ macro_rules! blob_conformance_tests {
                 delete_is_idempotent,
                 empty_body,
             ]);
+        }
+    };
+}
+
+/// Every static site check, on backends from `$make`.
+#[macro_export]
+macro_rules! static_site_conformance_tests {
+    ($make:expr) => {
+        mod static_site {
+            use super::*;
+            use tokiflow_shared::conformance::static_site as suite;
+            tokiflow_shared::conformance_tests!(suite, $make, [put_then_etag_names_the_body, delete_under_removes_only_that_prefix]);
         }
     };
 }

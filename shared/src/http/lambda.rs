@@ -50,16 +50,16 @@ pub async fn run(app: std::sync::Arc<App>) -> Result<(), lambda_http::Error> {
 }
 
 /// The whole `main` of an HTTP function: JSON logs, the AWS adapters from the
-/// environment (clients built once per cold start), the status publisher where the
-/// function has a status bucket, and `App` behind API Gateway.
+/// environment (clients built once per cold start), status page subscriptions where the
+/// function sends e-mail, and `App` behind API Gateway.
 #[cfg(feature = "aws")]
 pub async fn run_from_env() -> Result<(), lambda_http::Error> {
     crate::telemetry::init_lambda_logging();
     let aws = crate::adapters::aws::AwsAdapters::from_env().await?;
-    let publisher = aws.status_publisher()?;
+    let subscribers = aws.subscribers()?;
     let mut app = App::new(aws.store, aws.blobs, aws.scheduler, crate::config::BodyLimits::default());
-    if let Some(publisher) = publisher {
-        app = app.with_status(std::sync::Arc::new(publisher));
+    if let Some(subscribers) = subscribers {
+        app = app.with_subscribers(subscribers);
     }
     run(std::sync::Arc::new(app)).await
 }

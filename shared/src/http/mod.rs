@@ -20,7 +20,7 @@ use crate::domain::rate_limit::RateLimit;
 use crate::services::auth::RateLimiter;
 use crate::services::ingest_ping::PingService;
 use crate::services::manage::ManageService;
-use crate::services::publish_status_page::StatusPublisher;
+use crate::services::subscribers::SubscriberService;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, Response, StatusCode, header};
 use std::net::IpAddr;
@@ -58,9 +58,8 @@ pub struct App {
     pub limits: BodyLimits,
     pub manage: ManageService,
     pub rate_limiter: RateLimiter,
-    /// Publishing and subscriptions of status pages; without it the subscription routes
-    /// answer 404.
-    pub status: Option<Arc<StatusPublisher>>,
+    /// Status page subscriptions; without them the subscription routes answer 404.
+    pub subscribers: Option<Arc<SubscriberService>>,
 }
 
 impl App {
@@ -69,7 +68,7 @@ impl App {
             pings: PingService::new(store.clone(), blobs.clone(), scheduler.clone(), limits),
             manage: ManageService::new(store.clone(), scheduler, blobs),
             rate_limiter: RateLimiter::new(RateLimit::default()),
-            status: None,
+            subscribers: None,
             store,
             limits,
         }
@@ -81,9 +80,9 @@ impl App {
         self
     }
 
-    /// The same app, publishing status pages and taking subscriptions through `publisher`.
-    pub fn with_status(mut self, publisher: Arc<StatusPublisher>) -> Self {
-        self.status = Some(publisher);
+    /// The same app, taking status page subscriptions.
+    pub fn with_subscribers(mut self, subscribers: Arc<SubscriberService>) -> Self {
+        self.subscribers = Some(subscribers);
         self
     }
 

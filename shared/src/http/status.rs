@@ -47,13 +47,13 @@ pub async fn by_slug(app: &App, rest: &str, req: &ApiRequest) -> Result<ApiRespo
         .status_page_by_slug(slug.as_str())
         .await?
         .ok_or_else(unknown)?;
-    let Some(resource) = resource else {
-        let route = subscription.expect("a subscription route when no resource");
-        return subscribe::handle(app, page, &format!("/status/{slug}"), route, req).await;
-    };
     let location = PageLocation {
         origin: origin(&req.headers),
         prefix: format!("/status/{slug}"),
+    };
+    let Some(resource) = resource else {
+        let route = subscription.expect("a subscription route when no resource");
+        return subscribe::handle(app, page, location, route, req).await;
     };
     serve(app, page, location, resource, req).await
 }
@@ -77,17 +77,17 @@ pub async fn by_domain(app: &App, req: &ApiRequest) -> Option<Result<ApiResponse
         Ok(page) => page?,
         Err(e) => return Some(Err(e.into())),
     };
-    let Some(resource) = resource else {
-        let route = subscription.expect("a subscription route when no resource");
-        return Some(subscribe::handle(app, page, "/", route, req).await);
-    };
-    if let Err(e) = allowed(&req.method) {
-        return Some(Err(e));
-    }
     let location = PageLocation {
         origin: format!("https://{host}"),
         prefix: String::new(),
     };
+    let Some(resource) = resource else {
+        let route = subscription.expect("a subscription route when no resource");
+        return Some(subscribe::handle(app, page, location, route, req).await);
+    };
+    if let Err(e) = allowed(&req.method) {
+        return Some(Err(e));
+    }
     Some(serve(app, page, location, resource, req).await)
 }
 
@@ -158,9 +158,14 @@ fn plain_host(host: &str) -> Option<&str> {
     plain.then_some(host)
 }
 
-/// The origin links are built on: the request's own host, so the page works on whatever
-/// name reached it (loopback, API Gateway, a CDN that forwards Host).
+/// The origin links are built on: the name the visitor used (CloudFront's, passed on),
+/// else the request's own host, so the page works on whatever name reached it
+/// (loopback, API Gateway, a CDN that forwards Host).
 fn origin(headers: &HeaderMap) -> String {
+    // Behind CloudFront the visitor's name comes in `x-tokiflow-host`, always over HTTPS.
+    if let Some(viewer) = headers.get(VIEWER_HOST).and_then(|h| plain_host(h.to_str().ok()?)) {
+        return format!("https://{viewer}");
+    }
     let https = headers
         .get("x-forwarded-proto")
         .is_some_and(|p| p.as_bytes().eq_ignore_ascii_case(b"https"));

@@ -5,6 +5,7 @@
 //! one-click unsubscribe).
 use super::query::Query;
 use super::{ApiError, ApiRequest, ApiResponse, App, json};
+use crate::domain::status_page::view::PageLocation;
 use crate::domain::status_page::{StatusPage, Visibility};
 use crate::domain::text::escape;
 use crate::services::subscribers::{SubscribeError, SubscribeInput};
@@ -53,18 +54,19 @@ fn unknown() -> ApiError {
     ApiError::not_found("no such status page")
 }
 
-/// `home` is the page's own path (`/status/{slug}`, or `/` on its custom domain).
-pub async fn handle(app: &App, page: StatusPage, home: &str, route: SubscriptionRoute, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
+/// `at` is where the page was reached: links in its messages go there.
+pub async fn handle(app: &App, page: StatusPage, at: PageLocation, route: SubscriptionRoute, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
+    let home = at.path("/");
     // Private pages have no subscribers: they answer as pages that do not exist.
     if !matches!(page.visibility, Visibility::Public) {
         return Err(unknown());
     }
-    let service = app.status.as_ref().ok_or_else(|| ApiError::not_found("subscriptions are not enabled here"))?.subscribers();
+    let service = app.subscribers.as_ref().ok_or_else(|| ApiError::not_found("subscriptions are not enabled here"))?;
     let now = Utc::now();
     let token = || Query::parse(req.query.as_deref()).ok().and_then(|q| q.get("token")).ok_or_else(|| ApiError::bad_request("token", "the link's token is missing"));
     match (route, req.method.clone()) {
         (SubscriptionRoute::Subscribe, Method::POST) => {
-            let subscribed = service.subscribe(&page, input(req)?, now).await.map_err(error)?;
+            let subscribed = service.subscribe(&page, &at, input(req)?, now).await.map_err(error)?;
             let mut body = json_value!({
                 "id": subscribed.subscriber.id,
                 "status": "pending",
@@ -77,15 +79,15 @@ pub async fn handle(app: &App, page: StatusPage, home: &str, route: Subscription
         }
         (SubscriptionRoute::Verify, Method::GET | Method::HEAD) => {
             service.verify(&page, &token()?, now).await.map_err(error)?;
-            Ok(html(&page, home, "Subscription confirmed", "You will hear about changes to this page. Every message has a link to unsubscribe.", None))
+            Ok(html(&page, &home, "Subscription confirmed", "You will hear about changes to this page. Every message has a link to unsubscribe.", None))
         }
         (SubscriptionRoute::Unsubscribe, Method::GET | Method::HEAD) => {
             let token = token()?;
-            Ok(html(&page, home, "Unsubscribe", "Stop receiving updates about this page?", Some(&token)))
+            Ok(html(&page, &home, "Unsubscribe", "Stop receiving updates about this page?", Some(&token)))
         }
         (SubscriptionRoute::Unsubscribe, Method::POST) => {
             service.unsubscribe(&page, &token()?).await.map_err(error)?;
-            Ok(html(&page, home, "Unsubscribed", "You will not hear from this page again.", None))
+            Ok(html(&page, &home, "Unsubscribed", "You will not hear from this page again.", None))
         }
         (SubscriptionRoute::Subscribe, _) => Err(ApiError::method_not_allowed("POST")),
         (SubscriptionRoute::Verify, _) => Err(ApiError::method_not_allowed("GET, HEAD")),

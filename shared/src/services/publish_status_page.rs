@@ -53,10 +53,6 @@ impl StatusPublisher {
         Self { store, site, subscribers, public_url: public_url.trim_end_matches('/').to_owned() }
     }
 
-    pub fn subscribers(&self) -> &SubscriberService {
-        &self.subscribers
-    }
-
     /// Publishes every page of `org` that shows `monitor`: what the notifier calls for
     /// each incident event.
     #[tracing::instrument(skip_all, fields(org_id = %org, monitor_id = %monitor))]
@@ -79,10 +75,19 @@ impl StatusPublisher {
         }
     }
 
+    /// Where subscribers' links point: the page's custom domain, else `/status/{slug}` on
+    /// the public URL.
+    pub fn public_location(&self, page: &StatusPage) -> PageLocation {
+        match &page.custom_domain {
+            Some(domain) => PageLocation { origin: format!("https://{domain}"), prefix: String::new() },
+            None => PageLocation { origin: self.public_url.clone(), prefix: format!("/status/{}", page.slug) },
+        }
+    }
+
     /// Stores a status incident (opened or updated), tells the subscribers and publishes.
     pub async fn put_status_incident(&self, page: StatusPage, incident: &StatusIncident, now: DateTime<Utc>) -> Result<PublishReport, PublishError> {
         self.store.put_status_incident(incident).await?;
-        let told = self.subscribers.announce(&page, &Announcement::status_incident(incident)).await?;
+        let told = self.subscribers.announce(&page, &self.public_location(&page), &Announcement::status_incident(incident)).await?;
         let mut report = self.publish_page(page, now).await?;
         report.announced += told.sent;
         Ok(report)
@@ -92,7 +97,7 @@ impl StatusPublisher {
     /// and publishes.
     pub async fn put_page_maintenance(&self, page: StatusPage, m: &PageMaintenance, now: DateTime<Utc>) -> Result<PublishReport, PublishError> {
         self.store.put_page_maintenance(m).await?;
-        let told = self.subscribers.announce(&page, &Announcement::maintenance(m, now)).await?;
+        let told = self.subscribers.announce(&page, &self.public_location(&page), &Announcement::maintenance(m, now)).await?;
         let mut report = self.publish_page(page, now).await?;
         report.announced += told.sent;
         Ok(report)
@@ -110,9 +115,10 @@ impl StatusPublisher {
         if !changed.is_empty() {
             report.changed_components = changed.len();
             self.store.put_status_page(&view.page).await?;
+            let at = self.public_location(&view.page);
             for (component, before) in changed {
                 let news = Announcement::component_changed(component, before, now);
-                report.announced += self.subscribers.announce(&view.page, &news).await?.sent;
+                report.announced += self.subscribers.announce(&view.page, &at, &news).await?.sent;
             }
         }
 

@@ -5,6 +5,7 @@ use crate::domain::ids::ComponentId;
 use crate::domain::notification::subscriber::{SubscriberLinks, announcement, verification};
 use crate::domain::org::Email;
 use crate::domain::status_page::StatusPage;
+use crate::domain::status_page::view::PageLocation;
 use crate::domain::status_page::subscriber::{
     Announcement, MAX_SUBSCRIBERS, NewSubscription, Subscriber, SubscriberError, SubscriberEvent, SubscriberTarget, SubscriberToken,
     check_components,
@@ -73,8 +74,6 @@ pub struct SubscriberService {
     store: Arc<dyn Store>,
     transports: NotifierTransports,
     policy: RetryPolicy,
-    /// The public base of status pages: `{public_url}/status/{slug}`.
-    public_url: String,
 }
 
 fn invalid(field: &'static str, message: impl ToString) -> SubscribeError {
@@ -82,16 +81,13 @@ fn invalid(field: &'static str, message: impl ToString) -> SubscribeError {
 }
 
 impl SubscriberService {
-    pub fn new(store: Arc<dyn Store>, transports: NotifierTransports, policy: RetryPolicy, public_url: &str) -> Self {
-        Self { store, transports, policy, public_url: public_url.trim_end_matches('/').to_owned() }
+    pub fn new(store: Arc<dyn Store>, transports: NotifierTransports, policy: RetryPolicy) -> Self {
+        Self { store, transports, policy }
     }
 
-    pub fn page_url(&self, page: &StatusPage) -> String {
-        format!("{}/status/{}", self.public_url, page.slug)
-    }
-
-    fn links(&self, page: &StatusPage, unsubscribe: &SubscriberToken) -> SubscriberLinks {
-        let page_url = self.page_url(page);
+    /// Links go to the page at `at` (where it was subscribed to, or its public address).
+    fn links(&self, page: &StatusPage, at: &PageLocation, unsubscribe: &SubscriberToken) -> SubscriberLinks {
+        let page_url = at.url("");
         SubscriberLinks {
             page_name: page.name.to_string(),
             unsubscribe_url: format!("{page_url}/unsubscribe?token={}", unsubscribe.reveal()),
@@ -103,7 +99,7 @@ impl SubscriberService {
     /// request for the same address is replaced; a confirmed subscription stays as it is
     /// until the new one is confirmed (then the new one replaces it), so nobody can change
     /// another's subscription, and the answer says nothing about who is subscribed.
-    pub async fn subscribe(&self, page: &StatusPage, input: SubscribeInput, now: DateTime<Utc>) -> Result<Subscribed, SubscribeError> {
+    pub async fn subscribe(&self, page: &StatusPage, at: &PageLocation, input: SubscribeInput, now: DateTime<Utc>) -> Result<Subscribed, SubscribeError> {
         let (target, signing_secret) = target_of(&input)?;
         let components = input
             .components
@@ -125,8 +121,8 @@ impl SubscriberService {
             self.store.delete_subscriber(&page.id, &pending.id).await?;
         }
         self.store.put_subscriber(&subscriber).await?;
-        let verify_url = format!("{}/subscribe/verify?token={}", self.page_url(page), verify.reveal());
-        let message = verification(&subscriber.target, &verify_url, &self.links(page, &unsubscribe), now);
+        let verify_url = at.url(&format!("/subscribe/verify?token={}", verify.reveal()));
+        let message = verification(&subscriber.target, &verify_url, &self.links(page, at, &unsubscribe), now);
         let (outcome, _) = send_with_retries(&self.tx(), &self.policy, &message).await;
         tracing::info!(page_id = %page.id, subscriber_id = %subscriber.id, kind = ?subscriber.target.kind(), ?outcome, "subscription requested");
         Ok(Subscribed { subscriber, signing_secret })
@@ -165,12 +161,12 @@ impl SubscriberService {
 
     /// Sends `news` to every confirmed subscriber of `page` whose filters match. Each
     /// message carries a fresh unsubscribe token, stored (hashed) before it is sent.
-    pub async fn announce(&self, page: &StatusPage, news: &Announcement) -> Result<AnnounceReport, StoreError> {
+    pub async fn announce(&self, page: &StatusPage, at: &PageLocation, news: &Announcement) -> Result<AnnounceReport, StoreError> {
         let subscribers = self.store.subscribers_of_page(&page.id).await?;
         let sends = subscribers.into_iter().filter(|s| s.wants(news)).map(|mut s| async move {
             let unsubscribe = s.issue_unsubscribe_token();
             self.store.put_subscriber(&s).await?;
-            let message = announcement(&s.target, news, &self.links(page, &unsubscribe));
+            let message = announcement(&s.target, news, &self.links(page, at, &unsubscribe));
             let (outcome, attempts) = send_with_retries(&self.tx(), &self.policy, &message).await;
             if outcome == DeliveryOutcome::Failed {
                 let error = attempts.last().and_then(|a| a.error.clone());

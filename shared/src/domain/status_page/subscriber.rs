@@ -359,7 +359,8 @@ mod tests {
         assert!(subscriber.may_unsubscribe(&unsubscribe));
         assert!(!subscriber.may_unsubscribe(&verify));
         let other = Subscriber::new(StatusPageId::generate(), target(), BTreeSet::new(), BTreeSet::from([SubscriberEvent::Outage]), now).unwrap();
-        assert!(!subscriber.may_unsubscribe(&other.unsubscribe), "another subscriber's token");
+        let other = other.unsubscribe;
+        assert!(!subscriber.may_unsubscribe(&other), "another subscriber's token");
 
         let newer: Vec<SubscriberToken> = (0..KEPT_UNSUBSCRIBE_TOKENS).map(|_| subscriber.issue_unsubscribe_token()).collect();
         assert!(newer.iter().all(|t| subscriber.may_unsubscribe(t)));
@@ -386,7 +387,8 @@ mod tests {
             BTreeSet::from([SubscriberEvent::Outage, SubscriberEvent::Resolved]),
             now,
         )
-        .unwrap();
+        .unwrap()
+        .subscriber;
         assert!(!s.wants(&announcement(SubscriberEvent::Outage, vec![c1.clone()])), "unverified");
         s.verified_at = Some(now);
         assert!(s.wants(&announcement(SubscriberEvent::Outage, vec![c1.clone()])));
