@@ -25,6 +25,9 @@ pub struct TestServer {
     pub store: Arc<EmbeddedStore>,
     pub timers: Arc<tokiflow_shared::adapters::timer::TimerScheduler>,
     pub outbox: Arc<tokiflow_shared::adapters::outbox::Outbox>,
+    pub publisher: Arc<tokiflow_shared::services::publish_status_page::StatusPublisher>,
+    /// The static copy of the public status pages.
+    pub site_dir: std::path::PathBuf,
     pub dir: tempfile::TempDir,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
@@ -65,6 +68,7 @@ impl TestServer {
         local.start_timers().await.unwrap();
         local.start_notifier();
         let (app, store, timers, outbox) = (local.app.clone(), local.store.clone(), local.timers.clone(), local.outbox.clone());
+        let (publisher, site_dir) = (local.publisher.clone(), local.site.root().to_owned());
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = oneshot::channel::<()>();
@@ -76,7 +80,7 @@ impl TestServer {
             .unwrap();
         });
         let client = Client::builder(TokioExecutor::new()).build_http();
-        Self { base, store, timers, outbox, dir, stop: Some(stop), task: Some(task), client }
+        Self { base, store, timers, outbox, publisher, site_dir, dir, stop: Some(stop), task: Some(task), client }
     }
 
     /// Stops serving and closes the store, keeping the data directory.
@@ -93,6 +97,11 @@ impl TestServer {
 
     pub async fn get(&self, path: &str) -> Reply {
         self.send("GET", path, Bytes::new()).await
+    }
+
+    /// A request with a body and extra headers.
+    pub async fn send_body_with(&self, method: &str, path: &str, headers: &[(&str, &str)], body: impl Into<Bytes>) -> Reply {
+        self.request(method, path, headers, body.into()).await
     }
 
     /// A request with extra headers (a `host` one replaces the default).
