@@ -78,6 +78,7 @@ async fn the_functions_answer_every_sample_event() {
     let receiver = Receiver::start().await;
     let target = ChannelTarget::Webhook { url: WebhookUrl::new(&receiver.url).unwrap(), secret: SigningSecret::generate() };
     b.store.put_channel(&Channel::new(org.id.clone(), Name::new("hook").unwrap(), target, Severity::Low)).await.unwrap();
+    let slug = status_page_of_the_stream_org(&b, &org).await;
     for _ in 0..2 {
         // Delivered twice (a retried batch): each event reaches the receiver once.
         let answer = watch.invoke("incident-notifier", "incident-stream.json");
@@ -85,11 +86,48 @@ async fn the_functions_answer_every_sample_event() {
     }
     let types: Vec<_> = receiver.received().iter().map(|b| b["type"].as_str().unwrap_or_default().to_owned()).collect();
     assert_eq!(types, ["incident.opened", "incident.resolved"]);
+    // The notifier published the page showing the monitor: its MISSED incident (from the
+    // missed check above) is open, HIGH: a partial outage, in the bucket.
+    let summary = tokiflow_shared::ports::static_site::SitePath::new(&format!("status/{slug}/api/v2/summary.json")).unwrap();
+    let (body, content_type, cache_control) = b.status_site.get(&summary).await.unwrap().expect("summary.json published");
+    let summary: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(summary["components"][0]["status"], "partial_outage", "{summary}");
+    assert_eq!(summary["page"]["url"], format!("https://status.tokiflow.example/status/{slug}"));
+    assert_eq!(content_type.as_deref(), Some("application/json"));
+    assert!(cache_control.unwrap_or_default().contains("stale-if-error"));
     status_page_events(&b, &watch).await;
 
     let answer = watch.invoke("retention-sweep", "retention-sweep.json");
     assert!(answer["orgs"].as_u64().unwrap() >= 3, "{answer}");
     assert_eq!(answer["runsDeleted"], 0, "nothing is old enough");
+}
+
+/// A public page of the stream's org whose one component shows `EVENTS_MONITOR`; its slug.
+async fn status_page_of_the_stream_org(b: &Backends, org: &Org) -> String {
+    use tokiflow_shared::domain::ids::{ComponentId, StatusPageId};
+    use tokiflow_shared::domain::status_page::{Component, ComponentStatus, StatusPage, Theme, Visibility};
+    use tokiflow_shared::domain::text::Slug;
+    let page = StatusPage {
+        id: StatusPageId::generate(),
+        org_id: org.id.clone(),
+        name: Name::new("Stream status").unwrap(),
+        description: None,
+        slug: Slug::new("stream-status").unwrap(),
+        visibility: Visibility::Public,
+        theme: Theme::default(),
+        custom_domain: None,
+        components: vec![Component {
+            id: ComponentId::generate(),
+            name: Name::new("Nightly").unwrap(),
+            position: 0,
+            monitor_ids: vec![MonitorId::parse(EVENTS_MONITOR).unwrap()],
+            service: None,
+            description: None,
+            status: ComponentStatus::Operational,
+        }],
+    };
+    b.store.put_status_page(&page).await.unwrap();
+    page.slug.to_string()
 }
 
 /// The `status-page` function on a page with one active status incident.
