@@ -8,25 +8,14 @@ use harness::Env;
 use http::{Method, StatusCode};
 use std::collections::BTreeSet;
 use tokiflow_shared::domain::channel::{SigningSecret, WebhookUrl};
-use tokiflow_shared::domain::ids::StatusPageId;
 use tokiflow_shared::domain::org::{Email, Org, Role, Scope};
 use tokiflow_shared::domain::status_page::subscriber::{Subscriber, SubscriberEvent, SubscriberTarget};
-use tokiflow_shared::domain::status_page::{StatusPage, Theme, Visibility};
+use tokiflow_shared::domain::status_page::StatusPage;
 use tokiflow_shared::domain::text::{Name, Slug};
 use tokiflow_shared::ports::store::{ConfigStore, OrgStore, SubscriberStore};
 
 async fn page(env: &Env, org: &Org, slug: &str) -> StatusPage {
-    let page = StatusPage {
-        id: StatusPageId::generate(),
-        org_id: org.id.clone(),
-        name: Name::new("Status").unwrap(),
-        description: None,
-        slug: Slug::new(slug).unwrap(),
-        visibility: Visibility::Public,
-        theme: Theme::default(),
-        custom_domain: None,
-        components: vec![],
-    };
+    let page = StatusPage::new(org.id.clone(), Name::new("Status").unwrap(), Slug::new(slug).unwrap());
     env.store.put_status_page(&page).await.unwrap();
     page
 }

@@ -104,28 +104,10 @@ async fn the_functions_answer_every_sample_event() {
 
 /// A public page of the stream's org whose one component shows `EVENTS_MONITOR`; its slug.
 async fn status_page_of_the_stream_org(b: &Backends, org: &Org) -> String {
-    use tokiflow_shared::domain::ids::{ComponentId, StatusPageId};
-    use tokiflow_shared::domain::status_page::{Component, ComponentStatus, StatusPage, Theme, Visibility};
+    use tokiflow_shared::domain::status_page::{Component, StatusPage};
     use tokiflow_shared::domain::text::Slug;
-    let page = StatusPage {
-        id: StatusPageId::generate(),
-        org_id: org.id.clone(),
-        name: Name::new("Stream status").unwrap(),
-        description: None,
-        slug: Slug::new("stream-status").unwrap(),
-        visibility: Visibility::Public,
-        theme: Theme::default(),
-        custom_domain: None,
-        components: vec![Component {
-            id: ComponentId::generate(),
-            name: Name::new("Nightly").unwrap(),
-            position: 0,
-            monitor_ids: vec![MonitorId::parse(EVENTS_MONITOR).unwrap()],
-            service: None,
-            description: None,
-            status: ComponentStatus::Operational,
-        }],
-    };
+    let mut page = StatusPage::new(org.id.clone(), Name::new("Stream status").unwrap(), Slug::new("stream-status").unwrap());
+    page.components = vec![Component::new(Name::new("Nightly").unwrap(), 0, vec![MonitorId::parse(EVENTS_MONITOR).unwrap()])];
     b.store.put_status_page(&page).await.unwrap();
     page.slug.to_string()
 }

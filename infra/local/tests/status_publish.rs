@@ -8,10 +8,10 @@ mod common;
 use common::{Reply, TestServer};
 use std::path::Path;
 use tokiflow_shared::adapters::outbox::OutboxEntry;
-use tokiflow_shared::domain::ids::{ComponentId, MonitorId, StatusPageId};
+use tokiflow_shared::domain::ids::MonitorId;
 use tokiflow_shared::domain::org::Org;
 use tokiflow_shared::domain::secret::PageToken;
-use tokiflow_shared::domain::status_page::{Component, ComponentStatus, StatusPage, Theme, Visibility};
+use tokiflow_shared::domain::status_page::{Component, ComponentStatus, StatusPage, Visibility};
 use tokiflow_shared::domain::text::{Name, Slug};
 use tokiflow_shared::ports::store::{ConfigStore, SubscriberStore};
 
@@ -26,25 +26,9 @@ async fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
 }
 
 async fn page(s: &TestServer, org: &Org, slug: &str, monitor: &MonitorId, visibility: Visibility) -> StatusPage {
-    let page = StatusPage {
-        id: StatusPageId::generate(),
-        org_id: org.id.clone(),
-        name: Name::new("Acme status").unwrap(),
-        description: None,
-        slug: Slug::new(slug).unwrap(),
-        visibility,
-        theme: Theme::default(),
-        custom_domain: None,
-        components: vec![Component {
-            id: ComponentId::generate(),
-            name: Name::new("Backups").unwrap(),
-            position: 0,
-            monitor_ids: vec![monitor.clone()],
-            service: None,
-            description: None,
-            status: ComponentStatus::Operational,
-        }],
-    };
+    let mut page = StatusPage::new(org.id.clone(), Name::new("Acme status").unwrap(), Slug::new(slug).unwrap());
+    page.visibility = visibility;
+    page.components = vec![Component::new(Name::new("Backups").unwrap(), 0, vec![monitor.clone()])];
     s.store.put_status_page(&page).await.unwrap();
     page
 }

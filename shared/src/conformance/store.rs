@@ -599,16 +599,8 @@ pub async fn status_pages_of_org_and_subscribers(s: &dyn Store) {
 
     let org = org(s).await;
     let other_org = self::org(s).await;
-    let page = |org: &Org, n: u32| StatusPage {
-        id: StatusPageId::generate(),
-        org_id: org.id.clone(),
-        name: Name::new("Status").unwrap(),
-        description: None,
-        slug: Slug::new(&format!("p{n}-{}", &RunId::generate().as_str()[20..36])).unwrap(),
-        visibility: Visibility::Public,
-        theme: Theme::default(),
-        custom_domain: None,
-        components: vec![],
+    let page = |org: &Org, n: u32| {
+        StatusPage::new(org.id.clone(), Name::new("Status").unwrap(), Slug::new(&format!("p{n}-{}", &RunId::generate().as_str()[20..36])).unwrap())
     };
     let (mut first, second, elsewhere) = (page(&org, 1), page(&org, 2), page(&other_org, 3));
     for p in [&first, &second, &elsewhere] {

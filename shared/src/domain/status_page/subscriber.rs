@@ -411,15 +411,7 @@ mod tests {
         assert_eq!(SubscriberEvent::of_status(ComponentStatus::DegradedPerformance), SubscriberEvent::Degraded);
         assert_eq!(SubscriberEvent::of_status(ComponentStatus::UnderMaintenance), SubscriberEvent::Maintenance);
         assert_eq!(SubscriberEvent::of_status(ComponentStatus::Operational), SubscriberEvent::Resolved);
-        let c = Component {
-            id: ComponentId::generate(),
-            name: Name::new("API").unwrap(),
-            position: 0,
-            monitor_ids: vec![],
-            service: None,
-            description: None,
-            status: ComponentStatus::PartialOutage,
-        };
+        let c = Component { status: ComponentStatus::PartialOutage, ..Component::new(Name::new("API").unwrap(), 0, vec![]) };
         assert!(check_components(&BTreeSet::from([c.id.clone()]), std::slice::from_ref(&c)).is_ok());
         assert_eq!(check_components(&BTreeSet::from([ComponentId::generate()]), &[c.clone()]), Err(SubscriberError::UnknownComponent));
         let a = Announcement::component_changed(&c, ComponentStatus::Operational, Utc::now());
