@@ -51,6 +51,8 @@ async fn incidents_republish_the_static_copy_of_public_pages_only() {
     let (m, token) = s.monitor_in(&org, "backup", 3600, 600).await;
     let public = page(&s, &org, "acme", &m.id, Visibility::Public).await;
     page(&s, &org, "acme-internal", &m.id, Visibility::Private { token_hash: PageToken::generate().hash() }).await;
+    assert_eq!(s.publisher.publish_all(chrono::Utc::now()).await.unwrap(), 2, "what the server does at start");
+    assert_eq!(published_status(&s.site_dir, "acme").as_deref(), Some("operational"));
 
     assert_eq!(s.get(&format!("/ping/{}/fail", token.reveal())).await.status, 200);
     wait_for("the outage in the published summary", || {

@@ -65,6 +65,21 @@ impl StatusPublisher {
         Ok(reports)
     }
 
+    /// Publishes every page of every org (the local server at start: the static copy
+    /// catches up with whatever changed while it was down). Failures are logged.
+    pub async fn publish_all(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        let mut published = 0;
+        for org in self.store.orgs().await? {
+            for page in self.store.status_pages_of_org(&org.id).await? {
+                match self.publish_page(page, now).await {
+                    Ok(_) => published += 1,
+                    Err(e) => tracing::error!(org_id = %org.id, error = %e, "publishing a status page failed"),
+                }
+            }
+        }
+        Ok(published)
+    }
+
     /// What the notifier calls after each incident event: publishes the pages that show
     /// the incident's monitor. Best effort: a failure is logged, and the next event (or
     /// the function's own rendering) covers it.
