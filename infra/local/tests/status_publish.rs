@@ -217,3 +217,83 @@ async fn subscription_routes_refuse_bad_input_clearly() {
     assert_eq!(r.status, 202, "{}", text(&r));
     assert_eq!(mail_to(&s, "form@example.com").len(), 1);
 }
+
+type Received = std::sync::Arc<std::sync::Mutex<Vec<(http::HeaderMap, bytes::Bytes)>>>;
+
+/// A subscriber's webhook receiver on loopback: records each request's headers and body.
+async fn webhook_receiver() -> (String, Received) {
+    use axum::extract::State;
+    let received: Received = Default::default();
+    let app = axum::Router::new()
+        .route(
+            "/hook",
+            axum::routing::post(|State(r): State<Received>, headers: http::HeaderMap, body: bytes::Bytes| async move {
+                r.lock().unwrap().push((headers, body));
+                "ok"
+            }),
+        )
+        .with_state(received.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, received)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_status_incident_reaches_confirmed_subscribers_signed_and_is_published() {
+    use std::collections::{BTreeMap, BTreeSet};
+    use tokiflow_shared::domain::notification::webhook::verify;
+    use tokiflow_shared::domain::status_page::incident::{Impact, StatusIncident, UpdateBody};
+    use tokiflow_shared::domain::status_page::subscriber::{Subscriber, SubscriberEvent, SubscriberTarget};
+
+    let s = TestServer::start().await;
+    let org = s.org().await;
+    let (m, _) = s.monitor_in(&org, "backup", 3600, 600).await;
+    let page = page(&s, &org, "acme", &m.id, Visibility::Public).await;
+    let (url, received) = webhook_receiver().await;
+    let json = [("content-type", "application/json")];
+    let r = s.send_body_with("POST", "/status/acme/subscribe", &json, format!(r#"{{"webhookUrl":"{url}"}}"#)).await;
+    assert_eq!(r.status, 202, "{}", text(&r));
+    let secret = r.json()["signingSecret"].as_str().expect("the signing secret, once").to_owned();
+    wait_for("the confirmation request", || received.lock().unwrap().len() == 1).await;
+    let (headers, body) = received.lock().unwrap()[0].clone();
+    assert_eq!(headers["tokiflow-event"], "subscription.verify");
+    let request: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let verify_url = request["actionUrl"].as_str().unwrap();
+    let verify_path = &verify_url[verify_url.find("/status/").unwrap()..];
+    assert_eq!(s.get(verify_path).await.status, 200);
+
+    // Someone who only wants to hear of maintenance hears nothing of an outage.
+    let quiet = SubscriberTarget::Email { address: tokiflow_shared::domain::org::Email::new("quiet@example.com").unwrap() };
+    let mut quiet = Subscriber::new(page.id.clone(), quiet, BTreeSet::new(), BTreeSet::from([SubscriberEvent::Maintenance]), chrono::Utc::now())
+        .unwrap()
+        .subscriber;
+    quiet.verified_at = Some(chrono::Utc::now());
+    s.store.put_subscriber(&quiet).await.unwrap();
+
+    let incident = StatusIncident::open(
+        page.id.clone(),
+        Name::new("Backups delayed").unwrap(),
+        Impact::Major,
+        UpdateBody::new("We are looking into it.").unwrap(),
+        BTreeMap::from([(page.components[0].id.clone(), ComponentStatus::MajorOutage)]),
+        chrono::Utc::now(),
+    );
+    let report = s.publisher.put_status_incident(page.clone(), &incident, chrono::Utc::now()).await.unwrap();
+    assert_eq!(report.changed_components, 1, "{report:?}");
+    assert_eq!(published_status(&s.site_dir, "acme").as_deref(), Some("major_outage"));
+
+    let got = received.lock().unwrap().clone();
+    let types: Vec<&str> = got.iter().map(|(h, _)| h["tokiflow-event"].to_str().unwrap()).collect();
+    assert_eq!(types, ["subscription.verify", "status.outage", "status.outage"], "the incident, then the component it took down");
+    let secret = tokiflow_shared::domain::channel::SigningSecret::new(&secret).unwrap();
+    for (headers, body) in &got[1..] {
+        let signature = headers["tokiflow-signature"].to_str().unwrap();
+        verify(&secret, signature, body, chrono::Utc::now(), chrono::Duration::minutes(5)).expect("signed with the subscription's secret");
+        let news: serde_json::Value = serde_json::from_slice(body).unwrap();
+        assert!(news["unsubscribeUrl"].as_str().unwrap().contains("/status/acme/unsubscribe?token=sub_"), "{news}");
+    }
+    let first: serde_json::Value = serde_json::from_slice(&got[1].1).unwrap();
+    assert_eq!(first["title"], "[Acme status] Investigating: Backups delayed");
+    assert!(mail_to(&s, "quiet@example.com").is_empty(), "filtered out");
+}
