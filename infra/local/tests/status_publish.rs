@@ -5,7 +5,7 @@
 //! link, unsubscribe, and hear nothing of the next one.
 mod common;
 
-use common::{Reply, TestServer};
+use common::{Reply, TestServer, wait_for};
 use std::path::Path;
 use tokiflow_shared::adapters::outbox::OutboxEntry;
 use tokiflow_shared::domain::ids::MonitorId;
@@ -15,22 +15,21 @@ use tokiflow_shared::domain::status_page::{Component, ComponentStatus, StatusPag
 use tokiflow_shared::domain::text::{Name, Slug};
 use tokiflow_shared::ports::store::{ConfigStore, SubscriberStore};
 
-async fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
-    for _ in 0..200 {
-        if done() {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("timed out waiting for {what}");
-}
-
 async fn page(s: &TestServer, org: &Org, slug: &str, monitor: &MonitorId, visibility: Visibility) -> StatusPage {
     let mut page = StatusPage::new(org.id.clone(), Name::new("Acme status").unwrap(), Slug::new(slug).unwrap());
     page.visibility = visibility;
     page.components = vec![Component::new(Name::new("Backups").unwrap(), 0, vec![monitor.clone()])];
     s.store.put_status_page(&page).await.unwrap();
     page
+}
+
+/// A server, an org with a monitor, and its public page `acme` showing the monitor.
+async fn acme() -> (TestServer, Org, tokiflow_shared::domain::monitor::Monitor, tokiflow_shared::domain::secret::PingToken, StatusPage) {
+    let s = TestServer::start().await;
+    let org = s.org().await;
+    let (m, token) = s.monitor_in(&org, "backup", 3600, 600).await;
+    let public = page(&s, &org, "acme", &m.id, Visibility::Public).await;
+    (s, org, m, token, public)
 }
 
 /// The published summary's component status, if the file exists.
@@ -46,10 +45,7 @@ fn text(r: &Reply) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn incidents_republish_the_static_copy_of_public_pages_only() {
-    let s = TestServer::start().await;
-    let org = s.org().await;
-    let (m, token) = s.monitor_in(&org, "backup", 3600, 600).await;
-    let public = page(&s, &org, "acme", &m.id, Visibility::Public).await;
+    let (s, org, m, token, public) = acme().await;
     page(&s, &org, "acme-internal", &m.id, Visibility::Private { token_hash: PageToken::generate().hash() }).await;
     assert_eq!(s.publisher.publish_all(chrono::Utc::now()).await.unwrap(), 2, "what the server does at start");
     assert_eq!(published_status(&s.site_dir, "acme").as_deref(), Some("operational"));
@@ -120,10 +116,7 @@ fn link(text: &str, marker: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn subscribe_confirm_hear_of_an_incident_unsubscribe_hear_nothing() {
-    let s = TestServer::start().await;
-    let org = s.org().await;
-    let (m, token) = s.monitor_in(&org, "backup", 3600, 600).await;
-    let page = page(&s, &org, "acme", &m.id, Visibility::Public).await;
+    let (s, _, _, token, page) = acme().await;
     let fan = "fan@example.com";
     let json = [("content-type", "application/json")];
 
@@ -177,10 +170,7 @@ async fn subscribe_confirm_hear_of_an_incident_unsubscribe_hear_nothing() {
 
 #[tokio::test]
 async fn subscription_routes_refuse_bad_input_clearly() {
-    let s = TestServer::start().await;
-    let org = s.org().await;
-    let (m, _) = s.monitor_in(&org, "backup", 3600, 600).await;
-    page(&s, &org, "acme", &m.id, Visibility::Public).await;
+    let (s, org, m, _, _) = acme().await;
     page(&s, &org, "hidden", &m.id, Visibility::Private { token_hash: PageToken::generate().hash() }).await;
     let json = [("content-type", "application/json")];
     let post = |path: &'static str, body: &'static str| s.send_body_with("POST", path, &json, body);
@@ -246,10 +236,7 @@ async fn a_status_incident_reaches_confirmed_subscribers_signed_and_is_published
     use tokiflow_shared::domain::status_page::incident::{Impact, StatusIncident, UpdateBody};
     use tokiflow_shared::domain::status_page::subscriber::{Subscriber, SubscriberEvent, SubscriberTarget};
 
-    let s = TestServer::start().await;
-    let org = s.org().await;
-    let (m, _) = s.monitor_in(&org, "backup", 3600, 600).await;
-    let page = page(&s, &org, "acme", &m.id, Visibility::Public).await;
+    let (s, _, _, _, page) = acme().await;
     let (url, received) = webhook_receiver().await;
     let json = [("content-type", "application/json")];
     let r = s.send_body_with("POST", "/status/acme/subscribe", &json, format!(r#"{{"webhookUrl":"{url}"}}"#)).await;

@@ -159,3 +159,15 @@ impl TestServer {
         self.store.monitor(&m.id).await.unwrap().unwrap()
     }
 }
+
+/// Polls `done` every 50 ms for up to ten seconds (what the background notifier does is
+/// awaited, never timed).
+pub async fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    for _ in 0..200 {
+        if done() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
