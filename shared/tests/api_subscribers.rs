@@ -21,7 +21,7 @@ async fn page(env: &Env, org: &Org, slug: &str) -> StatusPage {
 }
 
 async fn subscriber(env: &Env, page: &StatusPage, target: SubscriberTarget) -> Subscriber {
-    let s = Subscriber::new(page.id.clone(), target, BTreeSet::new(), BTreeSet::from([SubscriberEvent::Outage]), Utc::now()).unwrap().subscriber;
+    let s = Subscriber::subscribe(page.id.clone(), target, BTreeSet::new(), BTreeSet::from([SubscriberEvent::Outage]), Utc::now()).unwrap().subscriber;
     env.store.put_subscriber(&s).await.unwrap();
     s
 }

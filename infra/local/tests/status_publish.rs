@@ -252,7 +252,7 @@ async fn a_status_incident_reaches_confirmed_subscribers_signed_and_is_published
 
     // Someone who only wants to hear of maintenance hears nothing of an outage.
     let quiet = SubscriberTarget::Email { address: tokiflow_shared::domain::org::Email::new("quiet@example.com").unwrap() };
-    let mut quiet = Subscriber::new(page.id.clone(), quiet, BTreeSet::new(), BTreeSet::from([SubscriberEvent::Maintenance]), chrono::Utc::now())
+    let mut quiet = Subscriber::subscribe(page.id.clone(), quiet, BTreeSet::new(), BTreeSet::from([SubscriberEvent::Maintenance]), chrono::Utc::now())
         .unwrap()
         .subscriber;
     quiet.verified_at = Some(chrono::Utc::now());

@@ -615,7 +615,7 @@ pub async fn status_pages_of_org_and_subscribers(s: &dyn Store) {
 
     let subscribe = |page: &StatusPage, address: &str| {
         let target = SubscriberTarget::Email { address: Email::new(address).unwrap() };
-        Subscriber::new(page.id.clone(), target, BTreeSet::new(), BTreeSet::from([SubscriberEvent::Outage]), now()).unwrap().subscriber
+        Subscriber::subscribe(page.id.clone(), target, BTreeSet::new(), BTreeSet::from([SubscriberEvent::Outage]), now()).unwrap().subscriber
     };
     let mut a = subscribe(&first, "a@example.com");
     let b = subscribe(&first, "b@example.com");

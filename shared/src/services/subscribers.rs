@@ -112,7 +112,7 @@ impl SubscriberService {
         } else {
             input.events.iter().map(|e| event_of(e)).collect::<Result<BTreeSet<_>, _>>()?
         };
-        let NewSubscription { subscriber, verify, unsubscribe } = Subscriber::new(page.id.clone(), target, components, events, now)?;
+        let NewSubscription { subscriber, verify, unsubscribe } = Subscriber::subscribe(page.id.clone(), target, components, events, now)?;
         let existing = self.store.subscribers_of_page(&page.id).await?;
         if existing.len() >= MAX_SUBSCRIBERS {
             return Err(SubscribeError::Full);
