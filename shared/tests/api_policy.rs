@@ -78,7 +78,8 @@ async fn every_route_allows_exactly_its_scope_and_roles() {
 
 #[tokio::test]
 async fn the_policy_follows_the_role_ladder() {
-    // VIEWER reads only; MEMBER monitors and incidents; ADMIN also channels and keys;
+    // VIEWER reads only; MEMBER monitors and incidents; ADMIN also channels and keys, and
+    // status page subscribers (outsiders' addresses: reading them is ADMIN's too);
     // OWNER also members and org settings.
     for route in ROUTES {
         let Access::Key(_, role) = route.access else {
@@ -86,7 +87,9 @@ async fn the_policy_follows_the_role_ladder() {
         };
         let write = route.method != Method::GET;
         let p = route.path;
-        let expected = if !write {
+        let expected = if p.ends_with("/subscribers") || p.contains("/subscribers/") {
+            Role::Admin
+        } else if !write {
             if p.starts_with("/api/v1/api-keys") {
                 Role::Admin
             } else {

@@ -3,7 +3,7 @@
 //! emulators itself (see `emulators`); each test gets fresh tables or a fresh bucket.
 use std::sync::Arc;
 use tokiflow_shared::adapters::dynamodb::{DynamoStore, DynamoTables};
-use tokiflow_shared::adapters::s3::S3BlobStore;
+use tokiflow_shared::adapters::s3::{S3BlobStore, S3StaticSite};
 use tokiflow_shared::domain::ids::RunId;
 
 mod support;
@@ -23,8 +23,16 @@ async fn s3() -> Arc<S3BlobStore> {
     Arc::new(blobs)
 }
 
+async fn status_bucket() -> Arc<S3StaticSite> {
+    let endpoint = emulator(emulators::moto).await;
+    let site = S3StaticSite::new(&sdk_config(endpoint), unique("status-"), true);
+    site.create_bucket().await.expect("create bucket in moto");
+    Arc::new(site)
+}
+
 tokiflow_shared::store_conformance_tests!(dynamo());
 tokiflow_shared::blob_conformance_tests!(s3());
+tokiflow_shared::static_site_conformance_tests!(status_bucket());
 
 /// S3's download URL is a real SigV4 presigned GET: fetched with no credentials at all,
 /// moto hands back the stored bytes.

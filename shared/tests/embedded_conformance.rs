@@ -1,7 +1,7 @@
 //! The port conformance suites against the embedded adapters (SQLite file, file system).
 use std::sync::Arc;
 use tokiflow_shared::adapters::embedded::EmbeddedStore;
-use tokiflow_shared::adapters::fs::FsBlobStore;
+use tokiflow_shared::adapters::fs::{FsBlobStore, FsStaticSite};
 
 /// Each backend lives in its own temporary directory, removed when the test ends.
 struct InDir<T> {
@@ -26,5 +26,11 @@ async fn blobs() -> InDir<FsBlobStore> {
     InDir { inner: Arc::new(FsBlobStore::new(dir.path(), "http://127.0.0.1:8080".parse().unwrap())), _dir: dir }
 }
 
+async fn site() -> InDir<FsStaticSite> {
+    let dir = tempfile::tempdir().unwrap();
+    InDir { inner: Arc::new(FsStaticSite::new(dir.path())), _dir: dir }
+}
+
 tokiflow_shared::store_conformance_tests!(store());
 tokiflow_shared::blob_conformance_tests!(blobs());
+tokiflow_shared::static_site_conformance_tests!(site());

@@ -5,12 +5,16 @@
 //!   retried batch sends nothing twice;
 //! - `{"sweep": "reminders"}` from an EventBridge schedule every minute: reminders of
 //!   incidents left open, through `Notifier::remind`.
+//!
+//! After each event, the status pages that show the incident's monitor are published
+//! (`StatusPublisher::publish_after`).
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use tokiflow_shared::adapters::aws::AwsAdapters;
 use tokiflow_shared::adapters::dynamodb_stream::{BatchResponse, ItemFailure, StreamBatch};
 use tokiflow_shared::services::notify::Notifier;
+use tokiflow_shared::services::publish_status_page::StatusPublisher;
 
 #[derive(Deserialize)]
 #[serde(untagged)]
@@ -32,7 +36,7 @@ enum Output {
     Reminders { delivered: usize, failed: usize },
 }
 
-async fn stream(notifier: &Notifier, batch: StreamBatch) -> BatchResponse {
+async fn stream(notifier: &Notifier, publisher: Option<&StatusPublisher>, batch: StreamBatch) -> BatchResponse {
     let mut response = BatchResponse::default();
     for record in &batch.records {
         let event = match record.incident_event() {
@@ -50,13 +54,20 @@ async fn stream(notifier: &Notifier, batch: StreamBatch) -> BatchResponse {
             response.batch_item_failures.push(ItemFailure { item_identifier: record.dynamodb.sequence_number.clone() });
             break;
         }
+        if let Some(publisher) = publisher {
+            publisher.publish_after(&event).await;
+        }
     }
     response
 }
 
-async fn handle(notifier: &Notifier, input: LambdaEvent<Input>) -> Result<Output, lambda_runtime::Error> {
+async fn handle(
+    notifier: &Notifier,
+    publisher: Option<&StatusPublisher>,
+    input: LambdaEvent<Input>,
+) -> Result<Output, lambda_runtime::Error> {
     let output = match input.payload {
-        Input::Stream(batch) => Output::Stream(stream(notifier, batch).await),
+        Input::Stream(batch) => Output::Stream(stream(notifier, publisher, batch).await),
         Input::Sweep { sweep: Sweep::Reminders } => {
             let report = notifier.remind(chrono::Utc::now()).await?;
             Output::Reminders { delivered: report.delivered.len(), failed: report.failed.len() }
@@ -69,10 +80,12 @@ async fn handle(notifier: &Notifier, input: LambdaEvent<Input>) -> Result<Output
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     tokiflow_shared::telemetry::init_lambda_logging();
-    let notifier = Arc::new(AwsAdapters::from_env().await?.notifier()?);
+    let aws = AwsAdapters::from_env().await?;
+    let notifier = Arc::new(aws.notifier()?);
+    let publisher = aws.status_publisher()?.map(Arc::new);
     lambda_runtime::run(service_fn(move |input| {
-        let notifier = notifier.clone();
-        async move { handle(&notifier, input).await }
+        let (notifier, publisher) = (notifier.clone(), publisher.clone());
+        async move { handle(&notifier, publisher.as_deref(), input).await }
     }))
     .await
 }

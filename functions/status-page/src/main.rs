@@ -3,5 +3,5 @@
 //! the local server serves.
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    tokiflow_shared::http::lambda::run_from_env(|app, req| async move { app.handle_status_pages(req).await }).await
+    tokiflow_shared::http::lambda::run_from_env_subscribing(|app, req| async move { app.handle_status_pages(req).await }).await
 }

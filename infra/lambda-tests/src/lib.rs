@@ -7,7 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use tokiflow_shared::adapters::dynamodb::{DynamoStore, DynamoTables};
 use tokiflow_shared::adapters::eventbridge::{EventBridgeScheduler, ScheduleTarget};
-use tokiflow_shared::adapters::s3::S3BlobStore;
+use tokiflow_shared::adapters::s3::{S3BlobStore, S3StaticSite};
 use tokiflow_shared::domain::ids::MonitorId;
 use tokiflow_shared::domain::incident::Severity;
 use tokiflow_shared::domain::monitor::{Monitor, MonitorSpec};
@@ -40,6 +40,8 @@ pub const EVENTS_MONITOR: &str = "mon_0195f3c0a0b07c9e8d7f6a5b4c3d2e1f";
 /// points a function at them.
 pub struct Backends {
     pub store: DynamoStore,
+    /// The status bucket the notifier publishes to.
+    pub status_site: S3StaticSite,
     pub env: Vec<(String, String)>,
 }
 
@@ -60,6 +62,9 @@ impl Backends {
         let bucket = format!("{prefix}outputs");
         let moto_config = config(moto.clone()).await;
         S3BlobStore::new(&moto_config, &bucket, "outputs/", true).create_bucket().await.expect("bucket");
+        let status_bucket = format!("{prefix}status");
+        let status_site = S3StaticSite::new(&moto_config, &status_bucket, true);
+        status_site.create_bucket().await.expect("status bucket");
         let target = ScheduleTarget {
             group: format!("{prefix}missed-checks"),
             function_arn: "arn:aws:lambda:us-east-1:123456789012:function:missed-check".into(),
@@ -73,6 +78,8 @@ impl Backends {
             ("TOKIFLOW_TABLE_INCIDENTS", tables.incidents),
             ("TOKIFLOW_TABLE_CONFIG", tables.config),
             ("TOKIFLOW_BUCKET", bucket),
+            ("TOKIFLOW_STATUS_BUCKET", status_bucket),
+            ("TOKIFLOW_STATUS_URL", "https://status.tokiflow.example".into()),
             ("TOKIFLOW_S3_PATH_STYLE", "true".into()),
             ("TOKIFLOW_SCHEDULE_GROUP", target.group),
             ("TOKIFLOW_MISSED_CHECK_ARN", target.function_arn),
@@ -92,7 +99,7 @@ impl Backends {
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
         .collect();
-        Self { store, env }
+        Self { store, status_site, env }
     }
 }
 

@@ -78,6 +78,7 @@ async fn the_functions_answer_every_sample_event() {
     let receiver = Receiver::start().await;
     let target = ChannelTarget::Webhook { url: WebhookUrl::new(&receiver.url).unwrap(), secret: SigningSecret::generate() };
     b.store.put_channel(&Channel::new(org.id.clone(), Name::new("hook").unwrap(), target, Severity::Low)).await.unwrap();
+    let slug = status_page_of_the_stream_org(&b, &org).await;
     for _ in 0..2 {
         // Delivered twice (a retried batch): each event reaches the receiver once.
         let answer = watch.invoke("incident-notifier", "incident-stream.json");
@@ -86,6 +87,15 @@ async fn the_functions_answer_every_sample_event() {
     let types: Vec<_> = receiver.received().iter().map(|b| b["type"].as_str().unwrap_or_default().to_owned()).collect();
     assert_eq!(types, ["incident.opened", "incident.resolved"]);
     reminder_sweep(&b, &watch, &missed[0], &receiver).await;
+    // The notifier published the page showing the monitor: its MISSED incident (from the
+    // missed check above) is open, HIGH: a partial outage, in the bucket.
+    let summary = tokiflow_shared::ports::static_site::SitePath::new(&format!("status/{slug}/api/v2/summary.json")).unwrap();
+    let (body, content_type, cache_control) = b.status_site.get(&summary).await.unwrap().expect("summary.json published");
+    let summary: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(summary["components"][0]["status"], "partial_outage", "{summary}");
+    assert_eq!(summary["page"]["url"], format!("https://status.tokiflow.example/status/{slug}"));
+    assert_eq!(content_type.as_deref(), Some("application/json"));
+    assert!(cache_control.unwrap_or_default().contains("stale-if-error"));
     status_page_events(&b, &watch).await;
 
     let answer = watch.invoke("retention-sweep", "retention-sweep.json");
@@ -128,6 +138,16 @@ async fn reminder_sweep(b: &Backends, watch: &Watch, incident: &Incident, receiv
     assert_eq!(received[before]["type"], "incident.reminder", "{}", received[before]);
     let again = watch.invoke("incident-notifier", "reminder-sweep.json");
     assert_eq!(again, serde_json::json!({"delivered": 0, "failed": 0}), "the next sweep finds nothing due");
+}
+
+/// A public page of the stream's org whose one component shows `EVENTS_MONITOR`; its slug.
+async fn status_page_of_the_stream_org(b: &Backends, org: &Org) -> String {
+    use tokiflow_shared::domain::status_page::{Component, StatusPage};
+    use tokiflow_shared::domain::text::Slug;
+    let mut page = StatusPage::new(org.id.clone(), Name::new("Stream status").unwrap(), Slug::new("stream-status").unwrap());
+    page.components = vec![Component::new(Name::new("Nightly").unwrap(), 0, vec![MonitorId::parse(EVENTS_MONITOR).unwrap()])];
+    b.store.put_status_page(&page).await.unwrap();
+    page.slug.to_string()
 }
 
 /// The `status-page` function on a page with one active status incident.

@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokiflow_shared::adapters::embedded::EmbeddedStore;
-use tokiflow_shared::adapters::fs::FsBlobStore;
+use tokiflow_shared::adapters::fs::{FsBlobStore, FsStaticSite};
 use tokiflow_shared::adapters::timer::TimerScheduler;
 use tokiflow_shared::config::Config;
 use tokiflow_shared::http::{ApiError, ApiRequest, App};
@@ -21,6 +21,8 @@ use tokiflow_shared::ports::transport::EmailSender;
 use tokiflow_shared::services::check_missed::MissedCheckService;
 use tokiflow_shared::services::deliver::RetryPolicy;
 use tokiflow_shared::services::notify::{Notifier, NotifierTransports};
+use tokiflow_shared::services::publish_status_page::StatusPublisher;
+use tokiflow_shared::services::subscribers::SubscriberService;
 use tokiflow_shared::services::sweep_retention::sweep_retention;
 use tokiflow_shared::services::test_channel::ChannelTester;
 
@@ -34,6 +36,9 @@ pub struct Local {
     pub notifier: Arc<Notifier>,
     /// Where e-mail and SMS go locally: one file per message.
     pub outbox: Arc<Outbox>,
+    /// Status pages' static copy (`{data_dir}/site`), and their subscribers.
+    pub publisher: Arc<StatusPublisher>,
+    pub site: Arc<FsStaticSite>,
 }
 
 /// The most outbox events the notifier takes at once.
@@ -59,23 +64,26 @@ impl Local {
             Some(smtp) => Arc::new(SmtpEmail::new(smtp)),
             None => outbox.clone(),
         };
-        let transports = || NotifierTransports { http: http.clone(), email: email.clone(), sms: outbox.clone() };
-        let tester = ChannelTester::new(transports(), app_url.clone());
-        let app = Arc::new(
-            App::new(store.clone(), blobs.clone(), timers.clone(), config.limits)
-                .with_rate_limit(config.api_rate)
-                .with_channel_tester(tester),
-        );
-        let notifier = Arc::new(Notifier::new(store.clone(), transports(), RetryPolicy::default(), app_url));
-        Ok(Self { app, store, blobs, timers, checks, notifier, outbox })
+        let transports = NotifierTransports { http, email, sms: outbox.clone() };
+        let site = Arc::new(FsStaticSite::new(config.data_dir.join("site")));
+        let subscribers = Arc::new(SubscriberService::new(store.clone(), transports.clone(), RetryPolicy::default()));
+        let publisher = Arc::new(StatusPublisher::new(store.clone(), site.clone(), subscribers.clone(), &config.base_url()));
+        let tester = ChannelTester::new(transports.clone(), app_url.clone());
+        let notifier = Arc::new(Notifier::new(store.clone(), transports, RetryPolicy::default(), app_url));
+        let app = App::new(store.clone(), blobs.clone(), timers.clone(), config.limits)
+            .with_rate_limit(config.api_rate)
+            .with_channel_tester(tester)
+            .with_subscribers(subscribers);
+        Ok(Self { app: Arc::new(app), store, blobs, timers, checks, notifier, outbox, publisher, site })
     }
 
     /// Sends the incident events the store records (its outbox), as the DynamoDB stream
     /// feeds the notifier function in AWS: each event once, in order, marked delivered
     /// when every channel's delivery is done (a crash in between re-sends only what the
-    /// delivery log has not recorded).
+    /// delivery log has not recorded). After each event, the status pages showing its
+    /// monitor are published.
     pub fn start_notifier(&self) {
-        let (store, notifier) = (self.store.clone(), self.notifier.clone());
+        let (store, notifier, publisher) = (self.store.clone(), self.notifier.clone(), self.publisher.clone());
         let recorded = store.events_recorded();
         tokio::spawn(async move {
             loop {
@@ -94,6 +102,7 @@ impl Local {
                 for entry in pending {
                     match notifier.notify(&entry.event).await {
                         Ok(_) => {
+                            publisher.publish_after(&entry.event).await;
                             if let Err(e) = store.mark_delivered(vec![entry.seq]).await {
                                 tracing::error!(error = %e, "marking an incident event delivered failed");
                             }

@@ -47,6 +47,8 @@ async fn main() -> anyhow::Result<()> {
         print_demo(&creds, &base);
     }
 
+    let published = local.publisher.publish_all(Utc::now()).await?;
+    tracing::info!(published, site = %local.site.root().display(), "status pages published");
     let armed = local.start_timers().await?;
     tracing::info!(armed, "missed-check timers armed");
     local.start_retention_sweep(std::time::Duration::from_secs(24 * 3600));

@@ -19,7 +19,7 @@
 use crate::domain::channel::Channel;
 use crate::domain::notification::record::DeliveryRecord;
 use crate::domain::dependency::MonitorDependency;
-use crate::domain::ids::{ChannelId, IncidentId, MaintenanceId, MonitorId, OrgId, RunId, StatusPageId, UserId};
+use crate::domain::ids::{ChannelId, IncidentId, MaintenanceId, MonitorId, OrgId, RunId, StatusPageId, SubscriberId, UserId};
 use crate::domain::incident::{Incident, IncidentStatus};
 use crate::domain::incident_event::IncidentEvent;
 use crate::domain::maintenance::MaintenanceWindow;
@@ -31,6 +31,7 @@ use crate::domain::secret::SecretHash;
 use crate::domain::status_page::StatusPage;
 use crate::domain::status_page::incident::StatusIncident;
 use crate::domain::status_page::maintenance::PageMaintenance;
+use crate::domain::status_page::subscriber::Subscriber;
 use crate::ports::store::*;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
@@ -1320,6 +1321,8 @@ impl ConfigStore for DynamoStore {
         let mut writes = vec![
             put_write(&self.t.config, marker, Some(unchanged))?,
             put_write(&self.t.config, claim(format!("SLUG#{slug}"), "SLUG"), Some(owned("status page slug")))?,
+            // The org's listing of its pages (the publisher looks for a monitor's pages).
+            put_write(&self.t.config, config_item(org_pk(&page.org_id), format!("PAGE#{}", page.id), doc.clone()), None)?,
         ];
         if let Some(d) = domain {
             writes.push(put_write(&self.t.config, claim(format!("DOMAIN#{d}"), "DOMAIN"), Some(owned("status page domain")))?);
@@ -1374,6 +1377,34 @@ impl StatusStore for DynamoStore {
 
     async fn page_maintenance_of_page(&self, page: &StatusPageId) -> Result<Vec<PageMaintenance>, StoreError> {
         self.config_docs("page_maintenance_of_page", page_pk(page), "PMNT#").await
+    }
+
+    async fn status_pages_of_org(&self, org: &OrgId) -> Result<Vec<StatusPage>, StoreError> {
+        self.config_docs("status_pages_of_org", org_pk(org), "PAGE#").await
+    }
+}
+
+fn subscriber_key(page: &StatusPageId, id: &SubscriberId) -> Item {
+    config_key(page_pk(page), format!("SUB#{id}"))
+}
+
+#[async_trait]
+impl SubscriberStore for DynamoStore {
+    async fn put_subscriber(&self, sub: &Subscriber) -> Result<(), StoreError> {
+        let item = config_item(page_pk(&sub.page_id), format!("SUB#{}", sub.id), to_doc(sub)?);
+        self.put("put_subscriber", &self.t.config, item, None).await
+    }
+
+    async fn subscriber(&self, page: &StatusPageId, id: &SubscriberId) -> Result<Option<Subscriber>, StoreError> {
+        self.get_doc("subscriber", &self.t.config, subscriber_key(page, id)).await
+    }
+
+    async fn subscribers_of_page(&self, page: &StatusPageId) -> Result<Vec<Subscriber>, StoreError> {
+        self.config_docs("subscribers_of_page", page_pk(page), "SUB#").await
+    }
+
+    async fn delete_subscriber(&self, page: &StatusPageId, id: &SubscriberId) -> Result<(), StoreError> {
+        self.delete("delete_subscriber", &self.t.config, subscriber_key(page, id)).await
     }
 }
 

@@ -7,7 +7,7 @@
 use crate::domain::channel::Channel;
 use crate::domain::notification::record::DeliveryRecord;
 use crate::domain::dependency::MonitorDependency;
-use crate::domain::ids::{ChannelId, IncidentId, MaintenanceId, MonitorId, OrgId, RunId, StatusPageId, UserId};
+use crate::domain::ids::{ChannelId, IncidentId, MaintenanceId, MonitorId, OrgId, RunId, StatusPageId, SubscriberId, UserId};
 use crate::domain::incident::{Incident, IncidentStatus};
 use crate::domain::incident_event::IncidentEvent;
 use crate::domain::maintenance::MaintenanceWindow;
@@ -19,6 +19,7 @@ use crate::domain::secret::SecretHash;
 use crate::domain::status_page::StatusPage;
 use crate::domain::status_page::incident::StatusIncident;
 use crate::domain::status_page::maintenance::PageMaintenance;
+use crate::domain::status_page::subscriber::Subscriber;
 use crate::ports::store::*;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -62,6 +63,8 @@ CREATE TABLE IF NOT EXISTS status_incidents (id TEXT PRIMARY KEY, page_id TEXT N
 CREATE INDEX IF NOT EXISTS status_incidents_by_page ON status_incidents (page_id, id);
 CREATE TABLE IF NOT EXISTS page_maintenance (id TEXT PRIMARY KEY, page_id TEXT NOT NULL, doc TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS page_maintenance_by_page ON page_maintenance (page_id, id);
+CREATE TABLE IF NOT EXISTS subscribers (id TEXT PRIMARY KEY, page_id TEXT NOT NULL, doc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS subscribers_by_page ON subscribers (page_id, id);
 ";
 
 type Reply = Box<dyn FnOnce(Option<StoreError>) + Send>;
@@ -946,6 +949,35 @@ impl StatusStore for EmbeddedStore {
 
     async fn page_maintenance_of_page(&self, page: &StatusPageId) -> Result<Vec<PageMaintenance>, StoreError> {
         self.docs("SELECT doc FROM page_maintenance WHERE page_id = ?1 ORDER BY id", page.as_str())
+    }
+
+    async fn status_pages_of_org(&self, org: &OrgId) -> Result<Vec<StatusPage>, StoreError> {
+        self.docs("SELECT doc FROM status_pages WHERE org_id = ?1 ORDER BY id", org.as_str())
+    }
+}
+
+#[async_trait]
+impl SubscriberStore for EmbeddedStore {
+    async fn put_subscriber(&self, subscriber: &Subscriber) -> Result<(), StoreError> {
+        put_page_row(self, "subscribers", subscriber.id.as_str(), &subscriber.page_id, subscriber).await
+    }
+
+    async fn subscriber(&self, page: &StatusPageId, id: &SubscriberId) -> Result<Option<Subscriber>, StoreError> {
+        let found: Option<Subscriber> = self.doc("SELECT doc FROM subscribers WHERE id = ?1", id.as_str())?;
+        Ok(found.filter(|s| &s.page_id == page))
+    }
+
+    async fn subscribers_of_page(&self, page: &StatusPageId) -> Result<Vec<Subscriber>, StoreError> {
+        self.docs("SELECT doc FROM subscribers WHERE page_id = ?1 ORDER BY id", page.as_str())
+    }
+
+    async fn delete_subscriber(&self, page: &StatusPageId, id: &SubscriberId) -> Result<(), StoreError> {
+        let (page, id) = (page.to_string(), id.to_string());
+        self.write(move |c| {
+            c.execute("DELETE FROM subscribers WHERE id = ?1 AND page_id = ?2", params![id, page]).map_err(backend)?;
+            Ok(())
+        })
+        .await
     }
 }
 

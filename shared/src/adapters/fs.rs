@@ -1,5 +1,7 @@
-//! The blob port on the local file system: one file per key under a root directory.
+//! The blob port on the local file system (one file per key under a root directory), and
+//! the static site port on a directory.
 use crate::ports::blob::{BlobError, BlobKey, BlobStore};
+use crate::ports::static_site::{SiteError, SiteFile, SitePath, StaticSite};
 use async_trait::async_trait;
 use bytes::Bytes;
 use std::io::ErrorKind;
@@ -67,5 +69,59 @@ impl BlobStore for FsBlobStore {
         let base = self.base_url.as_str().trim_end_matches('/');
         Url::parse(&format!("{base}/api/v1/monitors/{monitor}/runs/{run}/output"))
             .map_err(|e| BlobError::Backend(format!("download URL for {}: {e}", key.as_str())))
+    }
+}
+
+/// The static site port on a directory: the files as CloudFront would serve them from S3.
+pub struct FsStaticSite {
+    root: PathBuf,
+}
+
+impl FsStaticSite {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+
+    pub fn root(&self) -> &std::path::Path {
+        &self.root
+    }
+
+    fn path(&self, p: &SitePath) -> PathBuf {
+        // Site paths are checked segment by segment (no `..`, no absolute paths).
+        self.root.join(p.as_str())
+    }
+}
+
+fn site_backend(e: std::io::Error) -> SiteError {
+    SiteError::Backend(e.to_string())
+}
+
+#[async_trait]
+impl StaticSite for FsStaticSite {
+    /// A directory keeps no metadata: the tag is the file's own, recomputed.
+    async fn etag(&self, path: &SitePath) -> Result<Option<String>, SiteError> {
+        match tokio::fs::read(self.path(path)).await {
+            Ok(body) => Ok(Some(crate::domain::status_page::render::etag(&body))),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(site_backend(e)),
+        }
+    }
+
+    async fn put(&self, file: &SiteFile) -> Result<(), SiteError> {
+        let path = self.path(&file.path);
+        if let Some(dir) = path.parent() {
+            tokio::fs::create_dir_all(dir).await.map_err(site_backend)?;
+        }
+        let mut tmp = path.clone().into_os_string();
+        tmp.push(".tmp");
+        tokio::fs::write(&tmp, &file.body).await.map_err(site_backend)?;
+        tokio::fs::rename(&tmp, &path).await.map_err(site_backend)
+    }
+
+    async fn delete_under(&self, prefix: &SitePath) -> Result<(), SiteError> {
+        match tokio::fs::remove_dir_all(self.root.join(prefix.as_str().trim_end_matches('/'))).await {
+            Err(e) if e.kind() != ErrorKind::NotFound => Err(site_backend(e)),
+            _ => Ok(()),
+        }
     }
 }

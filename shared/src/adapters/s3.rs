@@ -1,5 +1,7 @@
-//! The blob port on S3: one object per key, under an optional prefix.
+//! The blob port on S3 (one object per key, under an optional prefix), and the static
+//! site port on the status bucket.
 use crate::ports::blob::{BlobError, BlobKey, BlobStore};
+use crate::ports::static_site::{SiteError, SiteFile, SitePath, StaticSite};
 use async_trait::async_trait;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::error::{DisplayErrorContext, SdkError};
@@ -15,16 +17,24 @@ pub struct S3BlobStore {
     prefix: String,
 }
 
-/// A failure: logged with the operation, returned with the SDK's description (service
+/// A failure: logged with the operation, described with the SDK's description (service
 /// code and message, or the transport failure; never credentials or the body).
-fn sdk_error<E, R>(op: &'static str, key: &str, e: SdkError<E, R>) -> BlobError
+fn describe<E, R>(op: &'static str, key: &str, e: SdkError<E, R>) -> String
 where
     E: std::error::Error + 'static,
     R: std::fmt::Debug,
 {
     let message = DisplayErrorContext(&e).to_string();
     tracing::warn!(op, key, error = %message, "s3 call failed");
-    BlobError::Backend(format!("{op} {key}: {message}"))
+    format!("{op} {key}: {message}")
+}
+
+fn sdk_error<E, R>(op: &'static str, key: &str, e: SdkError<E, R>) -> BlobError
+where
+    E: std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    BlobError::Backend(describe(op, key, e))
 }
 
 impl S3BlobStore {
@@ -102,5 +112,104 @@ impl BlobStore for S3BlobStore {
             .await
             .map_err(|e| sdk_error("presign", &object, e))?;
         Url::parse(request.uri()).map_err(|e| BlobError::Backend(format!("presign {object}: {e}")))
+    }
+}
+
+/// The static site port on S3: one object per file, with its `Content-Type` and
+/// `Cache-Control` (CloudFront and browsers honour them) and our ETag as metadata, so a
+/// publish checks a file with one HEAD and writes only what changed.
+pub struct S3StaticSite {
+    client: Client,
+    bucket: String,
+}
+
+/// The user metadata key (`x-amz-meta-tokiflow-etag`) the body's validator is kept under.
+const ETAG_META: &str = "tokiflow-etag";
+
+fn site_error<E, R>(op: &'static str, key: &str, e: SdkError<E, R>) -> SiteError
+where
+    E: std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    SiteError::Backend(describe(op, key, e))
+}
+
+impl S3StaticSite {
+    /// Path-style as `S3BlobStore::new` decides it.
+    pub fn new(sdk_config: &aws_config::SdkConfig, bucket: impl Into<String>, force_path_style: bool) -> Self {
+        let path_style = force_path_style || sdk_config.endpoint_url().is_some();
+        let conf = aws_sdk_s3::config::Builder::from(sdk_config).force_path_style(path_style).build();
+        Self { client: Client::from_conf(conf), bucket: bucket.into() }
+    }
+
+    /// For tests; in AWS the bucket comes from the SAM template.
+    pub async fn create_bucket(&self) -> Result<(), SiteError> {
+        self.client.create_bucket().bucket(&self.bucket).send().await.map_err(|e| site_error("create_bucket", &self.bucket, e))?;
+        Ok(())
+    }
+
+    /// The object as stored, for tests: body, content type and cache control.
+    pub async fn get(&self, path: &SitePath) -> Result<Option<(Bytes, Option<String>, Option<String>)>, SiteError> {
+        match self.client.get_object().bucket(&self.bucket).key(path.as_str()).send().await {
+            Ok(out) => {
+                let (content_type, cache_control) = (out.content_type.clone(), out.cache_control.clone());
+                let body = out.body.collect().await.map_err(|e| SiteError::Backend(format!("get {}: {e}", path.as_str())))?;
+                Ok(Some((body.into_bytes(), content_type, cache_control)))
+            }
+            Err(e) if e.as_service_error().is_some_and(|se| se.is_no_such_key()) => Ok(None),
+            Err(e) => Err(site_error("get", path.as_str(), e)),
+        }
+    }
+}
+
+#[async_trait]
+impl StaticSite for S3StaticSite {
+    async fn etag(&self, path: &SitePath) -> Result<Option<String>, SiteError> {
+        match self.client.head_object().bucket(&self.bucket).key(path.as_str()).send().await {
+            Ok(out) => Ok(out.metadata.and_then(|mut m| m.remove(ETAG_META))),
+            Err(e) if e.as_service_error().is_some_and(|se| se.is_not_found()) => Ok(None),
+            Err(e) => Err(site_error("head", path.as_str(), e)),
+        }
+    }
+
+    async fn put(&self, file: &SiteFile) -> Result<(), SiteError> {
+        let key = file.path.as_str();
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(file.content_type)
+            .cache_control(file.cache_control)
+            .metadata(ETAG_META, file.etag())
+            .body(ByteStream::from(file.body.clone()))
+            .send()
+            .await
+            .map_err(|e| site_error("put", key, e))?;
+        tracing::debug!(key, size = file.body.len(), "static file published");
+        Ok(())
+    }
+
+    async fn delete_under(&self, prefix: &SitePath) -> Result<(), SiteError> {
+        let mut token: Option<String> = None;
+        loop {
+            let out = self
+                .client
+                .list_objects_v2()
+                .bucket(&self.bucket)
+                .prefix(prefix.as_str())
+                .set_continuation_token(token.take())
+                .send()
+                .await
+                .map_err(|e| site_error("list", prefix.as_str(), e))?;
+            for object in out.contents() {
+                if let Some(key) = object.key() {
+                    self.client.delete_object().bucket(&self.bucket).key(key).send().await.map_err(|e| site_error("delete", key, e))?;
+                }
+            }
+            match out.next_continuation_token {
+                Some(t) if out.is_truncated == Some(true) => token = Some(t),
+                _ => return Ok(()),
+            }
+        }
     }
 }

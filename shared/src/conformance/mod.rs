@@ -2,6 +2,7 @@
 //! adapter (see `shared/tests/`), so the embedded backends and AWS cannot drift apart.
 //! Each check panics with a message naming what disagreed.
 pub mod blob;
+pub mod static_site;
 pub mod store;
 
 /// Expands to one `#[tokio::test]` per named check of the suite module `$suite` (bring it
@@ -43,6 +44,7 @@ macro_rules! store_conformance_tests {
                 dependencies_maintenance_and_channels,
                 status_pages_by_slug_and_domain,
                 status_incidents_and_page_maintenance,
+                status_pages_of_org_and_subscribers,
                 sweep_finds_and_deletes_only_what_aged_out,
                 delete_monitor_is_conditional_and_frees_the_token,
                 update_incident_is_conditional_on_status,
@@ -68,6 +70,18 @@ macro_rules! blob_conformance_tests {
                 empty_body,
                 download_url_names_the_blob,
             ]);
+        }
+    };
+}
+
+/// Every static site check, on backends from `$make`.
+#[macro_export]
+macro_rules! static_site_conformance_tests {
+    ($make:expr) => {
+        mod static_site {
+            use super::*;
+            use tokiflow_shared::conformance::static_site as suite;
+            tokiflow_shared::conformance_tests!(suite, $make, [put_then_etag_names_the_body, delete_under_removes_only_that_prefix]);
         }
     };
 }

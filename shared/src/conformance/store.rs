@@ -1,7 +1,7 @@
 //! The store port's contract.
 use crate::domain::channel::{Channel, ChannelTarget};
 use crate::domain::dependency::MonitorDependency;
-use crate::domain::ids::{ApiKeyId, MonitorId, RunId, StatusPageId, UserId};
+use crate::domain::ids::{ApiKeyId, MonitorId, OrgId, RunId, StatusPageId, UserId};
 use crate::domain::incident::{Incident, IncidentKind, IncidentStatus, Severity};
 use crate::domain::incident_event::IncidentChange;
 use crate::domain::maintenance::MaintenanceWindow;
@@ -589,4 +589,50 @@ pub async fn config_items_delete_idempotently(s: &dyn Store) {
     s.delete_channel(&org.id, &ch.id).await.unwrap();
     assert_eq!(s.maintenance_of_org(&org.id).await.unwrap(), vec![]);
     assert_eq!(s.channels_of_org(&org.id).await.unwrap(), vec![]);
+}
+
+/// The publisher finds an org's pages; a page's subscribers are kept, found by id within
+/// their page only, replaced in place and deleted idempotently.
+pub async fn status_pages_of_org_and_subscribers(s: &dyn Store) {
+    use crate::domain::ids::SubscriberId;
+    use crate::domain::status_page::subscriber::{Subscriber, SubscriberEvent, SubscriberTarget};
+    use std::collections::BTreeSet;
+
+    let org = org(s).await;
+    let other_org = self::org(s).await;
+    let page = |org: &Org, n: u32| {
+        StatusPage::new(org.id.clone(), Name::new("Status").unwrap(), Slug::new(&format!("p{n}-{}", &RunId::generate().as_str()[20..36])).unwrap())
+    };
+    let (mut first, second, elsewhere) = (page(&org, 1), page(&org, 2), page(&other_org, 3));
+    for p in [&first, &second, &elsewhere] {
+        s.put_status_page(p).await.unwrap();
+    }
+    first.name = Name::new("Renamed").unwrap();
+    s.put_status_page(&first).await.unwrap();
+    let mut listed = s.status_pages_of_org(&org.id).await.unwrap();
+    listed.sort_by(|a, b| a.id.cmp(&b.id));
+    assert_eq!(listed, vec![first.clone(), second.clone()], "the org's pages, as last written");
+    assert!(s.status_pages_of_org(&OrgId::generate()).await.unwrap().is_empty());
+
+    let subscribe = |page: &StatusPage, address: &str| {
+        let target = SubscriberTarget::Email { address: Email::new(address).unwrap() };
+        Subscriber::subscribe(page.id.clone(), target, BTreeSet::new(), BTreeSet::from([SubscriberEvent::Outage]), now()).unwrap().subscriber
+    };
+    let mut a = subscribe(&first, "a@example.com");
+    let b = subscribe(&first, "b@example.com");
+    let c = subscribe(&second, "c@example.com");
+    for sub in [&a, &b, &c] {
+        s.put_subscriber(sub).await.unwrap();
+    }
+    assert_eq!(s.subscriber(&first.id, &a.id).await.unwrap(), Some(a.clone()));
+    assert_eq!(s.subscriber(&second.id, &a.id).await.unwrap(), None, "only within its page");
+    assert_eq!(s.subscriber(&first.id, &SubscriberId::generate()).await.unwrap(), None);
+    a.verified_at = Some(now());
+    s.put_subscriber(&a).await.unwrap();
+    assert_eq!(s.subscribers_of_page(&first.id).await.unwrap(), vec![a.clone(), b.clone()], "oldest first, replaced in place");
+    s.delete_subscriber(&first.id, &a.id).await.unwrap();
+    s.delete_subscriber(&first.id, &a.id).await.unwrap();
+    s.delete_subscriber(&second.id, &b.id).await.unwrap();
+    assert_eq!(s.subscribers_of_page(&first.id).await.unwrap(), vec![b], "a gone; b kept (deleted under another page)");
+    assert_eq!(s.subscribers_of_page(&second.id).await.unwrap(), vec![c]);
 }

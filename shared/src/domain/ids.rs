@@ -65,6 +65,7 @@ id_type!(ComponentId, "cmp");
 id_type!(StatusIncidentId, "sin");
 id_type!(IncidentUpdateId, "upd");
 id_type!(PageMaintenanceId, "pmt");
+id_type!(SubscriberId, "sub");
 
 #[cfg(test)]
 mod tests {

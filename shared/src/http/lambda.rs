@@ -79,6 +79,23 @@ where
     start(handle, |aws, app| Ok(app.with_channel_tester(aws.channel_tester()?))).await
 }
 
+/// `run_from_env` for the status pages, which take subscriptions when the function sends
+/// e-mail (`TOKIFLOW_EMAIL_FROM` set): confirmation requests go out through SES.
+#[cfg(feature = "aws")]
+pub async fn run_from_env_subscribing<H, F>(handle: H) -> Result<(), lambda_http::Error>
+where
+    H: Fn(std::sync::Arc<App>, ApiRequest) -> F + Clone + Send + 'static,
+    F: std::future::Future<Output = ApiResponse> + Send,
+{
+    start(handle, |aws, app| {
+        Ok(match aws.subscribers()? {
+            Some(subscribers) => app.with_subscribers(subscribers),
+            None => app,
+        })
+    })
+    .await
+}
+
 #[cfg(feature = "aws")]
 async fn start<H, F, E>(handle: H, equip: E) -> Result<(), lambda_http::Error>
 where

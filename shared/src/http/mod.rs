@@ -8,6 +8,7 @@ mod ping;
 mod query;
 mod schedule;
 mod status;
+mod subscribe;
 
 pub use error::ApiError;
 
@@ -20,6 +21,7 @@ use crate::services::auth::RateLimiter;
 use crate::services::ingest_ping::PingService;
 use crate::services::manage::ManageService;
 use crate::services::test_channel::ChannelTester;
+use crate::services::subscribers::SubscriberService;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, Response, StatusCode, header};
 use std::net::IpAddr;
@@ -59,6 +61,8 @@ pub struct App {
     pub rate_limiter: RateLimiter,
     /// Sends channels' test messages; set where the process has the notifier's transports.
     pub channel_tester: Option<ChannelTester>,
+    /// Status page subscriptions; without them the subscription routes answer 404.
+    pub subscribers: Option<Arc<SubscriberService>>,
 }
 
 impl App {
@@ -68,6 +72,7 @@ impl App {
             manage: ManageService::new(store.clone(), scheduler, blobs),
             rate_limiter: RateLimiter::new(RateLimit::default()),
             channel_tester: None,
+            subscribers: None,
             store,
             limits,
         }
@@ -82,6 +87,12 @@ impl App {
     /// The same app, able to send channels' test messages.
     pub fn with_channel_tester(mut self, tester: ChannelTester) -> Self {
         self.channel_tester = Some(tester);
+        self
+    }
+
+    /// The same app, taking status page subscriptions.
+    pub fn with_subscribers(mut self, subscribers: Arc<SubscriberService>) -> Self {
+        self.subscribers = Some(subscribers);
         self
     }
 

@@ -18,4 +18,9 @@ impl Query {
     pub fn get(&self, name: &str) -> Option<String> {
         self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
     }
+
+    /// Every value of a repeated parameter, in order.
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect()
+    }
 }

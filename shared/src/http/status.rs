@@ -3,6 +3,7 @@
 //! SVG badges; `ETag` / `If-None-Match` → 304. A private page answers exactly as a page
 //! that does not exist unless the request carries its token.
 use super::query::Query;
+use super::subscribe::{self, SubscriptionRoute};
 use super::{ApiError, ApiRequest, ApiResponse, App};
 use crate::domain::secret::PageToken;
 use crate::domain::status_page::render::{self, Rendered, Resource};
@@ -32,9 +33,15 @@ fn unknown() -> ApiError {
 /// `rest` is what follows `/status/`: `{slug}` and the resource path.
 pub async fn by_slug(app: &App, rest: &str, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
     let (slug, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    let resource = Resource::from_path(path).ok_or_else(unknown)?;
-    allowed(&req.method)?;
+    let subscription = SubscriptionRoute::from_path(path);
+    let resource = match subscription {
+        Some(_) => None,
+        None => Some(Resource::from_path(path).ok_or_else(unknown)?),
+    };
     let slug = Slug::new(slug).map_err(|_| unknown())?;
+    if resource.is_some() {
+        allowed(&req.method)?;
+    }
     let page = app
         .store
         .status_page_by_slug(slug.as_str())
@@ -44,6 +51,10 @@ pub async fn by_slug(app: &App, rest: &str, req: &ApiRequest) -> Result<ApiRespo
         origin: origin(&req.headers),
         prefix: format!("/status/{slug}"),
     };
+    let Some(resource) = resource else {
+        let route = subscription.expect("a subscription route when no resource");
+        return subscribe::handle(app, page, location, route, req).await;
+    };
     serve(app, page, location, resource, req).await
 }
 
@@ -51,20 +62,32 @@ pub async fn by_slug(app: &App, rest: &str, req: &ApiRequest) -> Result<ApiRespo
 /// `None` when the path is not a status page's or no page has the host, so the caller
 /// answers as for any unknown route.
 pub async fn by_domain(app: &App, req: &ApiRequest) -> Option<Result<ApiResponse, ApiError>> {
-    let resource = Resource::from_path(&req.path)?;
     let host = viewer_host(&req.headers)?;
     let host = Hostname::new(host.split(':').next().unwrap_or_default()).ok()?;
+    // Behind CloudFront a custom host's paths arrive as the static copy's keys
+    // (`/domains/{host}/…`, see `template.yaml`) when S3 could not answer.
+    let static_root = format!("/domains/{host}");
+    let path = req.path.strip_prefix(&static_root).unwrap_or(&req.path);
+    let subscription = SubscriptionRoute::from_path(path);
+    let resource = match subscription {
+        Some(_) => None,
+        None => Some(Resource::from_path(path)?),
+    };
     let page = match app.store.status_page_by_domain(host.as_str()).await {
         Ok(page) => page?,
         Err(e) => return Some(Err(e.into())),
     };
-    if let Err(e) = allowed(&req.method) {
-        return Some(Err(e));
-    }
     let location = PageLocation {
         origin: format!("https://{host}"),
         prefix: String::new(),
     };
+    let Some(resource) = resource else {
+        let route = subscription.expect("a subscription route when no resource");
+        return Some(subscribe::handle(app, page, location, route, req).await);
+    };
+    if let Err(e) = allowed(&req.method) {
+        return Some(Err(e));
+    }
     Some(serve(app, page, location, resource, req).await)
 }
 
@@ -135,9 +158,14 @@ fn plain_host(host: &str) -> Option<&str> {
     plain.then_some(host)
 }
 
-/// The origin links are built on: the request's own host, so the page works on whatever
-/// name reached it (loopback, API Gateway, a CDN that forwards Host).
+/// The origin links are built on: the name the visitor used (CloudFront's, passed on),
+/// else the request's own host, so the page works on whatever name reached it
+/// (loopback, API Gateway, a CDN that forwards Host).
 fn origin(headers: &HeaderMap) -> String {
+    // Behind CloudFront the visitor's name comes in `x-tokiflow-host`, always over HTTPS.
+    if let Some(viewer) = headers.get(VIEWER_HOST).and_then(|h| plain_host(h.to_str().ok()?)) {
+        return format!("https://{viewer}");
+    }
     let https = headers
         .get("x-forwarded-proto")
         .is_some_and(|p| p.as_bytes().eq_ignore_ascii_case(b"https"));

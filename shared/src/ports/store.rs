@@ -2,7 +2,7 @@
 use crate::domain::channel::Channel;
 use crate::domain::notification::record::DeliveryRecord;
 use crate::domain::dependency::MonitorDependency;
-use crate::domain::ids::{ChannelId, IncidentId, MaintenanceId, MonitorId, OrgId, RunId, StatusPageId, UserId};
+use crate::domain::ids::{ChannelId, IncidentId, MaintenanceId, MonitorId, OrgId, RunId, StatusPageId, SubscriberId, UserId};
 use crate::domain::incident::{Incident, IncidentStatus};
 use crate::domain::incident_event::IncidentEvent;
 use crate::domain::maintenance::MaintenanceWindow;
@@ -14,6 +14,7 @@ use crate::domain::secret::SecretHash;
 use crate::domain::status_page::StatusPage;
 use crate::domain::status_page::incident::StatusIncident;
 use crate::domain::status_page::maintenance::PageMaintenance;
+use crate::domain::status_page::subscriber::Subscriber;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
@@ -156,6 +157,20 @@ pub trait StatusStore: Send + Sync {
     async fn put_page_maintenance(&self, maintenance: &PageMaintenance) -> Result<(), StoreError>;
     /// Oldest first.
     async fn page_maintenance_of_page(&self, page: &StatusPageId) -> Result<Vec<PageMaintenance>, StoreError>;
+    /// Every status page of the org, by id (what the publisher checks for a monitor).
+    async fn status_pages_of_org(&self, org: &OrgId) -> Result<Vec<StatusPage>, StoreError>;
+}
+
+/// A status page's subscribers.
+#[async_trait]
+pub trait SubscriberStore: Send + Sync {
+    /// Creates or replaces.
+    async fn put_subscriber(&self, subscriber: &Subscriber) -> Result<(), StoreError>;
+    async fn subscriber(&self, page: &StatusPageId, id: &SubscriberId) -> Result<Option<Subscriber>, StoreError>;
+    /// Oldest first.
+    async fn subscribers_of_page(&self, page: &StatusPageId) -> Result<Vec<Subscriber>, StoreError>;
+    /// Idempotent.
+    async fn delete_subscriber(&self, page: &StatusPageId, id: &SubscriberId) -> Result<(), StoreError>;
 }
 
 /// What the retention sweep needs: finding and deleting what has aged out.
@@ -170,5 +185,8 @@ pub trait SweepStore: Send + Sync {
 }
 
 /// Everything a backend provides.
-pub trait Store: MonitorStore + PingStore + RunStore + IncidentStore + OrgStore + ConfigStore + DeliveryStore + StatusStore {}
-impl<T: MonitorStore + PingStore + RunStore + IncidentStore + OrgStore + ConfigStore + DeliveryStore + StatusStore> Store for T {}
+pub trait Store: MonitorStore + PingStore + RunStore + IncidentStore + OrgStore + ConfigStore + DeliveryStore + StatusStore + SubscriberStore {}
+impl<T: MonitorStore + PingStore + RunStore + IncidentStore + OrgStore + ConfigStore + DeliveryStore + StatusStore + SubscriberStore> Store
+    for T
+{
+}

@@ -157,7 +157,37 @@ pub async fn deliver(
     notice_id: &str,
     message: &Message,
 ) -> Delivery {
-    let (started_at, clock) = (Utc::now(), Instant::now());
+    let started_at = Utc::now();
+    let (outcome, attempts) = send_with_retries(tx, policy, message).await;
+    let delivery = Delivery {
+        notice_id: notice_id.to_owned(),
+        channel_id: channel.id.clone(),
+        channel_kind: channel.target.kind(),
+        outcome,
+        attempts,
+        started_at,
+        finished_at: Utc::now(),
+    };
+    match delivery.outcome {
+        DeliveryOutcome::Delivered => {
+            tracing::info!(attempts = delivery.attempts.len(), "delivered")
+        }
+        DeliveryOutcome::Failed => {
+            tracing::warn!(
+                attempts = delivery.attempts.len(),
+                status = delivery.last_status(),
+                error = delivery.last_error(),
+                "delivery failed"
+            )
+        }
+    }
+    delivery
+}
+
+/// Sends `message`, retrying per `policy`: the outcome and every attempt. What `deliver`
+/// does for a channel, and the status page's subscriber messages use alone.
+pub async fn send_with_retries(tx: &Transports<'_>, policy: &RetryPolicy, message: &Message) -> (DeliveryOutcome, Vec<DeliveryAttempt>) {
+    let clock = Instant::now();
     let mut attempts: Vec<DeliveryAttempt> = Vec::new();
     let outcome = loop {
         let (at, t0) = (Utc::now(), Instant::now());
@@ -206,29 +236,7 @@ pub async fn deliver(
             }
         }
     };
-    let delivery = Delivery {
-        notice_id: notice_id.to_owned(),
-        channel_id: channel.id.clone(),
-        channel_kind: channel.target.kind(),
-        outcome,
-        attempts,
-        started_at,
-        finished_at: Utc::now(),
-    };
-    match delivery.outcome {
-        DeliveryOutcome::Delivered => {
-            tracing::info!(attempts = delivery.attempts.len(), "delivered")
-        }
-        DeliveryOutcome::Failed => {
-            tracing::warn!(
-                attempts = delivery.attempts.len(),
-                status = delivery.last_status(),
-                error = delivery.last_error(),
-                "delivery failed"
-            )
-        }
-    }
-    delivery
+    (outcome, attempts)
 }
 
 #[cfg(test)]

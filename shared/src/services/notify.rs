@@ -61,6 +61,7 @@ struct About {
     in_maintenance: bool,
 }
 
+#[derive(Clone)]
 pub struct NotifierTransports {
     pub http: Arc<dyn HttpPoster>,
     pub email: Arc<dyn EmailSender>,

@@ -26,6 +26,9 @@ pub struct TestServer {
     pub timers: Arc<tokiflow_shared::adapters::timer::TimerScheduler>,
     pub outbox: Arc<tokiflow_shared::adapters::outbox::Outbox>,
     pub notifier: Arc<tokiflow_shared::services::notify::Notifier>,
+    pub publisher: Arc<tokiflow_shared::services::publish_status_page::StatusPublisher>,
+    /// The static copy of the public status pages.
+    pub site_dir: std::path::PathBuf,
     pub dir: tempfile::TempDir,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
@@ -67,6 +70,7 @@ impl TestServer {
         local.start_notifier();
         let (app, store, timers, outbox) = (local.app.clone(), local.store.clone(), local.timers.clone(), local.outbox.clone());
         let notifier = local.notifier.clone();
+        let (publisher, site_dir) = (local.publisher.clone(), local.site.root().to_owned());
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = oneshot::channel::<()>();
@@ -78,7 +82,7 @@ impl TestServer {
             .unwrap();
         });
         let client = Client::builder(TokioExecutor::new()).build_http();
-        Self { base, store, timers, outbox, notifier, dir, stop: Some(stop), task: Some(task), client }
+        Self { base, store, timers, outbox, notifier, publisher, site_dir, dir, stop: Some(stop), task: Some(task), client }
     }
 
     /// Stops serving and closes the store, keeping the data directory.
@@ -95,6 +99,11 @@ impl TestServer {
 
     pub async fn get(&self, path: &str) -> Reply {
         self.send("GET", path, Bytes::new()).await
+    }
+
+    /// A request with a body and extra headers.
+    pub async fn send_body_with(&self, method: &str, path: &str, headers: &[(&str, &str)], body: impl Into<Bytes>) -> Reply {
+        self.request(method, path, headers, body.into()).await
     }
 
     /// A request with extra headers (a `host` one replaces the default).
@@ -151,4 +160,16 @@ impl TestServer {
     pub async fn reload(&self, m: &Monitor) -> Monitor {
         self.store.monitor(&m.id).await.unwrap().unwrap()
     }
+}
+
+/// Polls `done` every 50 ms for up to ten seconds (what the background notifier does is
+/// awaited, never timed).
+pub async fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    for _ in 0..200 {
+        if done() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting for {what}");
 }

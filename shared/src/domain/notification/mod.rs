@@ -9,6 +9,7 @@ pub mod routing;
 pub mod sample;
 pub mod slack;
 pub mod sms;
+pub mod subscriber;
 pub mod teams;
 pub mod webhook;
 

@@ -1,9 +1,11 @@
 //! Status pages: what an org shows its customers, and the component roll-up.
 pub mod incident;
 pub mod maintenance;
+pub mod publish;
 pub mod render;
 pub mod rollup;
 pub mod sample;
+pub mod subscriber;
 pub mod uptime;
 pub mod view;
 
@@ -160,7 +162,37 @@ pub struct StatusPage {
     pub components: Vec<Component>,
 }
 
+impl Component {
+    /// A component showing `monitor_ids`, operational until the first publish says otherwise.
+    pub fn new(name: Name, position: u16, monitor_ids: Vec<MonitorId>) -> Self {
+        Self {
+            id: ComponentId::generate(),
+            name,
+            position,
+            monitor_ids,
+            service: None,
+            description: None,
+            status: ComponentStatus::Operational,
+        }
+    }
+}
+
 impl StatusPage {
+    /// A public page with the default theme, no custom domain and no components yet.
+    pub fn new(org_id: OrgId, name: Name, slug: Slug) -> Self {
+        Self {
+            id: StatusPageId::generate(),
+            org_id,
+            name,
+            description: None,
+            slug,
+            visibility: Visibility::Public,
+            theme: Theme::default(),
+            custom_domain: None,
+            components: Vec::new(),
+        }
+    }
+
     pub fn set_components(&mut self, components: Vec<Component>) -> Result<(), StatusPageError> {
         if components.len() > MAX_COMPONENTS {
             return Err(StatusPageError::TooManyComponents);

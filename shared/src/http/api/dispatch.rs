@@ -6,6 +6,7 @@ use super::wire::{
     api_key_view, body, channel_view, created, event_view, list, monitor_view, no_content, ok,
     page, page_params, run_view, test_result_view, value,
 };
+use super::wire::subscriber_view;
 use crate::domain::ids::RunId;
 use crate::domain::incident::{IncidentKind, IncidentStatus, Severity};
 use crate::services::auth::Principal;
@@ -215,7 +216,37 @@ pub async fn run(
             };
             ok(test_result_view(&tester.send(org, &channel, now).await))
         }
+        Op::ListSubscribers | Op::DeleteSubscriber => return subscribers(app, op, org, param(0), param(1), &q).await,
     })
+}
+
+/// A status page's subscribers, for its org's admins: listed without their tokens'
+/// hashes or webhook secrets, and removed.
+async fn subscribers(
+    app: &App,
+    op: Op,
+    org: &crate::domain::org::Org,
+    page_id: &str,
+    subscriber_id: &str,
+    q: &Query,
+) -> Result<ApiResponse, ApiError> {
+    use crate::domain::ids::{StatusPageId, SubscriberId};
+    let unknown = || ApiError::not_found("status page not found");
+    let page_id = StatusPageId::parse(page_id).ok_or_else(unknown)?;
+    let pages = app.store.status_pages_of_org(&org.id).await?;
+    let status_page = pages.into_iter().find(|p| p.id == page_id).ok_or_else(unknown)?;
+    match op {
+        Op::ListSubscribers => Ok(page(
+            by_id(app.store.subscribers_of_page(&status_page.id).await?, |s| s.id.to_string(), q)?,
+            subscriber_view,
+        )),
+        _ => {
+            let id = SubscriberId::parse(subscriber_id).ok_or_else(|| ApiError::not_found("subscriber not found"))?;
+            app.store.subscriber(&status_page.id, &id).await?.ok_or_else(|| ApiError::not_found("subscriber not found"))?;
+            app.store.delete_subscriber(&status_page.id, &id).await?;
+            Ok(no_content())
+        }
+    }
 }
 
 fn text(body: Bytes) -> ApiResponse {

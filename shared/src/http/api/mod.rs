@@ -4,7 +4,7 @@
 mod dispatch;
 pub mod openapi;
 pub mod policy;
-mod wire;
+pub(crate) mod wire;
 
 use super::{ApiError, ApiRequest, ApiResponse, App};
 use crate::services::auth::{AuthError, authenticate};

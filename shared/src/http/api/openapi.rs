@@ -80,6 +80,8 @@ fn success(op: Op) -> (u16, Option<Value>) {
         IncidentEvents => (200, list("IncidentEvent")),
         IncidentDeliveries => (200, list("Delivery")),
         TestChannel => (200, r("ChannelTestResult")),
+        ListSubscribers => (200, page("Subscriber")),
+        DeleteSubscriber => (204, None),
     }
 }
 
@@ -120,6 +122,7 @@ fn query_params(op: Op) -> Vec<(&'static str, Value)> {
             | Op::ListApiKeys
             | Op::ListChannels
             | Op::ListMaintenance
+            | Op::ListSubscribers
     );
     if listing {
         params.push((
@@ -228,8 +231,19 @@ fn build() -> Value {
         },
         "security": [{ "apiKey": [] }],
         "paths": paths,
-        "components": { "securitySchemes": { "apiKey": { "type": "http", "scheme": "bearer" } }, "schemas": all_schemas() },
+        "components": { "securitySchemes": { "apiKey": { "type": "http", "scheme": "bearer" } }, "schemas": with_subscriber(all_schemas()) },
     })
+}
+
+/// A status page's subscriber, as the admin routes show it.
+fn with_subscriber(mut schemas: Value) -> Value {
+    let events = json!({ "type": "array", "items": { "type": "string", "enum": ["degraded", "outage", "maintenance", "resolved"] } });
+    schemas["Subscriber"] = json!({ "type": "object", "required": ["id", "pageId", "target", "events", "createdAt"], "properties": {
+        "id": { "type": "string" }, "pageId": { "type": "string" },
+        "target": { "type": "object", "required": ["kind"], "properties": { "kind": { "type": "string", "enum": ["EMAIL", "WEBHOOK", "SLACK"] } } },
+        "components": { "type": "array", "items": { "type": "string" } }, "events": events,
+        "createdAt": { "type": "string", "format": "date-time" }, "verifiedAt": { "type": "string", "format": "date-time" } } });
+    schemas
 }
 
 fn all_schemas() -> Value {

@@ -48,6 +48,9 @@ pub enum Op {
     IncidentEvents,
     IncidentDeliveries,
     TestChannel,
+    // Status page subscribers.
+    ListSubscribers,
+    DeleteSubscriber,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -325,6 +328,19 @@ pub static ROUTES: &[Route] = &[
         "/api/v1/channels/{channelId}/test",
         Op::TestChannel,
         Key(ChannelsWrite, Admin),
+    ),
+    // Status page subscribers: the people and systems outside the org an admin answers for.
+    route(
+        Method::GET,
+        "/api/v1/status-pages/{pageId}/subscribers",
+        Op::ListSubscribers,
+        Key(StatusPagesWrite, Admin),
+    ),
+    route(
+        Method::DELETE,
+        "/api/v1/status-pages/{pageId}/subscribers/{subscriberId}",
+        Op::DeleteSubscriber,
+        Key(StatusPagesWrite, Admin),
     ),
 ];
 

@@ -192,6 +192,20 @@ pub fn test_result_view(d: &Delivery) -> Value {
     v
 }
 
+/// A subscriber as an admin sees it: where, what and whether confirmed; no token hashes,
+/// no webhook secret.
+pub fn subscriber_view(s: &crate::domain::status_page::subscriber::Subscriber) -> Value {
+    let mut v = value(s);
+    if let Some(o) = v.as_object_mut() {
+        o.remove("verifyHash");
+        o.remove("unsubscribeHashes");
+    }
+    if let Some(secret) = v.pointer_mut("/target/secret") {
+        *secret = Value::String("********".into());
+    }
+    v
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

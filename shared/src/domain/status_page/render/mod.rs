@@ -26,7 +26,9 @@ impl Resource {
     /// `""`, `"/"`, `"/api/v2/summary.json"`, `"/feed.atom"`, `"/components/{id}/badge.svg"`…
     pub fn from_path(path: &str) -> Option<Self> {
         Some(match path {
-            "" | "/" => Self::Html,
+            // `/index.html`: the static copy's key, which CloudFront asks the function
+            // for when S3 cannot answer.
+            "" | "/" | "/index.html" => Self::Html,
             "/feed.atom" | "/history.atom" => Self::Atom,
             "/feed.rss" | "/history.rss" => Self::Rss,
             "/badge.svg" => Self::PageBadge,
