@@ -3,39 +3,16 @@
 //! documented payload, signed; the API answers with how the receiver replied.
 mod common;
 
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::routing::post;
+use axum::http::StatusCode;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use common::TestServer;
-use std::sync::{Arc, Mutex};
+use common::{TestServer, webhook_receiver};
 use tokiflow_shared::domain::channel::{ChannelTarget, SigningSecret, WebhookUrl};
 use tokiflow_shared::domain::notification::sample::{test_context, test_incident};
 use tokiflow_shared::domain::notification::webhook::{DEFAULT_TOLERANCE, verify};
 use tokiflow_shared::domain::notification::{Message, Notice, render};
 use tokiflow_shared::ports::store::OrgStore;
 use tokiflow_shared::services::seed::{DEMO_ORG_NAME, seed_demo};
-
-type Received = Arc<Mutex<Vec<(HeaderMap, Bytes)>>>;
-
-/// A webhook receiver on loopback answering `status`; records what it is sent.
-async fn receiver(status: StatusCode) -> (String, Received) {
-    let received: Received = Arc::default();
-    let app = axum::Router::new()
-        .route(
-            "/hook",
-            post(move |State(r): State<Received>, headers: HeaderMap, body: Bytes| async move {
-                r.lock().unwrap().push((headers, body));
-                (status, "receiver says hi")
-            }),
-        )
-        .with_state(received.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (url, received)
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_test_send_reaches_the_receiver_with_the_exact_signed_payload() {
@@ -60,7 +37,7 @@ async fn a_test_send_reaches_the_receiver_with_the_exact_signed_payload() {
         }
     };
 
-    let (url, received) = receiver(StatusCode::OK).await;
+    let (url, received) = webhook_receiver(StatusCode::OK).await;
     let secret = "whsec-0123456789abcdef";
     let body = serde_json::json!({"name": "hook", "target": {"kind": "WEBHOOK", "url": url, "secret": secret}});
     let (status, channel) = api("POST", "/api/v1/channels".into(), body.to_string()).await;
@@ -94,7 +71,7 @@ async fn a_test_send_reaches_the_receiver_with_the_exact_signed_payload() {
     verify(&SigningSecret::new(secret).unwrap(), signature, sent, Utc::now(), DEFAULT_TOLERANCE).expect("signed with the channel's secret");
 
     // A receiver that refuses: one attempt, its status and words in the answer.
-    let (url, refused) = receiver(StatusCode::SERVICE_UNAVAILABLE).await;
+    let (url, refused) = webhook_receiver(StatusCode::SERVICE_UNAVAILABLE).await;
     let body = serde_json::json!({"name": "down", "target": {"kind": "WEBHOOK", "url": url, "secret": secret}});
     let (_, down) = api("POST", "/api/v1/channels".into(), body.to_string()).await;
     let (status, result) = api("POST", format!("/api/v1/channels/{}/test", down["id"].as_str().unwrap()), String::new()).await;

@@ -5,7 +5,7 @@ mod common;
 
 use axum::extract::State;
 use axum::routing::post;
-use common::TestServer;
+use common::{TestServer, wait_for};
 use std::sync::{Arc, Mutex};
 use tokiflow_shared::adapters::outbox::OutboxEntry;
 use tokiflow_shared::domain::channel::{Channel, ChannelTarget, WebhookUrl};
@@ -34,16 +34,6 @@ async fn slack_receiver() -> (String, Received) {
     let url = format!("http://{}/services/T000/B000/XXXX", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     (url, received)
-}
-
-async fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
-    for _ in 0..100 {
-        if done() {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("timed out waiting for {what}");
 }
 
 fn emails(s: &TestServer) -> Vec<(String, String)> {

@@ -208,27 +208,6 @@ async fn subscription_routes_refuse_bad_input_clearly() {
     assert_eq!(mail_to(&s, "form@example.com").len(), 1);
 }
 
-type Received = std::sync::Arc<std::sync::Mutex<Vec<(http::HeaderMap, bytes::Bytes)>>>;
-
-/// A subscriber's webhook receiver on loopback: records each request's headers and body.
-async fn webhook_receiver() -> (String, Received) {
-    use axum::extract::State;
-    let received: Received = Default::default();
-    let app = axum::Router::new()
-        .route(
-            "/hook",
-            axum::routing::post(|State(r): State<Received>, headers: http::HeaderMap, body: bytes::Bytes| async move {
-                r.lock().unwrap().push((headers, body));
-                "ok"
-            }),
-        )
-        .with_state(received.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (url, received)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_status_incident_reaches_confirmed_subscribers_signed_and_is_published() {
     use std::collections::{BTreeMap, BTreeSet};
@@ -237,7 +216,7 @@ async fn a_status_incident_reaches_confirmed_subscribers_signed_and_is_published
     use tokiflow_shared::domain::status_page::subscriber::{Subscriber, SubscriberEvent, SubscriberTarget};
 
     let (s, _, _, _, page) = acme().await;
-    let (url, received) = webhook_receiver().await;
+    let (url, received) = common::webhook_receiver(http::StatusCode::OK).await;
     let json = [("content-type", "application/json")];
     let r = s.send_body_with("POST", "/status/acme/subscribe", &json, format!(r#"{{"webhookUrl":"{url}"}}"#)).await;
     assert_eq!(r.status, 202, "{}", text(&r));

@@ -173,3 +173,25 @@ pub async fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
     }
     panic!("timed out waiting for {what}");
 }
+
+/// What a webhook receiver was sent: each request's headers and body.
+pub type Received = Arc<std::sync::Mutex<Vec<(http::HeaderMap, Bytes)>>>;
+
+/// A webhook receiver on loopback at `/hook`, answering `status`; records what it is sent.
+pub async fn webhook_receiver(status: http::StatusCode) -> (String, Received) {
+    use axum::extract::State;
+    let received: Received = Arc::default();
+    let app = axum::Router::new()
+        .route(
+            "/hook",
+            axum::routing::post(move |State(r): State<Received>, headers: http::HeaderMap, body: Bytes| async move {
+                r.lock().unwrap().push((headers, body));
+                (status, "receiver says hi")
+            }),
+        )
+        .with_state(received.clone());
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, received)
+}
