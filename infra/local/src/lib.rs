@@ -73,7 +73,8 @@ impl Local {
         let app = App::new(store.clone(), blobs.clone(), timers.clone(), config.limits)
             .with_rate_limit(config.api_rate)
             .with_channel_tester(tester)
-            .with_subscribers(subscribers);
+            .with_subscribers(subscribers)
+            .with_publisher(publisher.clone());
         Ok(Self { app: Arc::new(app), store, blobs, timers, checks, notifier, outbox, publisher, site })
     }
 

@@ -69,14 +69,22 @@ where
 /// `run_from_env` for a function that also sends channels' test messages (the management
 /// API), through the notifier's transports: it needs the notifier's environment
 /// (`TOKIFLOW_EMAIL_FROM`, `TOKIFLOW_APP_URL`) and its SES and SNS permissions. (Two
-/// functions, not a flag, so the others do not link the SES and SNS clients.)
+/// functions, not a flag, so the others do not link the SES and SNS clients.) With
+/// `TOKIFLOW_STATUS_BUCKET` set it also publishes the status pages it changes.
 #[cfg(feature = "aws")]
 pub async fn run_from_env_sending<H, F>(handle: H) -> Result<(), lambda_http::Error>
 where
     H: Fn(std::sync::Arc<App>, ApiRequest) -> F + Clone + Send + 'static,
     F: std::future::Future<Output = ApiResponse> + Send,
 {
-    start(handle, |aws, app| Ok(app.with_channel_tester(aws.channel_tester()?))).await
+    start(handle, |aws, app| {
+        let app = app.with_channel_tester(aws.channel_tester()?);
+        Ok(match aws.status_publisher()? {
+            Some(publisher) => app.with_publisher(std::sync::Arc::new(publisher)),
+            None => app,
+        })
+    })
+    .await
 }
 
 /// `run_from_env` for the status pages, which take subscriptions when the function sends

@@ -22,6 +22,7 @@ use crate::services::ingest_ping::PingService;
 use crate::services::manage::ManageService;
 use crate::services::test_channel::ChannelTester;
 use crate::services::subscribers::SubscriberService;
+use crate::services::publish_status_page::StatusPublisher;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, Response, StatusCode, header};
 use std::net::IpAddr;
@@ -63,6 +64,9 @@ pub struct App {
     pub channel_tester: Option<ChannelTester>,
     /// Status page subscriptions; without them the subscription routes answer 404.
     pub subscribers: Option<Arc<SubscriberService>>,
+    /// Publishes status pages after the API changes them (stores, tells subscribers and
+    /// writes the static copy); without it the API only stores.
+    pub publisher: Option<Arc<StatusPublisher>>,
 }
 
 impl App {
@@ -73,6 +77,7 @@ impl App {
             rate_limiter: RateLimiter::new(RateLimit::default()),
             channel_tester: None,
             subscribers: None,
+            publisher: None,
             store,
             limits,
         }
@@ -93,6 +98,12 @@ impl App {
     /// The same app, taking status page subscriptions.
     pub fn with_subscribers(mut self, subscribers: Arc<SubscriberService>) -> Self {
         self.subscribers = Some(subscribers);
+        self
+    }
+
+    /// The same app, publishing status pages after the API changes them.
+    pub fn with_publisher(mut self, publisher: Arc<StatusPublisher>) -> Self {
+        self.publisher = Some(publisher);
         self
     }
 

@@ -6,7 +6,7 @@ use super::wire::{
     api_key_view, body, channel_view, created, event_view, list, monitor_view, no_content, ok,
     page, page_params, run_view, test_result_view, value,
 };
-use super::wire::subscriber_view;
+use super::wire::{saved_page_view, status_page_view, subscriber_view};
 use crate::domain::ids::RunId;
 use crate::domain::incident::{IncidentKind, IncidentStatus, Severity};
 use crate::services::auth::Principal;
@@ -60,6 +60,7 @@ pub async fn run(
         };
     };
     let org = &who.org;
+    let publisher = app.publisher.as_deref();
     Ok(match op {
         Op::SchedulePreview | Op::OpenApi => return Err(ApiError::internal()),
         Op::ListMonitors => page(
@@ -217,6 +218,41 @@ pub async fn run(
             ok(test_result_view(&tester.send(org, &channel, now).await))
         }
         Op::ListSubscribers | Op::DeleteSubscriber => return subscribers(app, op, org, param(0), param(1), &q).await,
+        // Status pages: every write is published when the process publishes.
+        Op::ListStatusPages => page(
+            by_id(m.status_pages(org).await?, |p| p.id.to_string(), &q)?,
+            status_page_view,
+        ),
+        Op::CreateStatusPage => created(saved_page_view(
+            &m.create_status_page(org, body(req)?, publisher, now).await?,
+        )),
+        Op::GetStatusPage => ok(status_page_view(&m.status_page(org, param(0)).await?)),
+        Op::ReplaceStatusPage => ok(saved_page_view(
+            &m.replace_status_page(org, param(0), body(req)?, publisher, now).await?,
+        )),
+        Op::ListStatusIncidents => {
+            let mut items = m.status_incidents(org, param(0)).await?;
+            items.sort_by(|a, b| b.id.to_string().cmp(&a.id.to_string()));
+            let p = page_params(&q)?;
+            page(
+                paginate(items, |i| i.id.to_string(), p.limit, p.cursor.as_deref(), true),
+                value,
+            )
+        }
+        Op::CreateStatusIncident => created(value(
+            &m.create_status_incident(org, param(0), body(req)?, publisher, now).await?,
+        )),
+        Op::PostIncidentUpdate => ok(value(
+            &m.post_incident_update(org, param(0), param(1), body(req)?, publisher, now).await?,
+        )),
+        Op::ListPageMaintenance => {
+            let mut items = m.page_maintenance(org, param(0)).await?;
+            items.sort_by_key(|x| x.id.to_string());
+            page(by_id(items, |x| x.id.to_string(), &q)?, value)
+        }
+        Op::CreatePageMaintenance => created(value(
+            &m.create_page_maintenance(org, param(0), body(req)?, publisher, now).await?,
+        )),
     })
 }
 

@@ -21,6 +21,10 @@ fn request_body(op: Op) -> Option<&'static str> {
         Op::CreateApiKey => "CreateApiKey",
         Op::CreateChannel | Op::ReplaceChannel => "ChannelInput",
         Op::CreateMaintenance | Op::ReplaceMaintenance => "MaintenanceInput",
+        Op::CreateStatusPage | Op::ReplaceStatusPage => "StatusPageInput",
+        Op::CreateStatusIncident => "StatusIncidentInput",
+        Op::PostIncidentUpdate => "IncidentUpdateInput",
+        Op::CreatePageMaintenance => "PageMaintenanceInput",
         _ => return None,
     })
 }
@@ -82,6 +86,15 @@ fn success(op: Op) -> (u16, Option<Value>) {
         TestChannel => (200, r("ChannelTestResult")),
         ListSubscribers => (200, page("Subscriber")),
         DeleteSubscriber => (204, None),
+        ListStatusPages => (200, page("StatusPage")),
+        CreateStatusPage => (201, r("SavedStatusPage")),
+        GetStatusPage => (200, r("StatusPage")),
+        ReplaceStatusPage => (200, r("SavedStatusPage")),
+        ListStatusIncidents => (200, page("StatusIncident")),
+        CreateStatusIncident => (201, r("StatusIncident")),
+        PostIncidentUpdate => (200, r("StatusIncident")),
+        ListPageMaintenance => (200, page("PageMaintenance")),
+        CreatePageMaintenance => (201, r("PageMaintenance")),
     }
 }
 
@@ -123,6 +136,9 @@ fn query_params(op: Op) -> Vec<(&'static str, Value)> {
             | Op::ListChannels
             | Op::ListMaintenance
             | Op::ListSubscribers
+            | Op::ListStatusPages
+            | Op::ListStatusIncidents
+            | Op::ListPageMaintenance
     );
     if listing {
         params.push((
@@ -227,7 +243,7 @@ fn build() -> Value {
         "info": {
             "title": "Tokiflow management API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Monitors, runs, incidents (with their events and delivery log), the org, its members, API keys, channels (with test sends) and maintenance windows. Authenticate with `Authorization: Bearer tf_…`."
+            "description": "Monitors, runs, incidents (with their events and delivery log), the org, its members, API keys, channels (with test sends), maintenance windows and status pages (with their incidents and maintenance). Authenticate with `Authorization: Bearer tf_…`."
         },
         "security": [{ "apiKey": [] }],
         "paths": paths,
@@ -248,8 +264,10 @@ fn with_subscriber(mut schemas: Value) -> Value {
 
 fn all_schemas() -> Value {
     let mut all = schemas();
-    if let (Value::Object(all), Value::Object(more)) = (&mut all, history_schemas()) {
-        all.extend(more);
+    for more in [history_schemas(), status_page_schemas()] {
+        if let (Value::Object(all), Value::Object(more)) = (&mut all, more) {
+            all.extend(more);
+        }
     }
     all
 }
@@ -373,6 +391,66 @@ fn history_schemas() -> Value {
             "error": { "type": ["string", "null"] },
             "attempts": { "type": "array", "items": { "$ref": "#/components/schemas/DeliveryAttempt" } },
             "startedAt": time, "finishedAt": time } }
+    })
+}
+
+/// The schemas of status pages, their incidents and maintenance.
+fn status_page_schemas() -> Value {
+    let id = json!({ "type": "string" });
+    let ids = |max: u32| json!({ "type": "array", "items": { "type": "string" }, "maxItems": max });
+    let time = json!({ "type": "string", "format": "date-time" });
+    let name = json!({ "type": "string", "minLength": 1, "maxLength": 120 });
+    let slug = json!({ "type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,62}$" });
+    let text = |max: u32| json!({ "type": "string", "maxLength": max });
+    let url = json!({ "type": "string", "format": "uri", "maxLength": 2048 });
+    let body = json!({ "type": "string", "minLength": 1, "maxLength": 4096 });
+    let component_status = json!({ "type": "string", "enum": ["operational", "under_maintenance", "degraded_performance", "partial_outage", "major_outage"] });
+    let statuses = json!({ "type": "object", "additionalProperties": component_status, "maxProperties": 200 });
+    let state = json!({ "type": "string", "enum": ["INVESTIGATING", "IDENTIFIED", "MONITORING", "RESOLVED"] });
+    let impact = json!({ "type": "string", "enum": ["MINOR", "MAJOR", "CRITICAL"] });
+    let theme = json!({ "type": "object", "properties": { "brandColour": { "type": "string", "pattern": "^#[0-9a-fA-F]{6}$" }, "logoUrl": url, "faviconUrl": url } });
+    let mut theme_input = theme.clone();
+    theme_input["additionalProperties"] = json!(false);
+    let page_props = json!({
+        "id": id, "orgId": id, "name": { "type": "string" }, "description": { "type": "string" }, "slug": { "type": "string" },
+        "visibility": { "type": "object", "required": ["kind"], "properties": { "kind": { "type": "string", "enum": ["PUBLIC", "PRIVATE"] } } },
+        "theme": theme, "customDomain": { "type": "string" },
+        "components": { "type": "array", "items": { "type": "object", "required": ["id", "name", "position", "monitorIds", "status"], "properties": {
+            "id": id, "name": { "type": "string" }, "position": { "type": "integer" }, "monitorIds": ids(100),
+            "service": { "type": "string" }, "description": { "type": "string" }, "status": component_status } } }
+    });
+    let mut saved_props = page_props.clone();
+    saved_props["accessToken"] = json!({ "type": "string", "description": "A private page's access token, when this write made one: shown only here." });
+    let page_required = json!(["id", "orgId", "name", "slug", "visibility", "theme", "components"]);
+    json!({
+        "StatusPageInput": { "type": "object", "required": ["name", "slug"], "additionalProperties": false, "properties": {
+            "name": name, "slug": slug, "description": text(2000),
+            "visibility": { "type": "string", "enum": ["PUBLIC", "PRIVATE"] },
+            "rotateToken": { "type": "boolean", "description": "A private page keeps its token across replaces unless this is true." },
+            "theme": theme_input, "customDomain": { "type": "string", "maxLength": 253 },
+            "components": { "type": "array", "maxItems": 200, "items": { "type": "object", "required": ["name"], "additionalProperties": false, "properties": {
+                "id": { "type": "string", "description": "An existing component of the page, to keep it." }, "name": name,
+                "position": { "type": "integer", "minimum": 0, "maximum": 65535 }, "monitorIds": ids(100),
+                "service": slug, "description": text(2000) } } } } },
+        "StatusPage": { "type": "object", "required": page_required, "properties": page_props },
+        "SavedStatusPage": { "type": "object", "required": page_required, "properties": saved_props },
+        "StatusIncidentInput": { "type": "object", "required": ["name", "impact", "body"], "additionalProperties": false, "properties": {
+            "name": name, "impact": impact, "body": body,
+            "state": { "type": "string", "enum": ["INVESTIGATING", "IDENTIFIED", "MONITORING"] }, "components": statuses } },
+        "IncidentUpdateInput": { "type": "object", "required": ["state", "body"], "additionalProperties": false, "properties": {
+            "state": state, "body": body, "components": statuses } },
+        "StatusIncident": { "type": "object", "required": ["id", "pageId", "name", "impact", "state", "createdAt", "affected", "updates"], "properties": {
+            "id": id, "pageId": id, "name": { "type": "string" }, "impact": impact, "state": state, "createdAt": time, "affected": statuses,
+            "updates": { "type": "array", "items": { "type": "object", "required": ["id", "state", "body", "at"], "properties": {
+                "id": id, "state": state, "body": { "type": "string" }, "at": time,
+                "changes": { "type": "array", "items": { "type": "object", "required": ["componentId", "oldStatus", "newStatus"], "properties": {
+                    "componentId": id, "oldStatus": component_status, "newStatus": component_status } } } } } } } },
+        "PageMaintenanceInput": { "type": "object", "required": ["name", "startsAt", "endsAt"], "additionalProperties": false, "properties": {
+            "name": name, "startsAt": time, "endsAt": time, "recurrence": { "type": "string", "maxLength": 512 },
+            "timeZone": { "type": "string" }, "componentIds": ids(200), "description": body, "autoStatus": { "type": "boolean" } } },
+        "PageMaintenance": { "type": "object", "required": ["id", "pageId", "window", "componentIds", "autoStatus", "createdAt"], "properties": {
+            "id": id, "pageId": id, "window": { "$ref": "#/components/schemas/MaintenanceWindow" }, "componentIds": ids(200),
+            "description": { "type": "string" }, "autoStatus": { "type": "boolean" }, "createdAt": time, "cancelledAt": time } }
     })
 }
 

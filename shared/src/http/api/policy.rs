@@ -51,6 +51,16 @@ pub enum Op {
     // Status page subscribers.
     ListSubscribers,
     DeleteSubscriber,
+    // Status pages, their incidents and maintenance.
+    ListStatusPages,
+    CreateStatusPage,
+    GetStatusPage,
+    ReplaceStatusPage,
+    ListStatusIncidents,
+    CreateStatusIncident,
+    PostIncidentUpdate,
+    ListPageMaintenance,
+    CreatePageMaintenance,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -340,6 +350,61 @@ pub static ROUTES: &[Route] = &[
         Method::DELETE,
         "/api/v1/status-pages/{pageId}/subscribers/{subscriberId}",
         Op::DeleteSubscriber,
+        Key(StatusPagesWrite, Admin),
+    ),
+    // Status pages: VIEWER reads; ADMIN writes what the org's customers are shown.
+    route(
+        Method::GET,
+        "/api/v1/status-pages",
+        Op::ListStatusPages,
+        Key(StatusPagesRead, Viewer),
+    ),
+    route(
+        Method::POST,
+        "/api/v1/status-pages",
+        Op::CreateStatusPage,
+        Key(StatusPagesWrite, Admin),
+    ),
+    route(
+        Method::GET,
+        "/api/v1/status-pages/{pageId}",
+        Op::GetStatusPage,
+        Key(StatusPagesRead, Viewer),
+    ),
+    route(
+        Method::PUT,
+        "/api/v1/status-pages/{pageId}",
+        Op::ReplaceStatusPage,
+        Key(StatusPagesWrite, Admin),
+    ),
+    route(
+        Method::GET,
+        "/api/v1/status-pages/{pageId}/incidents",
+        Op::ListStatusIncidents,
+        Key(StatusPagesRead, Viewer),
+    ),
+    route(
+        Method::POST,
+        "/api/v1/status-pages/{pageId}/incidents",
+        Op::CreateStatusIncident,
+        Key(StatusPagesWrite, Admin),
+    ),
+    route(
+        Method::POST,
+        "/api/v1/status-pages/{pageId}/incidents/{incidentId}/updates",
+        Op::PostIncidentUpdate,
+        Key(StatusPagesWrite, Admin),
+    ),
+    route(
+        Method::GET,
+        "/api/v1/status-pages/{pageId}/maintenance",
+        Op::ListPageMaintenance,
+        Key(StatusPagesRead, Viewer),
+    ),
+    route(
+        Method::POST,
+        "/api/v1/status-pages/{pageId}/maintenance",
+        Op::CreatePageMaintenance,
         Key(StatusPagesWrite, Admin),
     ),
 ];

@@ -136,22 +136,6 @@ impl ManageService {
         id: MaintenanceId,
         input: MaintenanceInput,
     ) -> Result<MaintenanceWindow, ManageError> {
-        let name = Name::new(&input.name).map_err(|e| invalid("name", e))?;
-        let recurrence = input
-            .recurrence
-            .as_deref()
-            .map(Recurrence::parse)
-            .transpose()
-            .map_err(|e| invalid("recurrence", e))?;
-        let tz = match input.time_zone.as_deref() {
-            None => Tz::UTC,
-            Some(s) => s.parse::<Tz>().map_err(|_| {
-                invalid(
-                    "timeZone",
-                    "expected an IANA time zone such as Europe/Berlin",
-                )
-            })?,
-        };
         if input.monitor_ids.len() > MAX_LIST {
             return Err(invalid(
                 "monitorIds",
@@ -169,16 +153,7 @@ impl ManageService {
                 )
             })?);
         }
-        let mut w = MaintenanceWindow::new(
-            org.id.clone(),
-            name,
-            input.starts_at,
-            input.ends_at,
-            recurrence,
-            tz,
-            monitor_ids,
-        )
-        .map_err(|e| invalid(e.field(), e))?;
+        let mut w = window(org, &input.name, input.starts_at, input.ends_at, input.recurrence.as_deref(), input.time_zone.as_deref(), monitor_ids)?;
         w.id = id;
         Ok(w)
     }
@@ -231,4 +206,33 @@ impl ManageService {
         let w = self.maintenance_window(org, id).await?;
         Ok(self.store.delete_maintenance(&org.id, &w.id).await?)
     }
+}
+
+/// A maintenance window from its wire parts (name, times, RRULE, IANA zone), each rule
+/// failure naming its field; shared by org maintenance and a status page's.
+pub(super) fn window(
+    org: &Org,
+    name: &str,
+    starts_at: DateTime<Utc>,
+    ends_at: DateTime<Utc>,
+    recurrence: Option<&str>,
+    time_zone: Option<&str>,
+    monitor_ids: Vec<MonitorId>,
+) -> Result<MaintenanceWindow, ManageError> {
+    let name = Name::new(name).map_err(|e| invalid("name", e))?;
+    let recurrence = recurrence
+        .map(Recurrence::parse)
+        .transpose()
+        .map_err(|e| invalid("recurrence", e))?;
+    let tz = match time_zone {
+        None => Tz::UTC,
+        Some(s) => s.parse::<Tz>().map_err(|_| {
+            invalid(
+                "timeZone",
+                "expected an IANA time zone such as Europe/Berlin",
+            )
+        })?,
+    };
+    MaintenanceWindow::new(org.id.clone(), name, starts_at, ends_at, recurrence, tz, monitor_ids)
+        .map_err(|e| invalid(e.field(), e))
 }

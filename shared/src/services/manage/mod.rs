@@ -1,5 +1,5 @@
 //! The management API's use cases: monitors, incidents, the org and its members and
-//! keys, channels and maintenance windows. Inputs are the commands as the API receives
+//! keys, channels, maintenance windows and status pages. Inputs are the commands as the API receives
 //! them (typed by serde, not yet checked against the domain's rules); every rule is
 //! checked here or in the domain, and a failure names the field at fault.
 mod config;
@@ -8,10 +8,15 @@ mod incidents;
 mod monitors;
 mod org;
 pub mod page;
+mod status_pages;
 
 pub use config::{ChannelInput, MaintenanceInput};
 pub use incidents::{IncidentFilter, incident_sort_key};
 pub use monitors::{CreateMonitor, CreatedMonitor, DependencyInput, UpdateMonitor};
+pub use status_pages::{
+    ComponentInput, IncidentUpdateInput, PageMaintenanceInput, SavedStatusPage, StatusIncidentInput, StatusPageInput,
+    ThemeInput, VisibilityInput,
+};
 pub use org::{CreateApiKey, CreatedApiKey, InviteMember, UpdateMember, UpdateOrg};
 
 use crate::ports::blob::{BlobError, BlobStore};
