@@ -79,7 +79,8 @@ async fn every_route_allows_exactly_its_scope_and_roles() {
 #[tokio::test]
 async fn the_policy_follows_the_role_ladder() {
     // VIEWER reads only; MEMBER monitors and incidents; ADMIN also channels and keys, and
-    // status page subscribers (outsiders' addresses: reading them is ADMIN's too);
+    // status pages (what customers see) with their subscribers (outsiders' addresses:
+    // reading them is ADMIN's too);
     // OWNER also members and org settings.
     for route in ROUTES {
         let Access::Key(_, role) = route.access else {
@@ -97,7 +98,10 @@ async fn the_policy_follows_the_role_ladder() {
             }
         } else if p.starts_with("/api/v1/members") || p == "/api/v1/org" {
             Role::Owner
-        } else if p.starts_with("/api/v1/channels") || p.starts_with("/api/v1/api-keys") {
+        } else if p.starts_with("/api/v1/channels")
+            || p.starts_with("/api/v1/api-keys")
+            || p.starts_with("/api/v1/status-pages")
+        {
             Role::Admin
         } else {
             Role::Member

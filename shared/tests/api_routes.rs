@@ -708,9 +708,11 @@ async fn bad_input_on_every_write_route_names_the_field_and_changes_nothing() {
             assert_eq!(res.field().as_deref(), Some(*field), "{what}");
         }
     }
-    // Every write route of the table was probed.
+    // Every write route of the table was probed (status pages' in their own test).
     for route in tokiflow_shared::http::api::policy::ROUTES {
-        if matches!(route.method, Method::POST | Method::PUT | Method::PATCH) {
+        if matches!(route.method, Method::POST | Method::PUT | Method::PATCH)
+            && !route.path.starts_with(STATUS_PAGES)
+        {
             let probed = cases.iter().any(|(m, p, ..)| {
                 *m == route.method
                     && tokiflow_shared::http::api::policy::match_path(route.path, p).is_some()
@@ -991,4 +993,333 @@ async fn channel_tests_send_through_the_transport_and_say_how_it_went() {
         .post(&format!("/api/v1/channels/{}/test", email["id"].as_str().unwrap()), &reader, "")
         .await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
+}
+
+// Status pages, their incidents and maintenance.
+
+const STATUS_PAGES: &str = "/api/v1/status-pages";
+
+async fn create_page(env: &Env, key: &str, body: Value) -> Value {
+    let res = env.post(STATUS_PAGES, key, &body.to_string()).await;
+    assert_eq!(res.status, StatusCode::CREATED, "{:?}", res.body);
+    res.json()
+}
+
+/// The public page's resource, as a customer's request (no API key).
+async fn public(env: &Env, path: &str) -> harness::Reply {
+    env.call_from(Method::GET, path, None, None, None).await
+}
+
+/// A page of another org, stored directly (the API cannot make one there).
+async fn foreign_page(env: &Env) -> String {
+    use tokiflow_shared::domain::ids::OrgId;
+    use tokiflow_shared::domain::status_page::StatusPage;
+    use tokiflow_shared::domain::text::{Name, Slug};
+    use tokiflow_shared::ports::store::ConfigStore;
+    let page = StatusPage::new(OrgId::generate(), Name::new("Theirs").unwrap(), Slug::new("theirs").unwrap());
+    env.store.put_status_page(&page).await.unwrap();
+    page.id.to_string()
+}
+
+#[tokio::test]
+async fn status_pages_create_read_replace_and_publish() {
+    let env = Env::new().await;
+    let key = env.owner_key().await;
+    let mid = create_monitor(&env, &key, "api").await["id"].as_str().unwrap().to_owned();
+    let page = create_page(&env, &key, json!({
+        "name": "Acme status", "slug": "acme", "description": "How Acme is doing",
+        "theme": {"brandColour": "#AA0000", "logoUrl": "https://acme.example/logo.png"},
+        "components": [{"name": "API", "position": 5, "monitorIds": [mid], "description": "REST"}, {"name": "Billing", "service": "billing"}]
+    }))
+    .await;
+    let pid = page["id"].as_str().unwrap().to_owned();
+    assert_eq!(page["visibility"], json!({"kind": "PUBLIC"}));
+    assert!(page.get("accessToken").is_none(), "a public page has no token: {page}");
+    assert_eq!(page["theme"]["brandColour"], "#aa0000");
+    let names: Vec<&str> = page["components"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Billing", "API"], "components in position order");
+    assert_eq!(page["components"][1]["monitorIds"], json!([mid]));
+
+    let got = env.get(&format!("{STATUS_PAGES}/{pid}"), &key).await;
+    assert_eq!(got.status, StatusCode::OK);
+    assert_eq!(got.json(), page);
+    let listed = env.get(STATUS_PAGES, &key).await.json();
+    assert_eq!(listed["items"], json!([page]));
+    // Published: the static copy and the dynamic page.
+    let index = std::fs::read_to_string(env.site.join("status/acme/index.html")).unwrap();
+    assert!(index.contains("Acme status"), "{index}");
+    assert_eq!(public(&env, "/status/acme/api/v2/components.json").await.status, StatusCode::OK);
+
+    // Replace: a component named by id is kept, one left out is gone.
+    let api_id = page["components"][1]["id"].as_str().unwrap().to_owned();
+    let res = env
+        .call(Method::PUT, &format!("{STATUS_PAGES}/{pid}"), &key, Some(&json!({
+            "name": "Acme", "slug": "acme-cloud",
+            "components": [{"id": api_id, "name": "Public API", "monitorIds": [mid]}]
+        }).to_string()))
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{:?}", res.body);
+    let replaced = res.json();
+    assert_eq!(replaced["id"], page["id"]);
+    assert_eq!(replaced["slug"], "acme-cloud");
+    assert_eq!(replaced["components"].as_array().unwrap().len(), 1);
+    assert_eq!(replaced["components"][0]["id"], api_id.as_str());
+    assert_eq!(replaced["components"][0]["name"], "Public API");
+    assert!(replaced.get("description").is_none(), "replace takes the whole page: {replaced}");
+    assert_eq!(public(&env, "/status/acme-cloud/api/v2/summary.json").await.status, StatusCode::OK);
+    assert_eq!(public(&env, "/status/acme/api/v2/summary.json").await.status, StatusCode::NOT_FOUND);
+
+    // Slugs and custom domains are unique: 409, and nothing changes.
+    create_page(&env, &key, json!({"name": "Other", "slug": "other", "customDomain": "status.acme.example"})).await;
+    let before = env.snapshot().await;
+    for body in [json!({"name": "Dup", "slug": "acme-cloud"}), json!({"name": "Dup", "slug": "dup", "customDomain": "status.acme.example"})] {
+        let res = env.post(STATUS_PAGES, &key, &body.to_string()).await;
+        assert_eq!(res.status, StatusCode::CONFLICT, "{body}: {:?}", res.body);
+        assert_eq!(res.json()["error"]["code"], "conflict");
+    }
+    let res = env
+        .call(Method::PUT, &format!("{STATUS_PAGES}/{pid}"), &key, Some(r#"{"name":"Acme","slug":"other"}"#))
+        .await;
+    assert_eq!(res.status, StatusCode::CONFLICT, "{:?}", res.body);
+    assert_eq!(env.snapshot().await, before, "conflicts changed nothing");
+}
+
+#[tokio::test]
+async fn a_private_page_shows_its_token_once_and_stores_only_its_hash() {
+    use tokiflow_shared::domain::ids::StatusPageId;
+    use tokiflow_shared::domain::status_page::Visibility;
+    use tokiflow_shared::ports::store::StatusStore;
+    let env = Env::new().await;
+    let key = env.owner_key().await;
+    let page = create_page(&env, &key, json!({"name": "Internal", "slug": "internal", "visibility": "PRIVATE"})).await;
+    let pid = page["id"].as_str().unwrap().to_owned();
+    let token = page["accessToken"].as_str().unwrap().to_owned();
+    assert!(token.starts_with("sp_") && token.len() > 20, "{page}");
+    assert_eq!(page["visibility"], json!({"kind": "PRIVATE"}), "no hash in the answer: {page}");
+
+    let stored = env.store.status_pages_of_org(&env.org.id).await.unwrap();
+    let stored = stored.iter().find(|p| p.id == StatusPageId::parse(&pid).unwrap()).unwrap();
+    let Visibility::Private { token_hash } = &stored.visibility else { panic!("stored public: {stored:?}") };
+    assert!(token_hash.matches(&token));
+    assert!(!serde_json::to_string(stored).unwrap().contains(&token), "the token itself is not stored");
+
+    let got = env.get(&format!("{STATUS_PAGES}/{pid}"), &key).await.json();
+    assert!(got.get("accessToken").is_none() && got["visibility"].get("tokenHash").is_none(), "{got}");
+    assert_eq!(public(&env, "/status/internal").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(public(&env, &format!("/status/internal?token={token}")).await.status, StatusCode::OK);
+    assert!(!env.site.join("status/internal").exists(), "a private page is never published");
+
+    // Replacing keeps the token unless asked to rotate it.
+    let put = |body: Value| {
+        let (env, key, pid) = (&env, &key, &pid);
+        async move { env.call(Method::PUT, &format!("{STATUS_PAGES}/{pid}"), key, Some(&body.to_string())).await.json() }
+    };
+    let kept = put(json!({"name": "Internal!", "slug": "internal", "visibility": "PRIVATE"})).await;
+    assert!(kept.get("accessToken").is_none(), "{kept}");
+    assert_eq!(public(&env, &format!("/status/internal?token={token}")).await.status, StatusCode::OK);
+    let rotated = put(json!({"name": "Internal", "slug": "internal", "visibility": "PRIVATE", "rotateToken": true})).await;
+    let new_token = rotated["accessToken"].as_str().unwrap();
+    assert_ne!(new_token, token);
+    assert_eq!(public(&env, &format!("/status/internal?token={token}")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(public(&env, &format!("/status/internal?token={new_token}")).await.status, StatusCode::OK);
+    // Made public: published.
+    put(json!({"name": "Internal", "slug": "internal"})).await;
+    assert_eq!(public(&env, "/status/internal").await.status, StatusCode::OK);
+    assert!(env.site.join("status/internal/index.html").exists());
+}
+
+#[tokio::test]
+async fn status_incidents_and_updates_show_on_the_page() {
+    let env = Env::new().await;
+    let key = env.owner_key().await;
+    let page = create_page(&env, &key, json!({"name": "Acme", "slug": "acme", "components": [{"name": "API"}, {"name": "Web"}]})).await;
+    let pid = page["id"].as_str().unwrap().to_owned();
+    let api = page["components"][0]["id"].as_str().unwrap().to_owned();
+    let incidents = format!("{STATUS_PAGES}/{pid}/incidents");
+
+    let res = env
+        .post(&incidents, &key, &json!({
+            "name": "Elevated API errors", "impact": "MAJOR", "body": "Some requests fail.",
+            "state": "IDENTIFIED", "components": {api.clone(): "partial_outage"}
+        }).to_string())
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{:?}", res.body);
+    let inc = res.json();
+    let iid = inc["id"].as_str().unwrap().to_owned();
+    assert_eq!(inc["state"], "IDENTIFIED");
+    assert_eq!(inc["updates"][0]["state"], "IDENTIFIED");
+    assert_eq!(inc["affected"][&api], "partial_outage");
+
+    let shown = public(&env, "/status/acme/api/v2/incidents/unresolved.json").await.json();
+    assert_eq!(shown["incidents"][0]["name"], "Elevated API errors", "{shown}");
+    assert_eq!(shown["incidents"][0]["status"], "identified");
+    let components = public(&env, "/status/acme/api/v2/components.json").await.json();
+    let api_status = components["components"].as_array().unwrap().iter().find(|c| c["id"] == api.as_str()).unwrap()["status"].clone();
+    assert_eq!(api_status, "partial_outage");
+    let published = std::fs::read_to_string(env.site.join("status/acme/api/v2/incidents.json")).unwrap();
+    assert!(published.contains("Some requests fail."), "the static copy shows it: {published}");
+
+    let update = format!("{incidents}/{iid}/updates");
+    let res = env.post(&update, &key, r#"{"state":"MONITORING","body":"A fix is out."}"#).await;
+    assert_eq!(res.status, StatusCode::OK, "{:?}", res.body);
+    assert_eq!(res.json()["updates"].as_array().unwrap().len(), 2);
+    let res = env.post(&update, &key, r#"{"state":"RESOLVED","body":"All good."}"#).await;
+    assert_eq!(res.status, StatusCode::OK, "{:?}", res.body);
+    assert_eq!(res.json()["affected"], json!({}));
+
+    let all = public(&env, "/status/acme/api/v2/incidents.json").await.json();
+    let bodies: Vec<&str> = all["incidents"][0]["incident_updates"].as_array().unwrap().iter().map(|u| u["body"].as_str().unwrap()).collect();
+    assert_eq!(bodies, ["All good.", "A fix is out.", "Some requests fail."]);
+    assert_eq!(public(&env, "/status/acme/api/v2/incidents/unresolved.json").await.json()["incidents"], json!([]));
+    let published = std::fs::read_to_string(env.site.join("status/acme/api/v2/incidents.json")).unwrap();
+    assert!(published.contains("All good."), "{published}");
+
+    // A resolved incident takes no more updates.
+    let res = env.post(&update, &key, r#"{"state":"MONITORING","body":"Again?"}"#).await;
+    assert_eq!(res.status, StatusCode::CONFLICT, "{:?}", res.body);
+    let listed = env.get(&incidents, &key).await.json();
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1);
+    assert_eq!(listed["items"][0]["updates"].as_array().unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn page_maintenance_is_announced_on_the_page() {
+    let env = Env::new().await;
+    let key = env.owner_key().await;
+    let mid = create_monitor(&env, &key, "db").await["id"].as_str().unwrap().to_owned();
+    let page = create_page(&env, &key, json!({"name": "Acme", "slug": "acme", "components": [{"name": "DB", "monitorIds": [mid]}]})).await;
+    let pid = page["id"].as_str().unwrap().to_owned();
+    let db = page["components"][0]["id"].as_str().unwrap().to_owned();
+    let starts = chrono::Utc::now() + chrono::Duration::days(2);
+    let res = env
+        .post(&format!("{STATUS_PAGES}/{pid}/maintenance"), &key, &json!({
+            "name": "Database upgrade", "startsAt": starts, "endsAt": starts + chrono::Duration::hours(2),
+            "recurrence": "FREQ=WEEKLY;BYDAY=SU", "timeZone": "Europe/Riga",
+            "componentIds": [db], "description": "Short read-only spells."
+        }).to_string())
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{:?}", res.body);
+    let m = res.json();
+    assert_eq!(m["componentIds"], json!([db]));
+    assert_eq!(m["window"]["monitorIds"], json!([mid]), "the components' monitors");
+    assert_eq!(m["autoStatus"], true);
+    let listed = env.get(&format!("{STATUS_PAGES}/{pid}/maintenance"), &key).await.json();
+    assert_eq!(listed["items"], json!([m]));
+    let upcoming = public(&env, "/status/acme/api/v2/scheduled-maintenances/upcoming.json").await.json();
+    assert_eq!(upcoming["scheduled_maintenances"][0]["name"], "Database upgrade", "{upcoming}");
+    let published = std::fs::read_to_string(env.site.join("status/acme/api/v2/scheduled-maintenances.json")).unwrap();
+    assert!(published.contains("Database upgrade"), "{published}");
+}
+
+#[tokio::test]
+async fn another_orgs_or_an_unknown_page_is_not_found() {
+    let env = Env::new().await;
+    let key = env.owner_key().await;
+    let theirs = foreign_page(&env).await;
+    let before = env.snapshot().await;
+    for id in [theirs.as_str(), "sp_0190abcdef0123456789abcdef012345", "not-an-id"] {
+        let base = format!("{STATUS_PAGES}/{id}");
+        all_not_found(&env, Method::GET, &[base.clone(), format!("{base}/incidents"), format!("{base}/maintenance")], &key).await;
+        let writes = [
+            (Method::PUT, base.clone(), r#"{"name":"x","slug":"x"}"#),
+            (Method::POST, format!("{base}/incidents"), r#"{"name":"x","impact":"MINOR","body":"b"}"#),
+            (Method::POST, format!("{base}/incidents/sin_0190abcdef0123456789abcdef012345/updates"), r#"{"state":"MONITORING","body":"b"}"#),
+            (Method::POST, format!("{base}/maintenance"), r#"{"name":"w","startsAt":"2026-01-01T00:00:00Z","endsAt":"2026-01-01T01:00:00Z"}"#),
+        ];
+        for (method, path, body) in writes {
+            let res = env.call(method, &path, &key, Some(body)).await;
+            assert_eq!(res.status, StatusCode::NOT_FOUND, "{path}: {:?}", res.body);
+        }
+    }
+    assert_eq!(env.get(STATUS_PAGES, &key).await.json()["items"], json!([]), "their page is not listed");
+    assert_eq!(env.snapshot().await, before);
+}
+
+#[tokio::test]
+async fn bad_input_on_every_status_page_write_route_names_the_field_and_changes_nothing() {
+    let env = Env::new().await;
+    let key = env.owner_key().await;
+    let page = create_page(&env, &key, json!({"name": "Acme", "slug": "acme", "components": [{"name": "API"}]})).await;
+    let pid = page["id"].as_str().unwrap().to_owned();
+    let cid = page["components"][0]["id"].as_str().unwrap().to_owned();
+    let inc = env
+        .post(&format!("{STATUS_PAGES}/{pid}/incidents"), &key, r#"{"name":"Down","impact":"MINOR","body":"Looking."}"#)
+        .await
+        .json();
+    let iid = inc["id"].as_str().unwrap().to_owned();
+    let ghost_mon = MonitorId::generate().to_string();
+    let long = "x".repeat(121);
+    let huge_text = "x".repeat(4097);
+    let (post, put) = (Method::POST, Method::PUT);
+    let pages = STATUS_PAGES.to_owned();
+    let this = format!("{STATUS_PAGES}/{pid}");
+    let incidents = format!("{this}/incidents");
+    let updates = format!("{incidents}/{iid}/updates");
+    let maintenance = format!("{this}/maintenance");
+    let window = r#""startsAt":"2026-01-01T00:00:00Z","endsAt":"2026-01-01T01:00:00Z""#;
+    let cases: Vec<Case> = vec![
+        (post.clone(), pages.clone(), "".into(), 400, "body"),
+        (post.clone(), pages.clone(), "[]".into(), 400, "body"),
+        (post.clone(), pages.clone(), r#"{"slug":"x"}"#.into(), 400, "name"),
+        (post.clone(), pages.clone(), r#"{"name":"x"}"#.into(), 400, "slug"),
+        (post.clone(), pages.clone(), r#"{"name":7,"slug":"x"}"#.into(), 400, "name"),
+        (post.clone(), pages.clone(), format!(r#"{{"name":"{long}","slug":"x"}}"#), 422, "name"),
+        (post.clone(), pages.clone(), r#"{"name":"x","slug":"Not A Slug"}"#.into(), 422, "slug"),
+        (post.clone(), pages.clone(), r#"{"name":"x","slug":"x","visibility":"SECRET"}"#.into(), 400, "visibility"),
+        (post.clone(), pages.clone(), r#"{"name":"x","slug":"x","customDomain":"localhost"}"#.into(), 422, "customDomain"),
+        (post.clone(), pages.clone(), r#"{"name":"x","slug":"x","theme":{"brandColour":"red"}}"#.into(), 422, "theme.brandColour"),
+        (post.clone(), pages.clone(), r#"{"name":"x","slug":"x","theme":{"logoUrl":"javascript:alert(1)"}}"#.into(), 422, "theme.logoUrl"),
+        (post.clone(), pages.clone(), r##"{"name":"x","slug":"x","theme":{"colour":"#000000"}}"##.into(), 400, "theme.colour"),
+        (post.clone(), pages.clone(), format!(r#"{{"name":"x","slug":"x","description":"{}"}}"#, "d".repeat(2001)), 422, "description"),
+        (post.clone(), pages.clone(), r#"{"name":"x","slug":"x","components":[{"monitorIds":[]}]}"#.into(), 400, "components[0].name"),
+        (post.clone(), pages.clone(), format!(r#"{{"name":"x","slug":"x","components":[{{"name":"c","monitorIds":["{ghost_mon}"]}}]}}"#), 422, "components[0].monitorIds[0]"),
+        (post.clone(), pages.clone(), r#"{"name":"x","slug":"x","components":[{"name":"c","position":-1}]}"#.into(), 400, "components[0].position"),
+        (post.clone(), pages.clone(), r#"{"name":"x","slug":"x","components":[{"name":"c","service":"Not A Slug"}]}"#.into(), 422, "components[0].service"),
+        (post.clone(), pages.clone(), r#"{"name":"x","slug":"x","components":[{"name":"c","id":"cmp_0190abcdef0123456789abcdef012345"}]}"#.into(), 422, "components[0].id"),
+        (post.clone(), pages.clone(), format!(r#"{{"name":"x","slug":"x","components":[{}]}}"#, vec![r#"{"name":"c"}"#; 201].join(",")), 422, "components"),
+        (put.clone(), this.clone(), r#"{"name":"x"}"#.into(), 400, "slug"),
+        (put.clone(), this.clone(), format!(r#"{{"name":"x","slug":"acme","components":[{{"id":"{cid}","name":"a"}},{{"id":"{cid}","name":"b"}}]}}"#), 422, "components[1].id"),
+        (post.clone(), incidents.clone(), r#"{"impact":"MINOR","body":"b"}"#.into(), 400, "name"),
+        (post.clone(), incidents.clone(), r#"{"name":"x","body":"b"}"#.into(), 400, "impact"),
+        (post.clone(), incidents.clone(), r#"{"name":"x","impact":"MINOR"}"#.into(), 400, "body"),
+        (post.clone(), incidents.clone(), r#"{"name":"x","impact":"HUGE","body":"b"}"#.into(), 400, "impact"),
+        (post.clone(), incidents.clone(), r#"{"name":"x","impact":"MINOR","body":"   "}"#.into(), 422, "body"),
+        (post.clone(), incidents.clone(), format!(r#"{{"name":"x","impact":"MINOR","body":"{huge_text}"}}"#), 422, "body"),
+        (post.clone(), incidents.clone(), r#"{"name":"x","impact":"MINOR","body":"b","state":"RESOLVED"}"#.into(), 422, "state"),
+        (post.clone(), incidents.clone(), r#"{"name":"x","impact":"MINOR","body":"b","components":{"cmp_0190abcdef0123456789abcdef012345":"major_outage"}}"#.into(), 422, "components.cmp_0190abcdef0123456789abcdef012345"),
+        (post.clone(), incidents.clone(), format!(r#"{{"name":"x","impact":"MINOR","body":"b","components":{{"{cid}":"on_fire"}}}}"#), 400, ""),
+        (post.clone(), updates.clone(), r#"{"body":"b"}"#.into(), 400, "state"),
+        (post.clone(), updates.clone(), r#"{"state":"FIXED","body":"b"}"#.into(), 400, "state"),
+        (post.clone(), updates.clone(), r#"{"state":"MONITORING","body":7}"#.into(), 400, "body"),
+        (post.clone(), updates.clone(), r#"{"state":"MONITORING","body":"b","components":{"nope":"operational"}}"#.into(), 422, "components.nope"),
+        (post.clone(), format!("{incidents}/sin_0190abcdef0123456789abcdef012345/updates"), r#"{"state":"MONITORING","body":"b"}"#.into(), 404, ""),
+        (post.clone(), maintenance.clone(), format!(r#"{{{window}}}"#), 400, "name"),
+        (post.clone(), maintenance.clone(), r#"{"name":"w","startsAt":"soon","endsAt":"2026-01-01T01:00:00Z"}"#.into(), 400, "startsAt"),
+        (post.clone(), maintenance.clone(), r#"{"name":"w","startsAt":"2026-01-01T01:00:00Z","endsAt":"2026-01-01T00:00:00Z"}"#.into(), 422, "endsAt"),
+        (post.clone(), maintenance.clone(), format!(r#"{{"name":"w",{window},"recurrence":"BYDAY=SU"}}"#), 422, "recurrence"),
+        (post.clone(), maintenance.clone(), format!(r#"{{"name":"w",{window},"timeZone":"Mars/Base"}}"#), 422, "timeZone"),
+        (post.clone(), maintenance.clone(), format!(r#"{{"name":"w",{window},"componentIds":["{ghost_mon}"]}}"#), 422, "componentIds[0]"),
+        (post.clone(), maintenance.clone(), format!(r#"{{"name":"w",{window},"description":"{huge_text}"}}"#), 422, "description"),
+        (post.clone(), maintenance.clone(), format!(r#"{{"name":"w",{window},"autoStatus":"yes"}}"#), 400, "autoStatus"),
+    ];
+    let before = env.snapshot().await;
+    for (method, path, body, status, field) in &cases {
+        let res = env.call(method.clone(), path, &key, Some(body)).await;
+        let what = format!("{method} {path} {}: {} {}", body.chars().take(200).collect::<String>(), res.status, String::from_utf8_lossy(&res.body));
+        assert_eq!(res.status.as_u16(), *status, "{what}");
+        if !field.is_empty() {
+            assert_eq!(res.field().as_deref(), Some(*field), "{what}");
+        }
+    }
+    for route in tokiflow_shared::http::api::policy::ROUTES {
+        if matches!(route.method, Method::POST | Method::PUT | Method::PATCH) && route.path.starts_with(STATUS_PAGES) {
+            let probed = cases
+                .iter()
+                .any(|(m, p, ..)| *m == route.method && tokiflow_shared::http::api::policy::match_path(route.path, p).is_some());
+            assert!(probed, "no bad-input case for {} {}", route.method, route.path);
+        }
+    }
+    let huge = format!(r#"{{"name":"x","slug":"x","description":"{}"}}"#, "x".repeat(70 * 1024));
+    assert_eq!(env.post(STATUS_PAGES, &key, &huge).await.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(env.snapshot().await, before, "refused requests changed nothing");
 }

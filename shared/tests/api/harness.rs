@@ -12,7 +12,7 @@ use tokiflow_shared::adapters::egress::EgressPolicy;
 use tokiflow_shared::adapters::embedded::EmbeddedStore;
 use tokiflow_shared::adapters::http_transport::{HttpTransportConfig, HyperTransport};
 use tokiflow_shared::adapters::outbox::Outbox;
-use tokiflow_shared::adapters::fs::FsBlobStore;
+use tokiflow_shared::adapters::fs::{FsBlobStore, FsStaticSite};
 use tokiflow_shared::adapters::timer::TimerScheduler;
 use tokiflow_shared::config::BodyLimits;
 use tokiflow_shared::domain::ids::{ApiKeyId, UserId};
@@ -21,7 +21,10 @@ use tokiflow_shared::domain::rate_limit::RateLimit;
 use tokiflow_shared::domain::secret::ApiKeySecret;
 use tokiflow_shared::domain::text::Name;
 use tokiflow_shared::http::{ApiRequest, App};
-use tokiflow_shared::ports::store::{ConfigStore, IncidentStore, MonitorStore, OrgStore};
+use tokiflow_shared::ports::store::{ConfigStore, IncidentStore, MonitorStore, OrgStore, StatusStore};
+use tokiflow_shared::services::deliver::RetryPolicy;
+use tokiflow_shared::services::publish_status_page::StatusPublisher;
+use tokiflow_shared::services::subscribers::SubscriberService;
 use tokiflow_shared::services::notify::NotifierTransports;
 use tokiflow_shared::services::test_channel::ChannelTester;
 
@@ -47,6 +50,8 @@ pub struct Env {
     pub timers: Arc<TimerScheduler>,
     /// Where the channel tests' e-mail and SMS go.
     pub outbox: Arc<Outbox>,
+    /// Where status pages are published (the static copy).
+    pub site: std::path::PathBuf,
     pub org: Org,
     /// One member per role, in `ROLES` order.
     pub users: Vec<User>,
@@ -94,9 +99,13 @@ impl Env {
             email: outbox.clone(),
             sms: outbox.clone(),
         };
+        let site = dir.path().join("site");
+        let subscribers = Arc::new(SubscriberService::new(store.clone(), transports.clone(), RetryPolicy::default()));
+        let publisher = StatusPublisher::new(store.clone(), Arc::new(FsStaticSite::new(&site)), subscribers, BASE_URL);
         let app = App::new(store.clone(), blobs, timers.clone(), BodyLimits::default())
             .with_rate_limit(limit)
-            .with_channel_tester(ChannelTester::new(transports, BASE_URL.parse().unwrap()));
+            .with_channel_tester(ChannelTester::new(transports, BASE_URL.parse().unwrap()))
+            .with_publisher(Arc::new(publisher));
         let org = Org::new(Name::new("Acme").unwrap(), Utc::now());
         store.create_org(&org).await.unwrap();
         let mut users = Vec::new();
@@ -116,6 +125,7 @@ impl Env {
             store,
             timers,
             outbox,
+            site,
             org,
             users,
             _dir: dir,
@@ -213,8 +223,17 @@ impl Env {
         for m in &monitors {
             incidents.extend(s.incidents_of_monitor(&m.id).await.unwrap());
         }
+        let pages = s.status_pages_of_org(org).await.unwrap();
+        let mut shown = Vec::new();
+        for p in &pages {
+            shown.push(format!(
+                "{:?}\n{:?}",
+                s.status_incidents_of_page(&p.id, 200).await.unwrap(),
+                s.page_maintenance_of_page(&p.id).await.unwrap()
+            ));
+        }
         format!(
-            "{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}",
+            "{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}",
             s.org(org).await.unwrap(),
             monitors,
             incidents,
@@ -224,6 +243,8 @@ impl Env {
             s.maintenance_of_org(org).await.unwrap(),
             s.channels_of_org(org).await.unwrap(),
             self.timers.armed(),
+            pages,
+            shown,
         )
     }
 }
