@@ -1068,6 +1068,8 @@ async fn status_pages_create_read_replace_and_publish() {
     assert!(replaced.get("description").is_none(), "replace takes the whole page: {replaced}");
     assert_eq!(public(&env, "/status/acme-cloud/api/v2/summary.json").await.status, StatusCode::OK);
     assert_eq!(public(&env, "/status/acme/api/v2/summary.json").await.status, StatusCode::NOT_FOUND);
+    assert!(env.site.join("status/acme-cloud/index.html").exists());
+    assert!(!env.site.join("status/acme").exists(), "the old slug's copy is removed");
 
     // Slugs and custom domains are unique: 409, and nothing changes.
     create_page(&env, &key, json!({"name": "Other", "slug": "other", "customDomain": "status.acme.example"})).await;

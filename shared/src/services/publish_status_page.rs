@@ -118,6 +118,16 @@ impl StatusPublisher {
         Ok(report)
     }
 
+    /// Publishes `page` after an edit: first removes the copies under the roots `before`
+    /// had and `page` has not (a changed slug or custom domain), then publishes.
+    pub async fn republish(&self, before: &StatusPage, page: StatusPage, now: DateTime<Utc>) -> Result<PublishReport, PublishError> {
+        let kept = roots(&page);
+        for root in roots(before).into_iter().filter(|r| !kept.contains(r)) {
+            self.site.delete_under(&site_path(&root, None)?).await?;
+        }
+        self.publish_page(page, now).await
+    }
+
     /// Recomputes and stores the components' statuses (telling subscribers of each
     /// change), then writes the static copy of a public page or removes a private one's.
     #[tracing::instrument(skip_all, fields(page_id = %page.id, slug = %page.slug))]

@@ -282,11 +282,23 @@ impl ManageService {
         Ok(SavedStatusPage { page, token })
     }
 
-    /// Stores the page (slug and custom domain unique: else a conflict) and publishes it.
-    async fn save_page(&self, saved: SavedStatusPage, publisher: Option<&StatusPublisher>, now: DateTime<Utc>) -> Result<SavedStatusPage, ManageError> {
+    /// Stores the page (slug and custom domain unique: else a conflict) and publishes it
+    /// (removing the copy a changed slug or domain left behind).
+    async fn save_page(
+        &self,
+        before: Option<&StatusPage>,
+        saved: SavedStatusPage,
+        publisher: Option<&StatusPublisher>,
+        now: DateTime<Utc>,
+    ) -> Result<SavedStatusPage, ManageError> {
         self.store.put_status_page(&saved.page).await?;
         if let Some(p) = publisher {
-            published("status page", p.publish_page(saved.page.clone(), now).await.map(drop))?;
+            let page = saved.page.clone();
+            let report = match before {
+                Some(before) => p.republish(before, page, now).await,
+                None => p.publish_page(page, now).await,
+            };
+            published("status page", report.map(drop))?;
         }
         Ok(saved)
     }
@@ -299,7 +311,7 @@ impl ManageService {
         now: DateTime<Utc>,
     ) -> Result<SavedStatusPage, ManageError> {
         let saved = self.page_from(org, None, input).await?;
-        self.save_page(saved, publisher, now).await
+        self.save_page(None, saved, publisher, now).await
     }
 
     pub async fn replace_status_page(
@@ -312,7 +324,7 @@ impl ManageService {
     ) -> Result<SavedStatusPage, ManageError> {
         let existing = self.status_page(org, id).await?;
         let saved = self.page_from(org, Some(&existing), input).await?;
-        self.save_page(saved, publisher, now).await
+        self.save_page(Some(&existing), saved, publisher, now).await
     }
 
     /// The page's status incidents, newest first (the newest `MAX_PAGE`).
