@@ -266,11 +266,8 @@ async fn subscribers(
     subscriber_id: &str,
     q: &Query,
 ) -> Result<ApiResponse, ApiError> {
-    use crate::domain::ids::{StatusPageId, SubscriberId};
-    let unknown = || ApiError::not_found("status page not found");
-    let page_id = StatusPageId::parse(page_id).ok_or_else(unknown)?;
-    let pages = app.store.status_pages_of_org(&org.id).await?;
-    let status_page = pages.into_iter().find(|p| p.id == page_id).ok_or_else(unknown)?;
+    use crate::domain::ids::SubscriberId;
+    let status_page = app.manage.status_page(org, page_id).await?;
     match op {
         Op::ListSubscribers => Ok(page(
             by_id(app.store.subscribers_of_page(&status_page.id).await?, |s| s.id.to_string(), q)?,
