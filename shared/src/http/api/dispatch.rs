@@ -232,7 +232,7 @@ pub async fn run(
         )),
         Op::ListStatusIncidents => {
             let mut items = m.status_incidents(org, param(0)).await?;
-            items.sort_by(|a, b| b.id.to_string().cmp(&a.id.to_string()));
+            items.sort_by_key(|i| std::cmp::Reverse(i.id.to_string()));
             let p = page_params(&q)?;
             page(
                 paginate(items, |i| i.id.to_string(), p.limit, p.cursor.as_deref(), true),

@@ -206,6 +206,24 @@ pub fn subscriber_view(s: &crate::domain::status_page::subscriber::Subscriber) -
     v
 }
 
+/// A status page without its access token's hash (a private page shows only its kind).
+pub fn status_page_view(p: &crate::domain::status_page::StatusPage) -> Value {
+    let mut v = value(p);
+    if let Some(Value::Object(visibility)) = v.get_mut("visibility") {
+        visibility.remove("tokenHash");
+    }
+    v
+}
+
+/// A page just saved: with `accessToken` when this write made one (shown only here).
+pub fn saved_page_view(saved: &crate::services::manage::SavedStatusPage) -> Value {
+    let mut v = status_page_view(&saved.page);
+    if let Some(token) = &saved.token {
+        v["accessToken"] = Value::String(token.reveal().to_owned());
+    }
+    v
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -234,22 +252,4 @@ mod tests {
             "body"
         );
     }
-}
-
-/// A status page without its access token's hash (a private page shows only its kind).
-pub fn status_page_view(p: &crate::domain::status_page::StatusPage) -> Value {
-    let mut v = value(p);
-    if let Some(Value::Object(visibility)) = v.get_mut("visibility") {
-        visibility.remove("tokenHash");
-    }
-    v
-}
-
-/// A page just saved: with `accessToken` when this write made one (shown only here).
-pub fn saved_page_view(saved: &crate::services::manage::SavedStatusPage) -> Value {
-    let mut v = status_page_view(&saved.page);
-    if let Some(token) = &saved.token {
-        v["accessToken"] = Value::String(token.reveal().to_owned());
-    }
-    v
 }
