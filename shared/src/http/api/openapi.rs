@@ -402,8 +402,9 @@ fn status_page_schemas() -> Value {
     let name = json!({ "type": "string", "minLength": 1, "maxLength": 120 });
     let slug = json!({ "type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,62}$" });
     let text = |max: u32| json!({ "type": "string", "maxLength": max });
-    let url = json!({ "type": "string", "format": "uri", "maxLength": 2048 });
+    let url = json!({ "type": "string", "format": "uri", "pattern": "^https?://[^/?#]+", "maxLength": 2048 });
     let body = json!({ "type": "string", "minLength": 1, "maxLength": 4096 });
+    let host = json!({ "type": "string", "maxLength": 253, "pattern": "^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$" });
     let component_status = json!({ "type": "string", "enum": ["operational", "under_maintenance", "degraded_performance", "partial_outage", "major_outage"] });
     let statuses = json!({ "type": "object", "additionalProperties": component_status, "maxProperties": 200 });
     let state = json!({ "type": "string", "enum": ["INVESTIGATING", "IDENTIFIED", "MONITORING", "RESOLVED"] });
@@ -427,7 +428,7 @@ fn status_page_schemas() -> Value {
             "name": name, "slug": slug, "description": text(2000),
             "visibility": { "type": "string", "enum": ["PUBLIC", "PRIVATE"] },
             "rotateToken": { "type": "boolean", "description": "A private page keeps its token across replaces unless this is true." },
-            "theme": theme_input, "customDomain": { "type": "string", "maxLength": 253 },
+            "theme": theme_input, "customDomain": host,
             "components": { "type": "array", "maxItems": 200, "items": { "type": "object", "required": ["name"], "additionalProperties": false, "properties": {
                 "id": { "type": "string", "description": "An existing component of the page, to keep it." }, "name": name,
                 "position": { "type": "integer", "minimum": 0, "maximum": 65535 }, "monitorIds": ids(100),
