@@ -3,7 +3,9 @@
 //! transports. The routes are `tokiflow_shared::http::api`, the same the local server
 //! serves. The per-key rate limit lives in this instance's memory, so it is per
 //! instance; API Gateway's route throttling is the account-wide brake.
+use tokiflow_shared::http::lambda::{self, ManagementApi};
+
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    tokiflow_shared::http::lambda::run_from_env_sending(|app, req| async move { app.handle_api(req).await }).await
+    lambda::run_from_env_sending(ManagementApi).await
 }

@@ -35,18 +35,48 @@ pub fn to_lambda_response(res: ApiResponse) -> Response<Body> {
     })
 }
 
+/// The routes one function answers. A type per function, not a runtime choice, so each
+/// function links only its own routes.
+pub trait Routes: Clone + Copy + Send + Sync + 'static {
+    fn answer(self, app: std::sync::Arc<App>, req: ApiRequest) -> impl std::future::Future<Output = ApiResponse> + Send;
+}
+
+/// `/ping/…`: the ping-ingest function.
+#[derive(Debug, Clone, Copy)]
+pub struct Pings;
+/// Status pages by path and custom domain: the status-page function.
+#[derive(Debug, Clone, Copy)]
+pub struct StatusPages;
+/// `/api/v1/…`: the api function.
+#[derive(Debug, Clone, Copy)]
+pub struct ManagementApi;
+
+impl Routes for Pings {
+    async fn answer(self, app: std::sync::Arc<App>, req: ApiRequest) -> ApiResponse {
+        app.handle_pings(req).await
+    }
+}
+
+impl Routes for StatusPages {
+    async fn answer(self, app: std::sync::Arc<App>, req: ApiRequest) -> ApiResponse {
+        app.handle_status_pages(req).await
+    }
+}
+
+impl Routes for ManagementApi {
+    async fn answer(self, app: std::sync::Arc<App>, req: ApiRequest) -> ApiResponse {
+        app.handle_api(req).await
+    }
+}
+
 /// Serves `app` as a Lambda function until the runtime stops, each request answered by
 /// `handle` (one of `App::handle_pings`, `handle_status_pages`, `handle_api`).
-pub async fn run<H, F>(app: std::sync::Arc<App>, handle: H) -> Result<(), lambda_http::Error>
-where
-    H: Fn(std::sync::Arc<App>, ApiRequest) -> F + Clone + Send + 'static,
-    F: std::future::Future<Output = ApiResponse> + Send,
-{
+pub async fn run(app: std::sync::Arc<App>, handle: impl Routes) -> Result<(), lambda_http::Error> {
     lambda_http::run(lambda_http::service_fn(move |req: Request| {
-        let (app, handle) = (app.clone(), handle.clone());
+        let app = app.clone();
         async move {
             let api_req = to_api_request(&app, req);
-            let res = to_lambda_response(handle(app, api_req).await);
+            let res = to_lambda_response(handle.answer(app, api_req).await);
             crate::telemetry::first_event_handled();
             Ok::<_, std::convert::Infallible>(res)
         }
@@ -58,11 +88,7 @@ where
 /// environment (clients built once per cold start), and `App` behind API Gateway,
 /// answering with `handle`.
 #[cfg(feature = "aws")]
-pub async fn run_from_env<H, F>(handle: H) -> Result<(), lambda_http::Error>
-where
-    H: Fn(std::sync::Arc<App>, ApiRequest) -> F + Clone + Send + 'static,
-    F: std::future::Future<Output = ApiResponse> + Send,
-{
+pub async fn run_from_env(handle: impl Routes) -> Result<(), lambda_http::Error> {
     start(handle, |_, app| Ok(app)).await
 }
 
@@ -72,11 +98,7 @@ where
 /// functions, not a flag, so the others do not link the SES and SNS clients.) With
 /// `TOKIFLOW_STATUS_BUCKET` set it also publishes the status pages it changes.
 #[cfg(feature = "aws")]
-pub async fn run_from_env_sending<H, F>(handle: H) -> Result<(), lambda_http::Error>
-where
-    H: Fn(std::sync::Arc<App>, ApiRequest) -> F + Clone + Send + 'static,
-    F: std::future::Future<Output = ApiResponse> + Send,
-{
+pub async fn run_from_env_sending(handle: impl Routes) -> Result<(), lambda_http::Error> {
     start(handle, |aws, app| {
         let app = app.with_channel_tester(aws.channel_tester()?);
         Ok(match aws.status_publisher()? {
@@ -90,11 +112,7 @@ where
 /// `run_from_env` for the status pages, which take subscriptions when the function sends
 /// e-mail (`TOKIFLOW_EMAIL_FROM` set): confirmation requests go out through SES.
 #[cfg(feature = "aws")]
-pub async fn run_from_env_subscribing<H, F>(handle: H) -> Result<(), lambda_http::Error>
-where
-    H: Fn(std::sync::Arc<App>, ApiRequest) -> F + Clone + Send + 'static,
-    F: std::future::Future<Output = ApiResponse> + Send,
-{
+pub async fn run_from_env_subscribing(handle: impl Routes) -> Result<(), lambda_http::Error> {
     start(handle, |aws, app| {
         Ok(match aws.subscribers()? {
             Some(subscribers) => app.with_subscribers(subscribers),
@@ -105,10 +123,8 @@ where
 }
 
 #[cfg(feature = "aws")]
-async fn start<H, F, E>(handle: H, equip: E) -> Result<(), lambda_http::Error>
+async fn start<E>(handle: impl Routes, equip: E) -> Result<(), lambda_http::Error>
 where
-    H: Fn(std::sync::Arc<App>, ApiRequest) -> F + Clone + Send + 'static,
-    F: std::future::Future<Output = ApiResponse> + Send,
     E: FnOnce(&crate::adapters::aws::AwsAdapters, App) -> Result<App, crate::config::ConfigError>,
 {
     crate::telemetry::init_lambda_logging();
