@@ -153,34 +153,16 @@ async fn status_page_of_the_stream_org(b: &Backends, org: &Org) -> String {
 /// The `status-page` function on a page with one active status incident.
 async fn status_page_events(b: &Backends, watch: &Watch) {
     use std::collections::BTreeMap;
-    use tokiflow_shared::domain::ids::{ComponentId, StatusPageId};
     use tokiflow_shared::domain::status_page::incident::{Impact, StatusIncident, UpdateBody};
-    use tokiflow_shared::domain::status_page::{Component, ComponentStatus, StatusPage, Theme, Visibility};
+    use tokiflow_shared::domain::status_page::{Component, ComponentStatus, StatusPage};
     use tokiflow_shared::domain::text::Slug;
     use tokiflow_shared::ports::store::{ConfigStore, StatusStore};
 
     let org = Org::new(Name::new("Status events").unwrap(), Utc::now());
     b.store.create_org(&org).await.unwrap();
-    let api = Component {
-        id: ComponentId::generate(),
-        name: Name::new("API").unwrap(),
-        position: 0,
-        monitor_ids: vec![],
-        service: None,
-        description: None,
-        status: ComponentStatus::Operational,
-    };
-    let page = StatusPage {
-        id: StatusPageId::generate(),
-        org_id: org.id,
-        name: Name::new("Events status").unwrap(),
-        description: None,
-        slug: Slug::new("events-status").unwrap(),
-        visibility: Visibility::Public,
-        theme: Theme::default(),
-        custom_domain: None,
-        components: vec![api.clone()],
-    };
+    let api = Component::new(Name::new("API").unwrap(), 0, vec![]);
+    let mut page = StatusPage::new(org.id, Name::new("Events status").unwrap(), Slug::new("events-status").unwrap());
+    page.components = vec![api.clone()];
     b.store.put_status_page(&page).await.unwrap();
     let incident = StatusIncident::open(
         page.id.clone(),

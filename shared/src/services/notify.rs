@@ -123,21 +123,25 @@ impl Notifier {
             if channels.is_empty() {
                 continue;
             }
+            // Read once per org: what every incident of its monitors is checked against.
+            let windows = self.store.maintenance_of_org(&org.id).await?;
             for monitor in self.store.monitors_of_org(&org.id).await? {
+                let in_maintenance = maintenance_until(&windows, &monitor.id, now).is_some();
                 for id in monitor.open_incidents.values() {
                     let Some(incident) = self.store.incident(id).await? else { continue };
                     if incident.status != IncidentStatus::Open {
                         continue;
                     }
                     let log = self.store.deliveries_of_incident(&incident.id).await?;
-                    let about = self.about(&incident, now).await?;
                     let due: Vec<(&Channel, u32)> = channels
                         .iter()
-                        .filter_map(|c| {
-                            reminder_due(&incident, c, &about.tags, about.in_maintenance, &log, now).map(|n| (c, n))
-                        })
+                        .filter_map(|c| reminder_due(&incident, c, &monitor.tags, in_maintenance, &log, now).map(|n| (c, n)))
                         .collect();
-                    let sends = due.iter().map(|(c, n)| self.send(Notice::reminder(&incident, *n, now), c, &about.ctx, now));
+                    if due.is_empty() {
+                        continue;
+                    }
+                    let ctx = self.context(Some(org.name.clone()), Some(monitor.name.clone()), &monitor.id).await?;
+                    let sends = due.iter().map(|(c, n)| self.send(Notice::reminder(&incident, *n, now), c, &ctx, now));
                     report.record(futures_util::future::join_all(sends).await)?;
                 }
             }
@@ -155,18 +159,26 @@ impl Notifier {
         let monitor = self.store.monitor(&incident.monitor_id).await?;
         let org = self.store.org(&incident.org_id).await?;
         let windows = self.store.maintenance_of_org(&incident.org_id).await?;
-        let name = |n: Option<Name>, fallback: &str| n.unwrap_or_else(|| Name::new(fallback).expect("a valid name"));
         let tags = monitor.as_ref().map(|m| m.tags.clone()).unwrap_or_default();
-        let mut ctx = NotifyContext::new(
-            name(org.map(|o| o.name), "Tokiflow"),
-            name(monitor.map(|m| m.name), "deleted monitor"),
-            self.app_url.clone(),
-        );
+        let ctx = self.context(org.map(|o| o.name), monitor.map(|m| m.name), &incident.monitor_id).await?;
+        Ok(About { ctx, tags, in_maintenance: maintenance_until(&windows, &incident.monitor_id, now).is_some() })
+    }
+
+    /// Names and links for messages about an incident of `monitor` (fallbacks for a
+    /// deleted org or monitor), with the monitor's latest output.
+    async fn context(
+        &self,
+        org_name: Option<Name>,
+        monitor_name: Option<Name>,
+        monitor: &MonitorId,
+    ) -> Result<NotifyContext, StoreError> {
+        let name = |n: Option<Name>, fallback: &str| n.unwrap_or_else(|| Name::new(fallback).expect("a valid name"));
+        let mut ctx = NotifyContext::new(name(org_name, "Tokiflow"), name(monitor_name, "deleted monitor"), self.app_url.clone());
         if let Some(url) = &self.pagerduty_url {
             ctx.pagerduty_url = url.clone();
         }
-        ctx.output_preview = self.last_output(&incident.monitor_id).await?;
-        Ok(About { ctx, tags, in_maintenance: maintenance_until(&windows, &incident.monitor_id, now).is_some() })
+        ctx.output_preview = self.last_output(monitor).await?;
+        Ok(ctx)
     }
 
     /// Claims, renders, delivers and records one channel's message: `None` if another
