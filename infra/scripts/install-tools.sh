@@ -7,8 +7,11 @@
 #   - one Python venv (infra/.tools/venv): moto[server] (moto_server), cargo-lambda, aws-sam-cli
 #     (sam, with cfn-lint for `sam validate --lint`)
 #   - cargo-nextest, only if cargo has none
-#   - playwright-core (npm, no bundled browser) for the status page browser test, which
-#     drives the machine's Debian chromium (/usr/bin/chromium: apt-get install chromium)
+#   - playwright-core (npm, no bundled browser) for the browser tests, which drive the
+#     machine's Debian chromium (/usr/bin/chromium)
+# and, first, the machine packages it needs (Debian: default-jdk-headless, nodejs, npm,
+# python3-venv, chromium) with apt-get when missing and running as root; not root, it stops
+# and prints the apt-get command to run.
 # Idempotent: each tool is checked first, and a run with everything in place takes well
 # under a second. A failed install stops the script (non-zero) naming the tool. At the end
 # it prints one line per tool with its version. `source infra/scripts/env.sh` to use them.
@@ -20,8 +23,38 @@ source "$root/infra/scripts/versions.sh"
 fail() { echo "install-tools: FAILED to install $1" >&2; exit 1; }
 say() { echo "install-tools: $*" >&2; }
 
-for cmd in java javac node npm python3 cargo; do
-  command -v "$cmd" >/dev/null || fail "$cmd: it must be on the machine (Java 17 JDK, Node 20, Python 3.11, Rust)"
+# --- The machine's own packages (Debian): a JDK for DynamoDB Local and its launcher, Node and
+# npm, Python's venv module, and Chromium for the browser test. Installed with apt-get when
+# missing and running as root; otherwise the script stops with the exact command to run.
+command -v cargo >/dev/null || fail "cargo: Rust must be on the machine (https://rustup.rs)"
+apt_missing=()
+need_pkg() { # command-or-check package
+  case "$1" in
+    /*) [ -x "$1" ] || apt_missing+=("$2") ;;
+    venv) python3 -c 'import ensurepip, venv' 2>/dev/null || apt_missing+=("$2") ;;
+    *) command -v "$1" >/dev/null || apt_missing+=("$2") ;;
+  esac
+}
+need_pkg java default-jdk-headless
+need_pkg javac default-jdk-headless
+need_pkg node nodejs
+need_pkg npm npm
+need_pkg python3 python3
+command -v python3 >/dev/null && need_pkg venv python3-venv
+need_pkg /usr/bin/chromium chromium
+if [ "${#apt_missing[@]}" -gt 0 ]; then
+  mapfile -t apt_missing < <(printf '%s\n' "${apt_missing[@]}" | sort -u)
+  apt_cmd="apt-get install -y --no-install-recommends ${apt_missing[*]}"
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+    say "installing the machine packages: ${apt_missing[*]} (apt-get)"
+    export DEBIAN_FRONTEND=noninteractive
+    { apt-get update -qq && $apt_cmd -qq; } >&2 || fail "${apt_missing[*]} ($apt_cmd)"
+  else
+    fail "${apt_missing[*]}: run as root: apt-get update && $apt_cmd"
+  fi
+fi
+for cmd in java javac node npm python3; do
+  command -v "$cmd" >/dev/null || fail "$cmd: still missing after installing the machine packages"
 done
 java_major="$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')"
 [ "${java_major%%.*}" -ge 17 ] 2>/dev/null || fail "DynamoDB Local: it needs Java 17 or newer (found '${java_major:-none}')"
@@ -140,8 +173,8 @@ if [ "$have" != "$PLAYWRIGHT_CORE" ]; then
     || fail "playwright-core (npm playwright-core@$PLAYWRIGHT_CORE)"
   node -e "require('$pw_pkg').chromium" || fail "playwright-core@$PLAYWRIGHT_CORE (it does not load)"
 fi
-[ -x /usr/bin/chromium ] \
-  || fail "chromium: the status page browser test needs Debian's /usr/bin/chromium (sudo apt-get install chromium)"
+/usr/bin/chromium --version >/dev/null 2>&1 \
+  || fail "chromium: /usr/bin/chromium does not run (apt-get install --reinstall chromium)"
 
 # --- cargo-nextest (the machine image usually has it) ---
 if ! cargo nextest --version >/dev/null 2>&1; then

@@ -676,6 +676,9 @@ async fn bad_input_on_every_write_route_names_the_field_and_changes_nothing() {
         (post.clone(), "/api/v1/members".into(), r#"{"email":"nope","role":"MEMBER"}"#.into(), 422, "email"),
         (post.clone(), "/api/v1/members".into(), r#"{"email":"a@b.co","role":"KING"}"#.into(), 400, "role"),
         (post.clone(), "/api/v1/members".into(), r#"{"role":"MEMBER"}"#.into(), 400, "email"),
+        (post.clone(), "/api/v1/members/not-an-id/invitation".into(), "".into(), 404, ""),
+        (post.clone(), "/api/v1/invitations/accept".into(), "{}".into(), 400, "token"),
+        (post.clone(), "/api/v1/invitations/accept".into(), r#"{"token":"a.b.c","keyName":""}"#.into(), 404, ""),
         (patch.clone(), format!("/api/v1/members/{uid}"), r#"{"role":5}"#.into(), 400, "role"),
         (patch.clone(), "/api/v1/members/usr_0190abcdef0123456789abcdef012345".into(), r#"{"role":"VIEWER"}"#.into(), 404, ""),
         (post.clone(), "/api/v1/api-keys".into(), r#"{"name":"k","scopes":["everything"]}"#.into(), 400, "scopes[0]"),
@@ -684,7 +687,11 @@ async fn bad_input_on_every_write_route_names_the_field_and_changes_nothing() {
         (post.clone(), "/api/v1/channels".into(), r#"{"name":"c","target":{"kind":"SLACK","webhookUrl":"ftp://x"}}"#.into(), 400, "target"),
         (post.clone(), "/api/v1/channels".into(), r#"{"name":"c","target":{"kind":"PAGERDUTY","routingKey":"short"}}"#.into(), 400, "target"),
         (post.clone(), "/api/v1/channels".into(), r#"{"target":{"kind":"EMAIL","to":"a@b.co"}}"#.into(), 400, "name"),
+        // Far out of range: once a panic (TimeDelta::seconds) that took the server down.
+        (post.clone(), "/api/v1/channels".into(), r#"{"name":"c","target":{"kind":"EMAIL","to":"a@b.co"},"realertAfterSecs":9223372036854775807}"#.into(), 422, "realertAfterSecs"),
+        (post.clone(), "/api/v1/channels".into(), r#"{"name":"c","target":{"kind":"EMAIL","to":"a@b.co"},"realertAfterSecs":-9223372036854775808}"#.into(), 422, "realertAfterSecs"),
         (put.clone(), format!("/api/v1/channels/{cid}"), format!(r#"{{"name":"{long}","target":{{"kind":"EMAIL","to":"a@b.co"}}}}"#), 422, "name"),
+        (put.clone(), format!("/api/v1/channels/{cid}"), r#"{"name":"c","target":{"kind":"EMAIL","to":"a@b.co"},"realertAfterSecs":9223372036854775807}"#.into(), 422, "realertAfterSecs"),
         (put.clone(), "/api/v1/channels/chn_0190abcdef0123456789abcdef012345".into(), r#"{"name":"c","target":{"kind":"EMAIL","to":"a@b.co"}}"#.into(), 404, ""),
         (post.clone(), "/api/v1/channels/chn_0190abcdef0123456789abcdef012345/test".into(), "".into(), 404, ""),
         (post.clone(), "/api/v1/channels/not-an-id/test".into(), "{}".into(), 404, ""),
@@ -1324,4 +1331,98 @@ async fn bad_input_on_every_status_page_write_route_names_the_field_and_changes_
     let huge = format!(r#"{{"name":"x","slug":"x","description":"{}"}}"#, "x".repeat(70 * 1024));
     assert_eq!(env.post(STATUS_PAGES, &key, &huge).await.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(env.snapshot().await, before, "refused requests changed nothing");
+}
+
+/// Accepts an invitation as the invitee would: no API key, the token in the body.
+async fn accept(env: &Env, token: &str) -> harness::Reply {
+    let body = json!({ "token": token }).to_string();
+    env.call_from(Method::POST, "/api/v1/invitations/accept", None, Some(&body), Some("127.0.0.1".parse().unwrap()))
+        .await
+}
+
+fn assert_no_hash(v: &Value) {
+    let text = v.to_string();
+    assert!(!text.contains("tokenHash") && !text.contains("keyHash"), "a hash leaked: {text}");
+}
+
+#[tokio::test]
+async fn invitations_give_a_member_their_own_first_key_once() {
+    use tokiflow_shared::domain::ids::UserId;
+    use tokiflow_shared::domain::org::{Org, Role, User};
+    use tokiflow_shared::domain::text::Name;
+    use tokiflow_shared::ports::store::OrgStore;
+
+    let env = Env::new().await;
+    let key = env.owner_key().await;
+    let invited = env.post("/api/v1/members", &key, r#"{"email":"new@example.com","role":"MEMBER"}"#).await;
+    assert_eq!(invited.status, StatusCode::CREATED, "{:?}", invited.body);
+    let invited = invited.json();
+    assert_no_hash(&invited);
+    let token = invited["invitation"]["token"].as_str().unwrap().to_owned();
+    assert!(invited["invitationExpiresAt"].is_string());
+    let member_id = invited["id"].as_str().unwrap().to_owned();
+    let listed = env.get("/api/v1/members", &key).await.json();
+    assert_no_hash(&listed);
+    assert!(!listed.to_string().contains(&token), "the token is shown once");
+
+    // Malformed and forged tokens, and one pointed at another org, find nothing.
+    for (body, field) in [("{}", "token"), (r#"{"token":5}"#, "token"), (r#"{"token":"x","extra":1}"#, "extra")] {
+        let res = env.call_from(Method::POST, "/api/v1/invitations/accept", None, Some(body), None).await;
+        assert_eq!((res.status, res.field().as_deref()), (StatusCode::BAD_REQUEST, Some(field)), "{body}");
+    }
+    let (head, _secret) = token.rsplit_once('.').unwrap();
+    let forged = format!("{head}.tfi_{}", "A".repeat(32));
+    assert_eq!(accept(&env, &forged).await.status, StatusCode::NOT_FOUND);
+    let other = Org::new(Name::new("Other").unwrap(), chrono::Utc::now());
+    env.store.create_org(&other).await.unwrap();
+    let foreign = token.replacen(env.org.id.as_str(), other.id.as_str(), 1);
+    assert_eq!(accept(&env, &foreign).await.status, StatusCode::NOT_FOUND, "a token of another org");
+    let before = env.snapshot().await;
+    assert_eq!(accept(&env, "garbage").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(env.snapshot().await, before, "refusals change nothing");
+
+    let accepted = accept(&env, &token).await;
+    assert_eq!(accepted.status, StatusCode::CREATED, "{:?}", accepted.body);
+    let accepted = accepted.json();
+    assert_no_hash(&accepted);
+    assert_eq!(accepted["member"]["id"], member_id.as_str());
+    assert_eq!(accepted["member"]["role"], "MEMBER");
+    assert!(accepted["member"]["invitationExpiresAt"].is_null());
+    let member_key = accepted["apiKey"]["secret"].as_str().unwrap().to_owned();
+    assert!(member_key.starts_with("tf_"));
+    // The key acts as the member, with the member's role.
+    assert_eq!(env.get("/api/v1/monitors", &member_key).await.status, StatusCode::OK);
+    assert_eq!(create_monitor(&env, &member_key, "member's job").await["name"], "member's job");
+    let channel = json!({"name": "x", "target": {"kind": "WEBHOOK", "url": "https://example.com/hook"}}).to_string();
+    assert_eq!(env.post("/api/v1/channels", &member_key, &channel).await.status, StatusCode::FORBIDDEN);
+    let keys = env.store.api_keys_of_org(&env.org.id).await.unwrap();
+    let made = keys.iter().find(|k| k.id.as_str() == accepted["apiKey"]["id"].as_str().unwrap()).unwrap();
+    assert_eq!(made.created_by.as_str(), member_id);
+
+    // Single use.
+    assert_eq!(accept(&env, &token).await.status, StatusCode::NOT_FOUND, "reuse");
+
+    // A re-issued invitation replaces the earlier one; an expired one is refused by name.
+    let again = env.post(&format!("/api/v1/members/{member_id}/invitation"), &key, "").await;
+    assert_eq!(again.status, StatusCode::OK, "{:?}", again.body);
+    let second = again.json()["invitation"]["token"].as_str().unwrap().to_owned();
+    let third = env.post(&format!("/api/v1/members/{member_id}/invitation"), &key, "").await.json()["invitation"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(accept(&env, &second).await.status, StatusCode::NOT_FOUND, "replaced");
+    let id = UserId::parse(&member_id).unwrap();
+    let mut user: User = env.store.users_of_org(&env.org.id).await.unwrap().into_iter().find(|u| u.id == id).unwrap();
+    user.invitation.as_mut().unwrap().expires_at = chrono::Utc::now() - chrono::Duration::seconds(1);
+    env.store.update_user(&user).await.unwrap();
+    let expired = accept(&env, &third).await;
+    assert_eq!((expired.status, expired.field().as_deref()), (StatusCode::UNPROCESSABLE_ENTITY, Some("token")));
+    assert!(expired.json()["error"]["message"].as_str().unwrap().contains("expired"));
+
+    // Only owners invite, and nobody above their own role.
+    let admin = env.key(Role::Admin, &harness::SCOPES).await;
+    assert_eq!(
+        env.post("/api/v1/members", &admin, r#"{"email":"b@example.com","role":"VIEWER"}"#).await.status,
+        StatusCode::FORBIDDEN
+    );
 }

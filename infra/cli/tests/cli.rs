@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use tokiflow_shared::adapters::embedded::EmbeddedStore;
 use tokiflow_shared::config::Config;
-use tokiflow_shared::domain::ids::{ApiKeyId, UserId};
+use tokiflow_shared::domain::ids::ApiKeyId;
 use tokiflow_shared::domain::incident::{IncidentKind, IncidentStatus, Severity};
 use tokiflow_shared::domain::monitor::{Monitor, MonitorSpec};
 use tokiflow_shared::domain::org::{ApiKey, Email, Org, Role, Scope, User};
@@ -42,13 +42,7 @@ async fn start() -> Server {
     let now = Utc::now();
     let org = Org::new(Name::new("CLI org").unwrap(), now);
     store.create_org(&org).await.unwrap();
-    let owner = User {
-        id: UserId::generate(),
-        org_id: org.id.clone(),
-        email: Email::new("o@example.com").unwrap(),
-        role: Role::Owner,
-        created_at: now,
-    };
+    let owner = User::new(org.id.clone(), Email::new("o@example.com").unwrap(), Role::Owner, now);
     store.create_user(&owner).await.unwrap();
     let key = ApiKeySecret::generate();
     let scopes: BTreeSet<Scope> = [

@@ -127,7 +127,7 @@ impl Backends {
 }
 
 /// The Lambda functions of the workspace, by binary name.
-pub const FUNCTIONS: [&str; 6] = ["ping-ingest", "missed-check", "retention-sweep", "incident-notifier", "status-page", "api"];
+pub const FUNCTIONS: [&str; 7] = ["ping-ingest", "missed-check", "retention-sweep", "incident-notifier", "status-page", "api", "bootstrap"];
 
 /// How long an invoke may wait for its answer: generous, because should the watch still
 /// find something to compile on a slow machine, the first invoke waits for that compile.
@@ -201,6 +201,12 @@ impl Watch {
 
     /// Invokes `function` with an event file from `events/`; returns its JSON answer.
     pub fn invoke(&self, function: &str, event: &str) -> serde_json::Value {
+        self.try_invoke(function, event).unwrap_or_else(|e| panic!("invoke {function} {event}: {e}"))
+    }
+
+    /// Invokes `function` with an event file from `events/`: its JSON answer, or what
+    /// `cargo lambda invoke` said when the function failed.
+    pub fn try_invoke(&self, function: &str, event: &str) -> Result<serde_json::Value, String> {
         eprintln!("invoking {function} with events/{event}");
         let out = Command::new("cargo")
             .current_dir(workspace_root())
@@ -208,8 +214,10 @@ impl Watch {
             .arg(workspace_root().join("events").join(event))
             .output()
             .expect("cargo lambda invoke");
-        assert!(out.status.success(), "invoke {function} {event}: {}", String::from_utf8_lossy(&out.stderr));
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{event}: not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
+        if !out.status.success() {
+            return Err(format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)));
+        }
+        Ok(serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{event}: not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout))))
     }
 }
 

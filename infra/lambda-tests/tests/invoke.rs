@@ -188,13 +188,28 @@ async fn status_page_events(b: &Backends, watch: &Watch) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_api_function_answers_its_sample_events() {
-    use tokiflow_shared::domain::ids::{ApiKeyId, UserId};
+    use tokiflow_shared::domain::ids::ApiKeyId;
     use tokiflow_shared::domain::org::{ApiKey, Email, Role, Scope, User};
     use tokiflow_shared::domain::secret::ApiKeySecret;
     let b = Backends::create("lambda-api-").await;
+    let watch = Watch::start(&b.env);
+
+    // On the empty tables, the bootstrap function makes the first owner once.
+    let first = watch.invoke("bootstrap", "bootstrap.json");
+    let first_key = ApiKeySecret::from_untrusted(first["apiKey"].as_str().expect("the key is answered")).unwrap();
+    assert!(first_key.reveal().starts_with("tf_"), "{first}");
+    let stored = b.store.api_key_by_hash(&first_key.hash()).await.unwrap().expect("the key is in DynamoDB");
+    assert_eq!(stored.created_by.as_str(), first["ownerId"].as_str().unwrap());
+    assert_eq!(stored.scopes.len(), Scope::ALL.len(), "the owner's first key holds every scope");
+    let bootstrapped = b.store.users_of_org(&stored.org_id).await.unwrap();
+    assert_eq!((bootstrapped.len(), bootstrapped[0].role, bootstrapped[0].email.as_str()), (1, Role::Owner, "ops@acme.test"));
+    let again = watch.try_invoke("bootstrap", "bootstrap.json").expect_err("a second bootstrap is refused");
+    assert!(again.contains("already has an organisation"), "{again}");
+    assert_eq!(b.store.orgs().await.unwrap().len(), 1, "the refusal made nothing");
+
     let org = Org::new(Name::new("Lambda API").unwrap(), Utc::now());
     b.store.create_org(&org).await.unwrap();
-    let owner = User { id: UserId::generate(), org_id: org.id.clone(), email: Email::new("owner@example.com").unwrap(), role: Role::Owner, created_at: Utc::now() };
+    let owner = User::new(org.id.clone(), Email::new("owner@example.com").unwrap(), Role::Owner, Utc::now());
     b.store.create_user(&owner).await.unwrap();
     let secret = ApiKeySecret::from_untrusted("tf_sampleApiKeyForEvents00000").unwrap();
     let key = ApiKey {
@@ -208,7 +223,6 @@ async fn the_api_function_answers_its_sample_events() {
         revoked_at: None,
     };
     b.store.create_api_key(&key).await.unwrap();
-    let watch = Watch::start(&b.env);
 
     let body = |answer: &serde_json::Value| -> serde_json::Value { serde_json::from_str(answer["body"].as_str().unwrap()).unwrap() };
     let created = watch.invoke("api", "api-create-monitor.json");

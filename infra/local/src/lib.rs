@@ -174,16 +174,50 @@ where
     });
 }
 
-/// Serves `app` on `listener` until `shutdown` completes.
+/// Serves `app` on `listener` until `shutdown` completes, then finishes the requests in
+/// flight.
 pub async fn serve(
     app: Arc<App>,
     listener: TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let router = axum::Router::new().fallback(handle).with_state(app);
+    serve_router(router(app), listener, shutdown).await
+}
+
+/// Every route of `app`: one fallback that hands the request to `App::handle`.
+pub fn router(app: Arc<App>) -> axum::Router {
+    axum::Router::new().fallback(handle).with_state(app)
+}
+
+/// Serves `router` as `serve` does, each request guarded by `contain_panics`.
+pub async fn serve_router(
+    router: axum::Router,
+    listener: TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let router = router.layer(axum::middleware::from_fn(contain_panics));
     axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await
+}
+
+/// A panic while answering one request answers that request 500 and leaves the server
+/// serving (the `local` and `dev` profiles unwind; `release`, the Lambda build, aborts).
+async fn contain_panics(req: Request<Body>, next: axum::middleware::Next) -> Response {
+    use futures_util::FutureExt;
+    let (method, path) = (req.method().clone(), req.uri().path().to_owned());
+    match std::panic::AssertUnwindSafe(next.run(req)).catch_unwind().await {
+        Ok(res) => res,
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            tracing::error!(%method, %path, panic = %message, "request handler panicked; answered 500");
+            to_axum(ApiError::internal().into_response())
+        }
+    }
 }
 
 async fn handle(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, req: Request<Body>) -> Response {

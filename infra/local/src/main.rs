@@ -1,40 +1,107 @@
-//! `tokiflow-local`: run Tokiflow on a laptop. `--demo` seeds demo data and prints its
-//! ping URLs and API key.
+//! `tokiflow-local`: run Tokiflow on a laptop or a small server. `--demo` seeds demo data
+//! and prints its ping URLs and API key; `init` makes the first org and owner.
+//! Logs go to stderr; what a person is meant to copy (URLs, keys) goes to stdout.
 use anyhow::Context;
 use chrono::Utc;
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::Duration;
 use tokio::net::TcpListener;
 use tokiflow_shared::config::Config;
+use tokiflow_shared::services::bootstrap::{BootstrapError, bootstrap};
 use tokiflow_shared::services::seed::{DemoCredentials, seed_demo};
 
-const USAGE: &str = "usage: tokiflow-local [--demo] [--listen ADDR] [--data-dir DIR]
+/// How long a stop (SIGTERM, SIGINT) waits for in-flight requests before it closes the
+/// store anyway: well inside the 10 s that docker and systemd give before SIGKILL.
+const DRAIN: Duration = Duration::from_secs(8);
 
-  --demo           seed demo data (or re-issue its secrets) and print its ping URLs and API key
-  --listen ADDR    address to serve on (default 127.0.0.1:8080, env TOKIFLOW_LISTEN)
-  --data-dir DIR   where the database and blobs live (default ./data, env TOKIFLOW_DATA_DIR)";
+#[derive(Parser)]
+#[command(name = "tokiflow-local", version, about = "Tokiflow on one machine: the ping API, the management API and status pages on embedded storage.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// Seed demo data (or re-issue its secrets) and print its ping URLs and API key.
+    #[arg(long)]
+    demo: bool,
+    /// Address to serve on [env: TOKIFLOW_LISTEN] [default: 127.0.0.1:8080]
+    #[arg(long, value_name = "ADDR")]
+    listen: Option<std::net::SocketAddr>,
+    /// Where the database, stored outputs and the status site live [env: TOKIFLOW_DATA_DIR] [default: ./data]
+    #[arg(long, value_name = "DIR", global = true)]
+    data_dir: Option<PathBuf>,
+    /// Log lines as text (colour only on a terminal) or as JSON objects; always on stderr.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text, env = "TOKIFLOW_LOG_FORMAT", global = true)]
+    log_format: LogFormat,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create the first organisation and its owner on an empty data directory, and print
+    /// the owner's first API key (once). Refuses, changing nothing, when an org exists.
+    Init {
+        /// The organisation's name.
+        #[arg(long)]
+        org: String,
+        /// The owner's e-mail address.
+        #[arg(long, value_name = "EMAIL")]
+        owner: String,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => logs.json().init(),
+        LogFormat::Text => logs.with_ansi(std::io::stderr().is_terminal()).init(),
+    }
+}
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tokiflow=info".into()),
-        )
-        .init();
+    let cli = Cli::parse();
+    init_logging(cli.log_format);
     let mut config = Config::from_env()?;
-    let mut demo = false;
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--demo" => demo = true,
-            "--listen" => config.listen = args.next().context(USAGE)?.parse().context("--listen: bad address")?,
-            "--data-dir" => config.data_dir = args.next().context(USAGE)?.into(),
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                return Ok(());
-            }
-            other => anyhow::bail!("unknown argument {other:?}\n{USAGE}"),
-        }
+    if let Some(listen) = cli.listen {
+        config.listen = listen;
     }
+    if let Some(dir) = cli.data_dir {
+        config.data_dir = dir;
+    }
+    match cli.command {
+        Some(Command::Init { org, owner }) => init(&config, &org, &owner).await,
+        None => serve(config, cli.demo).await,
+    }
+}
 
+/// `init`: the first owner, on the embedded store alone (no listener, no timers).
+async fn init(config: &Config, org: &str, owner: &str) -> anyhow::Result<()> {
+    let store = tokiflow_shared::adapters::embedded::EmbeddedStore::open(&config.data_dir)?;
+    let made = bootstrap(&store, org, owner, Utc::now()).await;
+    store.close();
+    let made = match made {
+        Ok(made) => made,
+        Err(e @ (BootstrapError::AlreadyInitialised(_) | BootstrapError::Invalid { .. })) => {
+            eprintln!("tokiflow-local init: {e}");
+            std::process::exit(2);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "Created organisation {:?} ({}) with owner {}.", made.org.name.as_str(), made.org.id, made.owner.email.as_str())?;
+    writeln!(out, "Owner's API key (shown once; it is stored only as a hash): {}", made.secret.reveal())?;
+    writeln!(out, "Data directory: {}", config.data_dir.display())?;
+    Ok(())
+}
+
+async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     let local = tokiflow_local::Local::open(&config)?;
     let store = local.store.clone();
     let listener = TcpListener::bind(config.listen).await.with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -51,22 +118,60 @@ async fn main() -> anyhow::Result<()> {
     tracing::info!(published, site = %local.site.root().display(), "status pages published");
     let armed = local.start_timers().await?;
     tracing::info!(armed, "missed-check timers armed");
-    local.start_retention_sweep(std::time::Duration::from_secs(24 * 3600));
+    local.start_retention_sweep(Duration::from_secs(24 * 3600));
     local.start_notifier();
-    local.start_reminders(std::time::Duration::from_secs(60));
-    tokiflow_local::serve(local.app.clone(), listener, async {
-        let _ = tokio::signal::ctrl_c().await;
-        tracing::info!("shutting down");
-    })
-    .await?;
+    local.start_reminders(Duration::from_secs(60));
+
+    let stopping = std::sync::Arc::new(tokio::sync::Notify::new());
+    let signal = {
+        let stopping = stopping.clone();
+        async move {
+            let which = stop_signal().await;
+            tracing::info!(signal = which, "stopping: no new connections, finishing requests in flight");
+            stopping.notify_one();
+        }
+    };
+    let served = tokiflow_local::serve(local.app.clone(), listener, signal);
+    tokio::pin!(served);
+    tokio::select! {
+        result = &mut served => result?,
+        () = async { stopping.notified().await; tokio::time::sleep(DRAIN).await } => {
+            tracing::warn!(after_secs = DRAIN.as_secs(), "requests still in flight at the drain deadline; closing anyway");
+        }
+    }
+    // Every acknowledged write is committed already; this commits what is queued and stops the writer.
     store.close();
+    tracing::info!("stopped");
     Ok(())
+}
+
+/// The first of SIGTERM (docker, systemd) and SIGINT (Ctrl-C).
+async fn stop_signal() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => tokio::select! {
+                _ = term.recv() => "SIGTERM",
+                _ = tokio::signal::ctrl_c() => "SIGINT",
+            },
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM; only Ctrl-C stops the server");
+                let _ = tokio::signal::ctrl_c().await;
+                "SIGINT"
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        "SIGINT"
+    }
 }
 
 /// Prints the demo's secrets. Write errors are ignored: a closed stdout (a piped reader
 /// that went away) must not take the server down.
 fn print_demo(creds: &DemoCredentials, base: &str) {
-    use std::io::Write;
     let mut out = std::io::stdout().lock();
     let verb = if creds.created { "created" } else { "found; secrets re-issued" };
     let _ = writeln!(out, "Demo data {verb}. Ping URLs (curl any of them):");

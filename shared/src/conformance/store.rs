@@ -208,13 +208,7 @@ pub async fn orgs_users_and_api_keys(s: &dyn Store) {
     let org = org(s).await;
     assert_eq!(s.org(&org.id).await.unwrap(), Some(org.clone()));
     assert!(s.orgs().await.unwrap().contains(&org));
-    let user = User {
-        id: UserId::generate(),
-        org_id: org.id.clone(),
-        email: Email::new("a@example.com").unwrap(),
-        role: Role::Admin,
-        created_at: now(),
-    };
+    let user = User::new(org.id.clone(), Email::new("a@example.com").unwrap(), Role::Admin, now());
     s.create_user(&user).await.unwrap();
     let mut twin = user.clone();
     twin.id = UserId::generate();
@@ -538,17 +532,14 @@ pub async fn update_incident_is_conditional_on_status(s: &dyn Store) {
 
 pub async fn users_and_org_update_and_delete(s: &dyn Store) {
     let mut org = org(s).await;
-    let mut user = User {
-        id: UserId::generate(),
-        org_id: org.id.clone(),
-        email: Email::new("member@example.com").unwrap(),
-        role: Role::Member,
-        created_at: now(),
-    };
+    let mut user = User::new(org.id.clone(), Email::new("member@example.com").unwrap(), Role::Member, now());
+    user.invite(now());
     s.create_user(&user).await.unwrap();
+    assert_eq!(s.users_of_org(&org.id).await.unwrap(), vec![user.clone()], "the invitation is stored");
     user.role = Role::Admin;
+    user.invitation = None;
     s.update_user(&user).await.unwrap();
-    assert_eq!(s.users_of_org(&org.id).await.unwrap(), vec![user.clone()]);
+    assert_eq!(s.users_of_org(&org.id).await.unwrap(), vec![user.clone()], "and removed");
     let mut ghost = user.clone();
     ghost.id = UserId::generate();
     assert!(matches!(s.update_user(&ghost).await, Err(StoreError::NotFound(_))), "update_user updates only");

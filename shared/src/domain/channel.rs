@@ -181,7 +181,11 @@ impl RealertInterval {
 
 impl TryFrom<i64> for RealertInterval {
     type Error = ChannelError;
+    /// Range-checked before a `Duration` is built: `Duration::seconds` panics far out of range.
     fn try_from(secs: i64) -> Result<Self, ChannelError> {
+        if !(Self::MIN_SECS..=Self::MAX_SECS).contains(&secs) {
+            return Err(ChannelError::BadRealert);
+        }
         Self::new(Duration::seconds(secs))
     }
 }
@@ -277,6 +281,9 @@ mod tests {
         assert_eq!(SigningSecret::new("has a space in it, sadly"), Err(ChannelError::BadSecret));
         assert!(RealertInterval::new(Duration::minutes(1)).is_err());
         assert!(RealertInterval::new(Duration::hours(1)).is_ok());
+        for extreme in [i64::MAX, i64::MIN, i64::MAX / 1000 + 1, -1, 0] {
+            assert_eq!(RealertInterval::try_from(extreme), Err(ChannelError::BadRealert), "{extreme}");
+        }
     }
 
     #[test]

@@ -58,6 +58,14 @@ impl RunId {
     }
 }
 id_type!(IncidentId, "inc");
+
+impl ApiKeyId {
+    /// An id fixed by a secret's hash (its first 16 bytes), for a key that may be made
+    /// at most once from that secret.
+    pub fn derived_from(hash: &crate::domain::secret::SecretHash) -> Self {
+        Self(format!("{}_{}", Self::PREFIX, hex::encode(&hash.as_bytes()[..16])))
+    }
+}
 id_type!(ChannelId, "chn");
 id_type!(MaintenanceId, "mnt");
 id_type!(StatusPageId, "sp");

@@ -306,7 +306,8 @@ mod seconds {
         s.serialize_i64(d.num_seconds())
     }
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
-        Ok(Duration::seconds(i64::deserialize(d)?))
+        let secs = i64::deserialize(d)?;
+        Duration::try_seconds(secs).ok_or_else(|| serde::de::Error::custom("seconds out of range"))
     }
 }
 
@@ -320,7 +321,9 @@ mod opt_seconds {
         }
     }
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
-        Ok(Option::<i64>::deserialize(d)?.map(Duration::seconds))
+        Option::<i64>::deserialize(d)?
+            .map(|secs| Duration::try_seconds(secs).ok_or_else(|| serde::de::Error::custom("seconds out of range")))
+            .transpose()
     }
 }
 

@@ -1,6 +1,6 @@
 //! Organisations, their users and roles, API keys with scopes, and the IP allowlist.
 use super::ids::{ApiKeyId, OrgId, UserId};
-use super::secret::SecretHash;
+use super::secret::{ApiKeySecret, InvitationSecret, SecretHash};
 use super::text::{Name, validated_string};
 use chrono::{DateTime, Utc};
 use ipnet::IpNet;
@@ -9,6 +9,8 @@ use std::collections::BTreeSet;
 use std::net::IpAddr;
 
 pub const DEFAULT_RETENTION_DAYS: u16 = 30;
+/// How long an invitation can be accepted.
+pub const INVITATION_DAYS: i64 = 7;
 pub const MAX_ALLOWLIST: usize = 100;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -112,6 +114,81 @@ pub struct User {
     pub email: Email,
     pub role: Role,
     pub created_at: DateTime<Utc>,
+    /// Set while the member has not accepted their invitation: the one way an invited
+    /// member gets a first API key of their own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invitation: Option<Invitation>,
+}
+
+impl User {
+    pub fn new(org_id: OrgId, email: Email, role: Role, now: DateTime<Utc>) -> Self {
+        Self { id: UserId::generate(), org_id, email, role, created_at: now, invitation: None }
+    }
+
+    /// Issues a fresh invitation (replacing any earlier one) and returns its token, to be
+    /// shown once: it is stored only as a hash.
+    pub fn invite(&mut self, now: DateTime<Utc>) -> InvitationToken {
+        let secret = InvitationSecret::generate();
+        self.invitation = Some(Invitation {
+            token_hash: secret.hash(),
+            expires_at: now + chrono::Duration::days(INVITATION_DAYS),
+        });
+        InvitationToken { org_id: self.org_id.clone(), user_id: self.id.clone(), secret }
+    }
+
+    /// Uses up the invitation `token` is for: `Ok` once, for an unexpired token whose
+    /// secret matches (compared in constant time); afterwards the invitation is gone.
+    pub fn accept_invitation(&mut self, token: &InvitationToken, now: DateTime<Utc>) -> Result<Invitation, InvitationError> {
+        let invitation = self.invitation.as_ref().ok_or(InvitationError::Unknown)?;
+        if token.user_id != self.id || token.org_id != self.org_id || !invitation.token_hash.matches(token.secret.reveal()) {
+            return Err(InvitationError::Unknown);
+        }
+        if now >= invitation.expires_at {
+            return Err(InvitationError::Expired);
+        }
+        Ok(self.invitation.take().expect("checked above"))
+    }
+}
+
+/// A pending invitation: the hash of its token and when it stops being valid.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Invitation {
+    pub token_hash: SecretHash,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum InvitationError {
+    /// One answer for forged, used-up, revoked and foreign tokens.
+    #[error("no such invitation (it may have been used already)")]
+    Unknown,
+    #[error("the invitation has expired: ask an admin to invite you again")]
+    Expired,
+}
+
+/// What an invited member receives: `<orgId>.<userId>.<secret>`, so acceptance finds the
+/// member without a token index, and the secret is checked against the stored hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvitationToken {
+    pub org_id: OrgId,
+    pub user_id: UserId,
+    pub secret: InvitationSecret,
+}
+
+impl InvitationToken {
+    pub fn parse(s: &str) -> Option<Self> {
+        let mut parts = s.trim().splitn(3, '.');
+        let org_id = OrgId::parse(parts.next()?)?;
+        let user_id = UserId::parse(parts.next()?)?;
+        let secret = InvitationSecret::from_untrusted(parts.next()?).filter(|s| s.reveal().starts_with("tfi_"))?;
+        Some(Self { org_id, user_id, secret })
+    }
+
+    /// The full token, to show once.
+    pub fn reveal(&self) -> String {
+        format!("{}.{}.{}", self.org_id, self.user_id, self.secret.reveal())
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -152,8 +229,54 @@ pub struct ApiKey {
 }
 
 impl ApiKey {
+    /// A new key acting as `created_by`, and its secret (shown once, stored as a hash).
+    pub fn issue(org_id: OrgId, name: Name, created_by: UserId, scopes: BTreeSet<Scope>, now: DateTime<Utc>) -> (Self, ApiKeySecret) {
+        let secret = ApiKeySecret::generate();
+        let key = Self {
+            id: ApiKeyId::generate(),
+            org_id,
+            name,
+            created_by,
+            key_hash: secret.hash(),
+            scopes,
+            created_at: now,
+            revoked_at: None,
+        };
+        (key, secret)
+    }
+
     pub fn is_active(&self) -> bool {
         self.revoked_at.is_none()
+    }
+}
+
+impl Scope {
+    pub const ALL: [Scope; 9] = [
+        Scope::MonitorsRead,
+        Scope::MonitorsWrite,
+        Scope::IncidentsRead,
+        Scope::IncidentsWrite,
+        Scope::ChannelsRead,
+        Scope::ChannelsWrite,
+        Scope::StatusPagesRead,
+        Scope::StatusPagesWrite,
+        Scope::OrgAdmin,
+    ];
+
+    /// The least role that can use the scope at all (the route table's ladder): a key
+    /// for a member holds just the scopes their role can use.
+    pub fn least_role(self) -> Role {
+        use Scope::*;
+        match self {
+            // A viewer reads the org with `org:admin` (`GET /org`).
+            MonitorsRead | IncidentsRead | ChannelsRead | StatusPagesRead | OrgAdmin => Role::Viewer,
+            MonitorsWrite | IncidentsWrite => Role::Member,
+            ChannelsWrite | StatusPagesWrite => Role::Admin,
+        }
+    }
+
+    pub fn for_role(role: Role) -> BTreeSet<Scope> {
+        Self::ALL.into_iter().filter(|s| s.least_role() <= role).collect()
     }
 }
 
@@ -190,6 +313,48 @@ mod tests {
     fn roles_order_by_power_and_scopes_use_colon_names() {
         assert!(Role::Owner > Role::Admin && Role::Member > Role::Viewer);
         assert_eq!(serde_json::to_string(&Scope::StatusPagesWrite).unwrap(), "\"status_pages:write\"");
+    }
+
+    fn invited() -> (User, InvitationToken, DateTime<Utc>) {
+        let now = DateTime::UNIX_EPOCH + chrono::Duration::days(100);
+        let mut user = User::new(OrgId::generate(), Email::new("new@example.com").unwrap(), Role::Member, now);
+        let token = user.invite(now);
+        (user, token, now)
+    }
+
+    #[test]
+    fn an_invitation_is_accepted_once_before_it_expires() {
+        let (mut user, token, now) = invited();
+        let parsed = InvitationToken::parse(&token.reveal()).expect("round trip");
+        assert_eq!(parsed, token);
+        assert!(user.accept_invitation(&parsed, now + chrono::Duration::days(6)).is_ok());
+        assert_eq!(user.accept_invitation(&parsed, now), Err(InvitationError::Unknown), "used up");
+
+        let (mut user, token, now) = invited();
+        let late = now + chrono::Duration::days(INVITATION_DAYS);
+        assert_eq!(user.accept_invitation(&token, late), Err(InvitationError::Expired));
+    }
+
+    #[test]
+    fn a_forged_or_foreign_invitation_is_unknown() {
+        let (mut user, token, now) = invited();
+        let forged = InvitationToken { secret: InvitationSecret::generate(), ..token.clone() };
+        assert_eq!(user.accept_invitation(&forged, now), Err(InvitationError::Unknown));
+        let foreign = InvitationToken { org_id: OrgId::generate(), ..token.clone() };
+        assert_eq!(user.accept_invitation(&foreign, now), Err(InvitationError::Unknown));
+        assert!(user.invitation.is_some(), "a refused attempt uses nothing up");
+        for bad in ["", "x.y.z", &format!("{}.{}", token.org_id, token.user_id), &format!("{}.{}.tf_abc", token.org_id, token.user_id)] {
+            assert!(InvitationToken::parse(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn scopes_follow_the_role_ladder() {
+        assert!(Scope::for_role(Role::Viewer).iter().all(|s| s.least_role() == Role::Viewer));
+        assert!(!Scope::for_role(Role::Viewer).contains(&Scope::MonitorsWrite));
+        assert!(Scope::for_role(Role::Member).contains(&Scope::MonitorsWrite));
+        assert!(!Scope::for_role(Role::Member).contains(&Scope::ChannelsWrite));
+        assert_eq!(Scope::for_role(Role::Owner).len(), Scope::ALL.len());
     }
 
     #[test]

@@ -114,6 +114,10 @@ secret_type!(
     ApiKeySecret, "tf_"
 );
 secret_type!(
+    /// The secret part of a member's invitation token.
+    InvitationSecret, "tfi_"
+);
+secret_type!(
     /// The access token of a private status page.
     PageToken, "sp_"
 );

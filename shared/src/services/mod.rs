@@ -1,5 +1,6 @@
 //! Use cases: what the Lambda handlers and the local server both call.
 pub mod auth;
+pub mod bootstrap;
 pub mod check_missed;
 pub mod deliver;
 pub mod ingest_ping;

@@ -3,7 +3,7 @@
 //! maintenance) and an API key. Seeding twice re-issues the secrets instead
 //! of duplicating data, since secrets are stored only as hashes and shown once.
 use crate::domain::dependency::MonitorDependency;
-use crate::domain::ids::{ApiKeyId, ComponentId, MonitorId, RunId, StatusPageId, UserId};
+use crate::domain::ids::{ComponentId, MonitorId, RunId, StatusPageId, UserId};
 use crate::domain::maintenance::{MaintenanceWindow, Recurrence};
 use crate::domain::status_page::incident::{Impact, IncidentState, StatusIncident, UpdateBody};
 use crate::domain::status_page::maintenance::PageMaintenance;
@@ -18,7 +18,7 @@ use crate::domain::status_page::{Component, ComponentStatus, StatusPage, Theme, 
 use crate::domain::text::{Name, Slug};
 use crate::ports::store::{Store, StoreError};
 use chrono::{DateTime, Datelike, Duration, Utc};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 pub const DEMO_ORG_NAME: &str = "Tokiflow Demo";
 pub const DEMO_STATUS_SLUG: &str = "dev-status";
@@ -75,13 +75,6 @@ const DEMO_MONITORS: &[DemoMonitor] = &[
     },
 ];
 
-fn scopes_all() -> BTreeSet<Scope> {
-    use Scope::*;
-    [MonitorsRead, MonitorsWrite, IncidentsRead, IncidentsWrite, ChannelsRead, ChannelsWrite, StatusPagesRead, StatusPagesWrite, OrgAdmin]
-        .into_iter()
-        .collect()
-}
-
 fn name(s: &str) -> Name {
     Name::new(s).expect("demo names are valid")
 }
@@ -96,19 +89,9 @@ pub async fn seed_demo(store: &dyn Store, now: DateTime<Utc>) -> Result<DemoCred
 }
 
 async fn new_api_key(store: &dyn Store, org: &Org, owner: &UserId, now: DateTime<Utc>) -> Result<ApiKeySecret, StoreError> {
-    let secret = ApiKeySecret::generate();
-    store
-        .create_api_key(&ApiKey {
-            id: ApiKeyId::generate(),
-            org_id: org.id.clone(),
-            name: name(DEMO_KEY_NAME),
-            created_by: owner.clone(),
-            key_hash: secret.hash(),
-            scopes: scopes_all(),
-            created_at: now,
-            revoked_at: None,
-        })
-        .await?;
+    let all = Scope::ALL.into_iter().collect();
+    let (key, secret) = ApiKey::issue(org.id.clone(), name(DEMO_KEY_NAME), owner.clone(), all, now);
+    store.create_api_key(&key).await?;
     Ok(secret)
 }
 
@@ -139,13 +122,7 @@ async fn create(store: &dyn Store, now: DateTime<Utc>) -> Result<DemoCredentials
     store.create_org(&org).await?;
     let mut owner_id = None;
     for (email, role) in [("owner@example.com", Role::Owner), ("viewer@example.com", Role::Viewer)] {
-        let user = User {
-            id: UserId::generate(),
-            org_id: org.id.clone(),
-            email: Email::new(email).expect("valid"),
-            role,
-            created_at: now,
-        };
+        let user = User::new(org.id.clone(), Email::new(email).expect("valid"), role, now);
         store.create_user(&user).await?;
         if role == Role::Owner {
             owner_id = Some(user.id);

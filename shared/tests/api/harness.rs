@@ -15,7 +15,7 @@ use tokiflow_shared::adapters::outbox::Outbox;
 use tokiflow_shared::adapters::fs::{FsBlobStore, FsStaticSite};
 use tokiflow_shared::adapters::timer::TimerScheduler;
 use tokiflow_shared::config::BodyLimits;
-use tokiflow_shared::domain::ids::{ApiKeyId, UserId};
+use tokiflow_shared::domain::ids::ApiKeyId;
 use tokiflow_shared::domain::org::{ApiKey, Email, Org, Role, Scope, User};
 use tokiflow_shared::domain::rate_limit::RateLimit;
 use tokiflow_shared::domain::secret::ApiKeySecret;
@@ -110,13 +110,7 @@ impl Env {
         store.create_org(&org).await.unwrap();
         let mut users = Vec::new();
         for role in ROLES {
-            let user = User {
-                id: UserId::generate(),
-                org_id: org.id.clone(),
-                email: Email::new(&format!("{role:?}@example.com")).unwrap(),
-                role,
-                created_at: Utc::now(),
-            };
+            let user = User::new(org.id.clone(), Email::new(&format!("{role:?}@example.com")).unwrap(), role, Utc::now());
             store.create_user(&user).await.unwrap();
             users.push(user);
         }

@@ -3,8 +3,8 @@ use super::super::query::Query;
 use super::super::{ApiError, ApiRequest, ApiResponse, App, schedule};
 use super::policy::Op;
 use super::wire::{
-    api_key_view, body, channel_view, created, event_view, list, monitor_view, no_content, ok,
-    page, page_params, run_view, test_result_view, value,
+    api_key_view, body, channel_view, created, created_api_key_view, event_view, invited_member_view, list, member_view,
+    monitor_view, no_content, ok, page, page_params, run_view, test_result_view, value,
 };
 use super::wire::{saved_page_view, status_page_view, subscriber_view};
 use crate::domain::ids::RunId;
@@ -56,13 +56,20 @@ pub async fn run(
         return match op {
             Op::SchedulePreview => schedule::preview(req, now),
             Op::OpenApi => Ok(super::openapi::document()),
+            Op::AcceptInvitation => {
+                let accepted = app.manage.accept_invitation(body(req)?, req.source_ip, now).await?;
+                Ok(created(json!({
+                    "member": member_view(&accepted.user),
+                    "apiKey": created_api_key_view(&accepted.key),
+                })))
+            }
             _ => Err(ApiError::internal()),
         };
     };
     let org = &who.org;
     let publisher = app.publisher.as_deref();
     Ok(match op {
-        Op::SchedulePreview | Op::OpenApi => return Err(ApiError::internal()),
+        Op::SchedulePreview | Op::OpenApi | Op::AcceptInvitation => return Err(ApiError::internal()),
         Op::ListMonitors => page(
             by_id(m.monitors(org).await?, |x| x.id.to_string(), &q)?,
             monitor_view,
@@ -161,10 +168,11 @@ pub async fn run(
         Op::UpdateOrg => ok(value(&m.update_org(who, body(req)?, req.source_ip).await?)),
         Op::ListMembers => page(
             by_id(m.members(org).await?, |u| u.id.to_string(), &q)?,
-            value,
+            member_view,
         ),
-        Op::InviteMember => created(value(&m.invite_member(who, body(req)?, now).await?)),
-        Op::UpdateMember => ok(value(&m.update_member(who, param(0), body(req)?).await?)),
+        Op::InviteMember => created(invited_member_view(&m.invite_member(who, body(req)?, now).await?)),
+        Op::ReinviteMember => ok(invited_member_view(&m.reinvite_member(who, param(0), now).await?)),
+        Op::UpdateMember => ok(member_view(&m.update_member(who, param(0), body(req)?).await?)),
         Op::RemoveMember => {
             m.remove_member(who, param(0)).await?;
             no_content()
@@ -174,10 +182,7 @@ pub async fn run(
             api_key_view,
         ),
         Op::CreateApiKey => {
-            let made = m.create_api_key(who, body(req)?, now).await?;
-            let mut v = api_key_view(&made.key);
-            v["secret"] = json!(made.secret.reveal());
-            created(v)
+            created(created_api_key_view(&m.create_api_key(who, body(req)?, now).await?))
         }
         Op::RevokeApiKey => ok(api_key_view(&m.revoke_api_key(org, param(0), now).await?)),
         Op::ListChannels => page(

@@ -18,6 +18,7 @@ fn request_body(op: Op) -> Option<&'static str> {
         Op::UpdateOrg => "UpdateOrg",
         Op::InviteMember => "InviteMember",
         Op::UpdateMember => "UpdateMember",
+        Op::AcceptInvitation => "AcceptInvitation",
         Op::CreateApiKey => "CreateApiKey",
         Op::CreateChannel | Op::ReplaceChannel => "ChannelInput",
         Op::CreateMaintenance | Op::ReplaceMaintenance => "MaintenanceInput",
@@ -69,7 +70,9 @@ fn success(op: Op) -> (u16, Option<Value>) {
         GetIncident | AcknowledgeIncident | ResolveIncident => (200, r("Incident")),
         GetOrg | UpdateOrg => (200, r("Org")),
         ListMembers => (200, page("Member")),
-        InviteMember => (201, r("Member")),
+        InviteMember => (201, r("InvitedMember")),
+        ReinviteMember => (200, r("InvitedMember")),
+        AcceptInvitation => (201, r("AcceptedInvitation")),
         UpdateMember => (200, r("Member")),
         ListApiKeys => (200, page("ApiKey")),
         CreateApiKey => (201, r("CreatedApiKey")),
@@ -351,7 +354,17 @@ fn schemas() -> Value {
         "Org": { "type": "object", "required": ["id", "name", "ipAllowlist", "retentionDays"], "properties": {
             "id": id, "name": { "type": "string" }, "ipAllowlist": { "type": "array", "items": { "type": "string" } },
             "retentionDays": { "type": "integer" }, "createdAt": time } },
-        "Member": { "type": "object", "required": ["id", "email", "role"], "properties": { "id": id, "orgId": id, "email": { "type": "string" }, "role": role, "createdAt": time } },
+        "Member": { "type": "object", "required": ["id", "email", "role"], "properties": { "id": id, "orgId": id, "email": { "type": "string" }, "role": role, "createdAt": time,
+            "invitationExpiresAt": { "type": ["string", "null"], "format": "date-time", "description": "Set while the member has an invitation not yet accepted." } } },
+        "InvitedMember": { "type": "object", "required": ["id", "email", "role", "invitation"], "properties": { "id": id, "orgId": id, "email": { "type": "string" }, "role": role, "createdAt": time,
+            "invitationExpiresAt": time,
+            "invitation": { "type": "object", "required": ["token", "expiresAt"], "properties": {
+                "token": { "type": "string", "description": "Shown once: give it to the member, who accepts it at POST /api/v1/invitations/accept for their first API key." },
+                "expiresAt": time } } } },
+        "AcceptInvitation": { "type": "object", "required": ["token"], "additionalProperties": false, "properties": {
+            "token": { "type": "string", "maxLength": 256 }, "keyName": name } },
+        "AcceptedInvitation": { "type": "object", "required": ["member", "apiKey"], "properties": {
+            "member": { "$ref": "#/components/schemas/Member" }, "apiKey": { "$ref": "#/components/schemas/CreatedApiKey" } } },
         "ApiKey": { "type": "object", "required": ["id", "name", "scopes"], "properties": key_props },
         "CreatedApiKey": { "type": "object", "required": ["id", "name", "scopes", "secret"], "properties": created_key_props },
         "Channel": { "type": "object", "required": ["id", "name", "target", "minSeverity"], "properties": {

@@ -31,6 +31,8 @@ pub enum Op {
     InviteMember,
     UpdateMember,
     RemoveMember,
+    ReinviteMember,
+    AcceptInvitation,
     ListApiKeys,
     CreateApiKey,
     RevokeApiKey,
@@ -241,6 +243,19 @@ pub static ROUTES: &[Route] = &[
         "/api/v1/members/{userId}",
         Op::RemoveMember,
         Key(OrgAdmin, Owner),
+    ),
+    route(
+        Method::POST,
+        "/api/v1/members/{userId}/invitation",
+        Op::ReinviteMember,
+        Key(OrgAdmin, Owner),
+    ),
+    // The invitation token is the credential: it gives the member their first key.
+    route(
+        Method::POST,
+        "/api/v1/invitations/accept",
+        Op::AcceptInvitation,
+        Public,
     ),
     route(
         Method::GET,
@@ -486,6 +501,22 @@ mod tests {
             match_path("/api/v1/monitors", "/api/v1/monitors"),
             Some(vec![])
         );
+    }
+
+    /// The scopes a member's first key gets (`Scope::for_role`) are the ones their role
+    /// can use on some route, by this table.
+    #[test]
+    fn scope_ladder_matches_the_route_table() {
+        for scope in Scope::ALL {
+            let least = ROUTES
+                .iter()
+                .filter_map(|r| match r.access {
+                    Key(s, role) if s == scope => Some(role),
+                    _ => None,
+                })
+                .min();
+            assert_eq!(least, Some(scope.least_role()), "{scope:?}");
+        }
     }
 
     #[test]

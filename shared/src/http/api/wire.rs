@@ -6,7 +6,7 @@ use crate::domain::channel::Channel;
 use crate::domain::monitor::Monitor;
 use crate::domain::incident_event::IncidentEvent;
 use crate::domain::notification::delivery::Delivery;
-use crate::domain::org::ApiKey;
+use crate::domain::org::{ApiKey, User};
 use crate::domain::run::Run;
 use crate::services::manage::page::{DEFAULT_LIMIT, MAX_LIMIT, Paged, valid_cursor};
 use http::StatusCode;
@@ -134,6 +134,35 @@ pub fn monitor_view(m: &Monitor) -> Value {
             "recentDurationsMs",
         ],
     )
+}
+
+/// A member as the API shows them: never their invitation's hash.
+pub fn member_view(u: &User) -> Value {
+    serde_json::json!({
+        "id": u.id,
+        "orgId": u.org_id,
+        "email": u.email,
+        "role": u.role,
+        "createdAt": u.created_at,
+        "invitationExpiresAt": u.invitation.as_ref().map(|i| i.expires_at),
+    })
+}
+
+/// A member with the invitation token shown this once.
+pub fn invited_member_view(invited: &crate::services::manage::InvitedMember) -> Value {
+    let mut v = member_view(&invited.user);
+    v["invitation"] = serde_json::json!({
+        "token": invited.token.reveal(),
+        "expiresAt": invited.user.invitation.as_ref().map(|i| i.expires_at),
+    });
+    v
+}
+
+/// A new key with its secret, shown this once.
+pub fn created_api_key_view(made: &crate::services::manage::CreatedApiKey) -> Value {
+    let mut v = api_key_view(&made.key);
+    v["secret"] = Value::String(made.secret.reveal().to_owned());
+    v
 }
 
 pub fn api_key_view(k: &ApiKey) -> Value {

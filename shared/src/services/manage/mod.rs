@@ -17,7 +17,7 @@ pub use status_pages::{
     ComponentInput, IncidentUpdateInput, PageMaintenanceInput, SavedStatusPage, StatusIncidentInput, StatusPageInput,
     ThemeInput, VisibilityInput,
 };
-pub use org::{CreateApiKey, CreatedApiKey, InviteMember, UpdateMember, UpdateOrg};
+pub use org::{AcceptInvitation, AcceptedInvitation, CreateApiKey, CreatedApiKey, InviteMember, InvitedMember, UpdateMember, UpdateOrg};
 
 use crate::ports::blob::{BlobError, BlobStore};
 use crate::ports::scheduler::{Scheduler, SchedulerError};

@@ -1,7 +1,7 @@
 //! The org itself, its members and its API keys.
 use super::{ManageError, ManageService, invalid};
 use crate::domain::ids::{ApiKeyId, UserId};
-use crate::domain::org::{ApiKey, Email, Org, Role, Scope, User};
+use crate::domain::org::{ApiKey, Email, InvitationError, InvitationToken, Org, Role, Scope, User};
 use crate::domain::secret::ApiKeySecret;
 use crate::domain::text::Name;
 use crate::ports::store::StoreError;
@@ -44,6 +44,28 @@ pub struct CreateApiKey {
 pub struct CreatedApiKey {
     pub key: ApiKey,
     pub secret: ApiKeySecret,
+}
+
+/// A member with a fresh invitation, whose token is shown only this once.
+#[derive(Debug)]
+pub struct InvitedMember {
+    pub user: User,
+    pub token: InvitationToken,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AcceptInvitation {
+    pub token: String,
+    /// The name of the member's first key (default "first key").
+    pub key_name: Option<String>,
+}
+
+/// An accepted invitation: the member and their first API key.
+#[derive(Debug)]
+pub struct AcceptedInvitation {
+    pub user: User,
+    pub key: CreatedApiKey,
 }
 
 impl ManageService {
@@ -93,30 +115,83 @@ impl ManageService {
             .ok_or(ManageError::NotFound("member"))
     }
 
+    /// Adds the member with an invitation: its token, given to them, is how they get a
+    /// first API key of their own (`accept_invitation`).
     pub async fn invite_member(
         &self,
         caller: &Principal,
         input: InviteMember,
         now: DateTime<Utc>,
-    ) -> Result<User, ManageError> {
+    ) -> Result<InvitedMember, ManageError> {
         let email = Email::new(&input.email).map_err(|e| invalid("email", e))?;
         if input.role > caller.user.role {
             return Err(invalid("role", "you cannot grant a role above your own"));
         }
-        let user = User {
-            id: UserId::generate(),
-            org_id: caller.org.id.clone(),
-            email,
-            role: input.role,
-            created_at: now,
-        };
+        let mut user = User::new(caller.org.id.clone(), email, input.role, now);
+        let token = user.invite(now);
         match self.store.create_user(&user).await {
-            Ok(()) => Ok(user),
+            Ok(()) => Ok(InvitedMember { user, token }),
             Err(StoreError::AlreadyExists(_)) => Err(ManageError::Conflict(
                 "a member with this e-mail already exists".into(),
             )),
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// A new invitation for an existing member (the last one expired or was lost); the
+    /// earlier token stops working.
+    pub async fn reinvite_member(
+        &self,
+        caller: &Principal,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<InvitedMember, ManageError> {
+        let mut user = self.member(&caller.org, id).await?;
+        if user.role > caller.user.role {
+            return Err(ManageError::Conflict("you cannot invite a member above your own role".into()));
+        }
+        let token = user.invite(now);
+        self.store.update_user(&user).await?;
+        Ok(InvitedMember { user, token })
+    }
+
+    /// Uses up an invitation and gives the member their first API key, acting with their
+    /// own role and the scopes it can use. No caller key: the token is the credential.
+    pub async fn accept_invitation(
+        &self,
+        input: AcceptInvitation,
+        from: Option<std::net::IpAddr>,
+        now: DateTime<Utc>,
+    ) -> Result<AcceptedInvitation, ManageError> {
+        let unknown = || ManageError::NotFound("invitation");
+        let token = InvitationToken::parse(&input.token).ok_or_else(unknown)?;
+        let key_name = Name::new(input.key_name.as_deref().unwrap_or("first key")).map_err(|e| invalid("keyName", e))?;
+        let org = self.store.org(&token.org_id).await?.ok_or_else(unknown)?;
+        let mut user = self
+            .members(&org)
+            .await?
+            .into_iter()
+            .find(|u| u.id == token.user_id)
+            .ok_or_else(unknown)?;
+        user.accept_invitation(&token, now).map_err(|e| match e {
+            InvitationError::Unknown => unknown(),
+            InvitationError::Expired => invalid("token", e),
+        })?;
+        if !org.ip_allowlist.is_empty() && !from.is_some_and(|ip| org.allows(ip)) {
+            return Err(invalid("token", "this organisation accepts requests only from its allowed addresses"));
+        }
+        let (mut key, secret) = ApiKey::issue(org.id.clone(), key_name, user.id.clone(), Scope::for_role(user.role), now);
+        // The key's id comes from the invitation, so two racing acceptances of one token
+        // collide on it and only one gets a key.
+        key.id = ApiKeyId::derived_from(&token.secret.hash());
+        match self.store.create_api_key(&key).await {
+            Ok(()) => {}
+            Err(StoreError::AlreadyExists(_)) => return Err(unknown()),
+            Err(e) => return Err(e.into()),
+        }
+        self.store.update_user(&user).await?;
+        tracing::info!(org_id = %org.id, user_id = %user.id, key_id = %key.id, "invitation accepted");
+        Ok(AcceptedInvitation { user, key: CreatedApiKey { key, secret } })
     }
 
     /// An org always keeps at least one owner.
@@ -186,17 +261,7 @@ impl ManageService {
                 ),
             ));
         }
-        let secret = ApiKeySecret::generate();
-        let key = ApiKey {
-            id: ApiKeyId::generate(),
-            org_id: caller.org.id.clone(),
-            name,
-            created_by: caller.user.id.clone(),
-            key_hash: secret.hash(),
-            scopes: input.scopes,
-            created_at: now,
-            revoked_at: None,
-        };
+        let (key, secret) = ApiKey::issue(caller.org.id.clone(), name, caller.user.id.clone(), input.scopes, now);
         self.store.create_api_key(&key).await?;
         tracing::info!(org_id = %key.org_id, key_id = %key.id, "api key created");
         Ok(CreatedApiKey { key, secret })
