@@ -2,6 +2,7 @@
 //! exit code with the tail of its output. The job's exit code is passed on unchanged,
 //! whatever happens to the pings.
 use crate::client::Client;
+use crate::ping::{PingKind, PingTarget};
 use bytes::Bytes;
 use std::collections::VecDeque;
 use std::process::Stdio;
@@ -46,10 +47,10 @@ async fn tee(
 }
 
 /// Runs `cmd`, returns the exit code to exit with.
-pub async fn run(client: &Client, token: &str, cmd: &[String]) -> i32 {
+pub async fn run(client: &Client, target: &PingTarget, cmd: &[String]) -> i32 {
     let rid = uuid::Uuid::new_v4().simple().to_string();
-    let ping_path = |suffix: &str| format!("/ping/{token}{suffix}?rid={rid}");
-    if let Err(e) = client.ping(&ping_path("/start"), Bytes::new()).await {
+    let ping_path = |kind| format!("{}?rid={rid}", target.path(kind));
+    if let Err(e) = client.ping(&ping_path(PingKind::Start), Bytes::new()).await {
         eprintln!("tokiflow: start ping failed: {e:#}");
     }
     let spawned = Command::new(&cmd[0])
@@ -64,7 +65,9 @@ pub async fn run(client: &Client, token: &str, cmd: &[String]) -> i32 {
             let message = format!("tokiflow: cannot run {:?}: {e}", cmd[0]);
             eprintln!("{message}");
             // 127: what a shell answers for a command it cannot run.
-            let _ = client.ping(&ping_path("/127"), Bytes::from(message)).await;
+            let _ = client
+                .ping(&ping_path(PingKind::Exit(127)), Bytes::from(message))
+                .await;
             return 127;
         }
     };
@@ -96,11 +99,8 @@ pub async fn run(client: &Client, token: &str, cmd: &[String]) -> i32 {
         .copied()
         .collect();
     // Exit codes above 255 do not exist on Unix; a signal is reported as 128 + its number.
-    let reported = code.clamp(0, 255);
-    if let Err(e) = client
-        .ping(&ping_path(&format!("/{reported}")), Bytes::from(body))
-        .await
-    {
+    let reported = PingKind::Exit(code.clamp(0, 255) as u8);
+    if let Err(e) = client.ping(&ping_path(reported), Bytes::from(body)).await {
         eprintln!("tokiflow: final ping failed: {e:#}");
     }
     code
