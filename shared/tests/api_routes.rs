@@ -1426,3 +1426,61 @@ async fn invitations_give_a_member_their_own_first_key_once() {
         StatusCode::FORBIDDEN
     );
 }
+
+/// Hardening: an admin cannot revoke an owner's key (the owner would have no way back).
+#[tokio::test]
+async fn an_admin_cannot_revoke_a_key_of_an_owner() {
+    use tokiflow_shared::domain::org::Role;
+    let env = Env::new().await;
+    let owner = env.owner_key().await;
+    let admin = env.key(Role::Admin, &harness::SCOPES).await;
+    let keys = env.get("/api/v1/api-keys", &admin).await.json();
+    let id_of = |role_user: &str| {
+        keys["items"].as_array().unwrap().iter().find(|k| k["createdBy"] == role_user).unwrap()["id"].as_str().unwrap().to_owned()
+    };
+    let owner_key_id = id_of(env.user(Role::Owner).id.as_str());
+    let admin_key_id = id_of(env.user(Role::Admin).id.as_str());
+    let before = env.snapshot().await;
+    let res = env.call(Method::DELETE, &format!("/api/v1/api-keys/{owner_key_id}"), &admin, None).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN, "{:?}", res.body);
+    assert_eq!(env.snapshot().await, before);
+    assert_eq!(env.get("/api/v1/monitors", &owner).await.status, StatusCode::OK, "the owner's key still works");
+    // Down the ladder and one's own keys are fine.
+    assert_eq!(env.call(Method::DELETE, &format!("/api/v1/api-keys/{admin_key_id}"), &owner, None).await.status, StatusCode::OK);
+}
+
+/// Hardening: channel credentials are shown in full only to those who may change them,
+/// and a channel names only monitors of its org.
+#[tokio::test]
+async fn channel_targets_are_masked_below_admin_and_monitors_must_be_the_orgs() {
+    use tokiflow_shared::domain::org::{Role, Scope};
+    let env = Env::new().await;
+    let admin = env.key(Role::Admin, &harness::SCOPES).await;
+    let slack = "https://hooks.slack.com/services/T000/B000/SECRETsecretSECRET";
+    let body = json!({"name": "ops", "target": {"kind": "SLACK", "webhookUrl": slack}}).to_string();
+    let made = env.post("/api/v1/channels", &admin, &body).await;
+    assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
+    assert_eq!(made.json()["target"]["webhookUrl"], slack, "the admin sees what they wrote");
+    let id = made.json()["id"].as_str().unwrap().to_owned();
+    for role in [Role::Viewer, Role::Member] {
+        let key = env.key(role, &[Scope::ChannelsRead]).await;
+        for path in ["/api/v1/channels".to_owned(), format!("/api/v1/channels/{id}")] {
+            let text = String::from_utf8_lossy(&env.get(&path, &key).await.body).into_owned();
+            assert!(!text.contains("SECRETsecret") && !text.contains("hooks.slack.com"), "{role:?} {path}: {text}");
+            assert!(text.contains("…CRET"), "{role:?} sees the last four: {text}");
+        }
+    }
+
+    let m = create_monitor(&env, &admin, "mine").await;
+    let mine = m["id"].as_str().unwrap();
+    let ghost = MonitorId::generate();
+    let before = env.snapshot().await;
+    for (monitors, field) in [(json!([mine, ghost.as_str()]), "monitors[1]"), (json!(["not-an-id"]), "monitors[0]")] {
+        let body = json!({"name": "x", "target": {"kind": "EMAIL", "to": "a@b.co"}, "monitors": monitors}).to_string();
+        let res = env.post("/api/v1/channels", &admin, &body).await;
+        assert_eq!((res.status, res.field().as_deref()), (StatusCode::UNPROCESSABLE_ENTITY, Some(field)), "{:?}", res.body);
+    }
+    assert_eq!(env.snapshot().await, before, "refused channels stored nothing");
+    let body = json!({"name": "x", "target": {"kind": "EMAIL", "to": "a@b.co"}, "monitors": [mine]}).to_string();
+    assert_eq!(env.post("/api/v1/channels", &admin, &body).await.status, StatusCode::CREATED);
+}

@@ -142,6 +142,7 @@ impl From<ManageError> for ApiError {
             ManageError::NotFound(what) => Self::not_found(format!("{what} not found")),
             ManageError::Invalid { field, message } => Self::unprocessable(field, message),
             ManageError::Conflict(message) => Self::conflict(message),
+            ManageError::Forbidden(message) => Self::forbidden(message),
             ManageError::Store(e) => e.into(),
             ManageError::Scheduler(e) => {
                 tracing::error!(error = %e, "scheduler failed");

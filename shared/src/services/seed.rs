@@ -97,7 +97,13 @@ async fn new_api_key(store: &dyn Store, org: &Org, owner: &UserId, now: DateTime
 
 async fn reissue(store: &dyn Store, org: Org, now: DateTime<Utc>) -> Result<DemoCredentials, StoreError> {
     let mut monitors = Vec::new();
+    // Only the demo's own monitors: one made through the API keeps its token (its job's
+    // scripts would otherwise start getting 404).
+    let demo_names: Vec<&str> = DEMO_MONITORS.iter().map(|d| d.name).collect();
     for m in store.monitors_of_org(&org.id).await? {
+        if !demo_names.contains(&m.name.as_str()) {
+            continue;
+        }
         let token = PingToken::generate();
         let mut updated = m.clone();
         updated.token_hash = token.hash();
@@ -268,4 +274,39 @@ async fn replay_history(store: &dyn Store, mut monitor: Monitor, demo: &DemoMoni
         monitor = outcome.monitor;
     }
     Ok(monitor)
+}
+
+#[cfg(all(test, feature = "embedded"))]
+mod tests {
+    use super::*;
+    use crate::adapters::embedded::EmbeddedStore;
+    use crate::ports::store::{MonitorStore, OrgStore};
+
+    #[tokio::test]
+    async fn seeding_again_reissues_only_the_demos_own_secrets() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = EmbeddedStore::open(dir.path()).unwrap();
+        let now = Utc::now();
+        let first = seed_demo(&store, now).await.unwrap();
+        let org = store.orgs().await.unwrap().pop().unwrap();
+        let spec = MonitorSpec {
+            name: name("made through the API"),
+            schedule: Schedule::interval(60).unwrap(),
+            grace: Duration::seconds(30),
+            severity: Severity::Low,
+            tags: Default::default(),
+            max_runtime: None,
+        };
+        let token = PingToken::generate();
+        store.create_monitor(&Monitor::new(org.id.clone(), spec, token.hash(), now).unwrap()).await.unwrap();
+
+        let again = seed_demo(&store, now).await.unwrap();
+        assert!(!again.created);
+        assert_eq!(again.monitors.len(), first.monitors.len(), "{:?}", again.monitors);
+        assert!(store.monitor_by_token(&token.hash()).await.unwrap().is_some(), "the user's monitor keeps its token");
+        for (_, old) in &first.monitors {
+            assert!(store.monitor_by_token(&old.hash()).await.unwrap().is_none(), "the demo's tokens are re-issued");
+        }
+        store.close();
+    }
 }

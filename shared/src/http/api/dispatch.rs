@@ -184,16 +184,14 @@ pub async fn run(
         Op::CreateApiKey => {
             created(created_api_key_view(&m.create_api_key(who, body(req)?, now).await?))
         }
-        Op::RevokeApiKey => ok(api_key_view(&m.revoke_api_key(org, param(0), now).await?)),
+        Op::RevokeApiKey => ok(api_key_view(&m.revoke_api_key(who, param(0), now).await?)),
         Op::ListChannels => page(
             by_id(m.channels(org).await?, |c| c.id.to_string(), &q)?,
-            channel_view,
+            |c| channel_view(c, who),
         ),
-        Op::CreateChannel => created(channel_view(&m.create_channel(org, body(req)?).await?)),
-        Op::GetChannel => ok(channel_view(&m.channel(org, param(0)).await?)),
-        Op::ReplaceChannel => ok(channel_view(
-            &m.replace_channel(org, param(0), body(req)?).await?,
-        )),
+        Op::CreateChannel => created(channel_view(&m.create_channel(org, body(req)?).await?, who)),
+        Op::GetChannel => ok(channel_view(&m.channel(org, param(0)).await?, who)),
+        Op::ReplaceChannel => ok(channel_view(&m.replace_channel(org, param(0), body(req)?).await?, who)),
         Op::DeleteChannel => {
             m.delete_channel(org, param(0)).await?;
             no_content()

@@ -169,13 +169,28 @@ pub fn api_key_view(k: &ApiKey) -> Value {
     without(value(k), &["keyHash"])
 }
 
-/// A webhook's signing secret is write-only.
-pub fn channel_view(c: &Channel) -> Value {
+/// A webhook's signing secret is write-only; below ADMIN (who may change a channel) its
+/// target's addresses and keys show only their last four characters.
+pub fn channel_view(c: &Channel, caller: &crate::services::auth::Principal) -> Value {
     let mut v = value(c);
     if let Some(secret) = v.pointer_mut("/target/secret") {
         *secret = Value::String("********".into());
     }
+    if caller.user.role < crate::domain::org::Role::Admin {
+        if let Some(Value::Object(target)) = v.get_mut("target") {
+            for (name, field) in target.iter_mut() {
+                if let (false, Value::String(text)) = (name == "kind", &*field) {
+                    *field = Value::String(last_four(text));
+                }
+            }
+        }
+    }
     v
+}
+
+fn last_four(s: &str) -> String {
+    let tail: Vec<char> = s.chars().rev().take(4).collect();
+    format!("…{}", tail.into_iter().rev().collect::<String>())
 }
 
 // Incident history, run output URLs and channel tests.

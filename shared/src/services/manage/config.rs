@@ -49,7 +49,26 @@ pub struct MaintenanceInput {
 const MAX_LIST: usize = 100;
 
 impl ManageService {
-    fn channel_from(
+    /// Ids given in the body (under `field`) that must name monitors of the org.
+    async fn org_monitor_ids(&self, org: &Org, field: &str, raw: &[String]) -> Result<Vec<MonitorId>, ManageError> {
+        if raw.len() > MAX_LIST {
+            return Err(invalid(field.to_owned(), format!("at most {MAX_LIST} monitors")));
+        }
+        if raw.is_empty() {
+            return Ok(Vec::new());
+        }
+        let known = self.store.monitors_of_org(&org.id).await?;
+        raw.iter()
+            .enumerate()
+            .map(|(i, raw)| {
+                MonitorId::parse(raw)
+                    .filter(|id| known.iter().any(|m| &m.id == id))
+                    .ok_or_else(|| invalid(format!("{field}[{i}]"), "no monitor of this organisation has this id"))
+            })
+            .collect()
+    }
+
+    async fn channel_from(
         &self,
         org: &Org,
         id: ChannelId,
@@ -58,15 +77,7 @@ impl ManageService {
         if input.tags.len() > MAX_LIST {
             return Err(invalid("tags", format!("at most {MAX_LIST} tags")));
         }
-        if input.monitors.len() > MAX_LIST {
-            return Err(invalid("monitors", format!("at most {MAX_LIST} monitors")));
-        }
-        let monitors = input
-            .monitors
-            .iter()
-            .enumerate()
-            .map(|(i, m)| MonitorId::parse(m).ok_or_else(|| invalid(format!("monitors[{i}]"), "not a monitor id")))
-            .collect::<Result<_, _>>()?;
+        let monitors = self.org_monitor_ids(org, "monitors", &input.monitors).await?.into_iter().collect();
         let realert_after = input
             .realert_after_secs
             .map(|secs| RealertInterval::try_from(secs).map_err(|e| invalid("realertAfterSecs", e)))
@@ -108,7 +119,7 @@ impl ManageService {
         org: &Org,
         input: ChannelInput,
     ) -> Result<Channel, ManageError> {
-        let ch = self.channel_from(org, ChannelId::generate(), input)?;
+        let ch = self.channel_from(org, ChannelId::generate(), input).await?;
         self.store.put_channel(&ch).await?;
         Ok(ch)
     }
@@ -120,7 +131,7 @@ impl ManageService {
         input: ChannelInput,
     ) -> Result<Channel, ManageError> {
         let existing = self.channel(org, id).await?;
-        let ch = self.channel_from(org, existing.id, input)?;
+        let ch = self.channel_from(org, existing.id, input).await?;
         self.store.put_channel(&ch).await?;
         Ok(ch)
     }
@@ -136,23 +147,7 @@ impl ManageService {
         id: MaintenanceId,
         input: MaintenanceInput,
     ) -> Result<MaintenanceWindow, ManageError> {
-        if input.monitor_ids.len() > MAX_LIST {
-            return Err(invalid(
-                "monitorIds",
-                format!("at most {MAX_LIST} monitors"),
-            ));
-        }
-        let known = self.store.monitors_of_org(&org.id).await?;
-        let mut monitor_ids = Vec::new();
-        for (i, raw) in input.monitor_ids.iter().enumerate() {
-            let id = MonitorId::parse(raw).filter(|id| known.iter().any(|m| &m.id == id));
-            monitor_ids.push(id.ok_or_else(|| {
-                invalid(
-                    format!("monitorIds[{i}]"),
-                    "no monitor of this organisation has this id",
-                )
-            })?);
-        }
+        let monitor_ids = self.org_monitor_ids(org, "monitorIds", &input.monitor_ids).await?;
         let mut w = window(org, &input.name, input.starts_at, input.ends_at, input.recurrence.as_deref(), input.time_zone.as_deref(), monitor_ids)?;
         w.id = id;
         Ok(w)

@@ -35,6 +35,9 @@ pub enum ManageError {
         field: Cow<'static, str>,
         message: String,
     },
+    /// The caller's role may not touch this item (another member's, above their role).
+    #[error("{0}")]
+    Forbidden(String),
     /// The thing is not in a state that allows this (already resolved, last owner…).
     #[error("{0}")]
     Conflict(String),

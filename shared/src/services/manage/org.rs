@@ -267,12 +267,15 @@ impl ManageService {
         Ok(CreatedApiKey { key, secret })
     }
 
+    /// A caller revokes their own keys and those of members up to their own role: an
+    /// admin cannot lock an owner out.
     pub async fn revoke_api_key(
         &self,
-        org: &Org,
+        caller: &Principal,
         id: &str,
         now: DateTime<Utc>,
     ) -> Result<ApiKey, ManageError> {
+        let org = &caller.org;
         let id = ApiKeyId::parse(id).ok_or(ManageError::NotFound("api key"))?;
         let mut key = self
             .api_keys(org)
@@ -280,6 +283,12 @@ impl ManageService {
             .into_iter()
             .find(|k| k.id == id)
             .ok_or(ManageError::NotFound("api key"))?;
+        if key.created_by != caller.user.id {
+            let holder = self.members(org).await?.into_iter().find(|u| u.id == key.created_by);
+            if holder.is_some_and(|u| u.role > caller.user.role) {
+                return Err(ManageError::Forbidden("this key belongs to a member above your role".into()));
+            }
+        }
         if key.revoked_at.is_none() {
             key.revoked_at = Some(now);
             self.store.put_api_key(&key).await?;
