@@ -26,6 +26,17 @@ pub enum TransportError {
 }
 
 impl TransportError {
+    /// What went wrong, without the details (addresses, socket errors, provider text).
+    pub fn category(&self) -> &'static str {
+        match self {
+            Self::Refused(_) => "refused",
+            Self::Timeout(_) => "timed out",
+            Self::Unreachable(_) => "connection failed",
+            Self::Unavailable(_) => "temporarily unavailable",
+            Self::Rejected(_) => "rejected",
+        }
+    }
+
     pub fn is_retryable(&self) -> bool {
         matches!(
             self,

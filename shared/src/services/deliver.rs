@@ -78,7 +78,7 @@ struct Tried {
     next: Next,
 }
 
-/// Longest receiver text kept in an attempt's error.
+/// Longest receiver text written to the operator's log.
 const REPLY_KEPT: usize = 200;
 
 impl Tried {
@@ -90,7 +90,11 @@ impl Tried {
         }
     }
 
+    /// The log (which a VIEWER reads, and a channel test answers) keeps the kind of
+    /// failure only: socket errors would tell open ports from closed ones to whoever set
+    /// the URL. The whole error goes to the operator's log.
     fn failed(e: TransportError) -> Self {
+        tracing::info!(error = %e, "delivery attempt failed");
         let next = if e.is_retryable() {
             Next::Retry(None)
         } else {
@@ -98,7 +102,7 @@ impl Tried {
         };
         Self {
             status: None,
-            error: Some(e.to_string()),
+            error: Some(e.category().to_owned()),
             next,
         }
     }
@@ -109,12 +113,12 @@ impl Tried {
         if (200..300).contains(&reply.status) {
             return Self::done(Some(reply.status));
         }
+        // The receiver's words stay out of the log: an SSRF probe must not read answers back.
         let said = reply.body_start.trim();
-        let error = if said.is_empty() {
-            format!("HTTP {}", reply.status)
-        } else {
-            format!("HTTP {}: {}", reply.status, clip(said, REPLY_KEPT))
-        };
+        if !said.is_empty() {
+            tracing::info!(status = reply.status, reply = %clip(said, REPLY_KEPT), "receiver refused a delivery");
+        }
+        let error = format!("HTTP {}", reply.status);
         let next = match reply.status {
             408 | 429 | 500..=599 => Next::Retry(reply.retry_after),
             _ => Next::GiveUp,
