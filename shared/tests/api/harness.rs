@@ -29,17 +29,7 @@ use tokiflow_shared::services::notify::NotifierTransports;
 use tokiflow_shared::services::test_channel::ChannelTester;
 
 pub const ROLES: [Role; 4] = [Role::Viewer, Role::Member, Role::Admin, Role::Owner];
-pub const SCOPES: [Scope; 9] = [
-    Scope::MonitorsRead,
-    Scope::MonitorsWrite,
-    Scope::IncidentsRead,
-    Scope::IncidentsWrite,
-    Scope::ChannelsRead,
-    Scope::ChannelsWrite,
-    Scope::StatusPagesRead,
-    Scope::StatusPagesWrite,
-    Scope::OrgAdmin,
-];
+pub const SCOPES: [Scope; 9] = Scope::ALL;
 
 /// Where the test app says it is reached (download URLs, links in messages).
 pub const BASE_URL: &str = "http://tokiflow.test";
