@@ -73,6 +73,9 @@ async fn incidents_republish_the_static_copy_of_public_pages_only() {
 
     assert_eq!(s.get(&format!("/ping/{}", token.reveal())).await.status, 200, "the job recovers");
     wait_for("recovery in the published summary", || published_status(&s.site_dir, "acme").as_deref() == Some("operational")).await;
+    // The summary is written first; the notifier marks the event delivered only after the
+    // whole page is published (under load the rest can still be on its way).
+    wait_for("the notifier to finish publishing", || s.store.pending_events(64).is_ok_and(|p| p.is_empty())).await;
     let stored = s.store.status_page_by_slug("acme").await.unwrap().unwrap();
     assert_eq!(stored.components[0].status, ComponentStatus::Operational);
 

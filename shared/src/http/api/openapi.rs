@@ -181,6 +181,13 @@ fn operation(op: Op, path: &str, access: Access) -> Value {
         (400, "bad request: the field is named"),
         (413, "body too large"),
     ];
+    if op == Op::AcceptInvitation {
+        errors.extend([
+            (403, "the org does not allow requests from this address"),
+            (404, "no such invitation (forged, used up or replaced)"),
+            (422, "the invitation has expired, or a field breaks a rule"),
+        ]);
+    }
     if let Access::Key(..) = access {
         errors.extend([
             (401, "missing or invalid API key"),

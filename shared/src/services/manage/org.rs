@@ -148,7 +148,7 @@ impl ManageService {
     ) -> Result<InvitedMember, ManageError> {
         let mut user = self.member(&caller.org, id).await?;
         if user.role > caller.user.role {
-            return Err(ManageError::Conflict("you cannot invite a member above your own role".into()));
+            return Err(ManageError::Forbidden("you cannot invite a member above your own role".into()));
         }
         let token = user.invite(now);
         self.store.update_user(&user).await?;
@@ -178,7 +178,7 @@ impl ManageService {
             InvitationError::Expired => invalid("token", e),
         })?;
         if !org.ip_allowlist.is_empty() && !from.is_some_and(|ip| org.allows(ip)) {
-            return Err(invalid("token", "this organisation accepts requests only from its allowed addresses"));
+            return Err(ManageError::Forbidden("requests from this address are not allowed for this organisation".into()));
         }
         let (mut key, secret) = ApiKey::issue(org.id.clone(), key_name, user.id.clone(), Scope::for_role(user.role), now);
         // The key's id comes from the invitation, so two racing acceptances of one token
