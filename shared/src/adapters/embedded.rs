@@ -158,6 +158,13 @@ impl EmbeddedStore {
         &self.path
     }
 
+    /// The write-ahead log beside the database file (`tokiflow.db-wal`).
+    pub fn wal_path(&self) -> PathBuf {
+        let mut wal = self.path.clone().into_os_string();
+        wal.push("-wal");
+        wal.into()
+    }
+
     /// Runs `f` in the writer's next transaction and waits for the commit.
     async fn write<T: Send + 'static>(
         &self,
