@@ -30,42 +30,12 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, mpsc};
 use tokio::sync::{Notify, oneshot};
 
+mod schema;
+
+pub use schema::SCHEMA_VERSION;
+
 /// The most writes one transaction carries.
 const MAX_BATCH: usize = 512;
-
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS orgs (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS users (id TEXT PRIMARY KEY, org_id TEXT NOT NULL, email TEXT NOT NULL, doc TEXT NOT NULL,
-  UNIQUE (org_id, email));
-CREATE TABLE IF NOT EXISTS api_keys (id TEXT PRIMARY KEY, org_id TEXT NOT NULL, key_hash TEXT NOT NULL UNIQUE, doc TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS monitors (id TEXT PRIMARY KEY, org_id TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE,
-  version INTEGER NOT NULL, doc TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS monitors_by_org ON monitors (org_id);
-CREATE TABLE IF NOT EXISTS runs (id TEXT PRIMARY KEY, monitor_id TEXT NOT NULL, doc TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS runs_by_monitor ON runs (monitor_id, id);
-CREATE TABLE IF NOT EXISTS incidents (id TEXT PRIMARY KEY, monitor_id TEXT NOT NULL, org_id TEXT NOT NULL,
-  status TEXT NOT NULL, opened_at TEXT NOT NULL, doc TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS incidents_by_monitor ON incidents (monitor_id, opened_at);
-CREATE TABLE IF NOT EXISTS dependencies (org_id TEXT NOT NULL, upstream TEXT NOT NULL, downstream TEXT NOT NULL,
-  doc TEXT NOT NULL, PRIMARY KEY (upstream, downstream));
-CREATE TABLE IF NOT EXISTS maintenance (id TEXT PRIMARY KEY, org_id TEXT NOT NULL, doc TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS channels (id TEXT PRIMARY KEY, org_id TEXT NOT NULL, doc TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS status_pages (id TEXT PRIMARY KEY, org_id TEXT NOT NULL, slug TEXT NOT NULL UNIQUE,
-  custom_domain TEXT UNIQUE, doc TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS incident_events (seq INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL UNIQUE,
-  incident_id TEXT NOT NULL, doc TEXT NOT NULL, delivered INTEGER NOT NULL DEFAULT 0);
-CREATE INDEX IF NOT EXISTS incident_events_by_incident ON incident_events (incident_id, seq);
-CREATE INDEX IF NOT EXISTS incident_events_pending ON incident_events (delivered, seq);
-CREATE TABLE IF NOT EXISTS deliveries (key TEXT PRIMARY KEY, incident_id TEXT NOT NULL, started_at TEXT NOT NULL,
-  doc TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS deliveries_by_incident ON deliveries (incident_id, started_at);
-CREATE TABLE IF NOT EXISTS status_incidents (id TEXT PRIMARY KEY, page_id TEXT NOT NULL, doc TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS status_incidents_by_page ON status_incidents (page_id, id);
-CREATE TABLE IF NOT EXISTS page_maintenance (id TEXT PRIMARY KEY, page_id TEXT NOT NULL, doc TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS page_maintenance_by_page ON page_maintenance (page_id, id);
-CREATE TABLE IF NOT EXISTS subscribers (id TEXT PRIMARY KEY, page_id TEXT NOT NULL, doc TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS subscribers_by_page ON subscribers (page_id, id);
-";
 
 type Reply = Box<dyn FnOnce(Option<StoreError>) + Send>;
 /// A write: runs inside a savepoint; says whether it succeeded and how to answer.
@@ -124,12 +94,13 @@ fn open(path: &Path) -> Result<Connection, StoreError> {
 }
 
 impl EmbeddedStore {
-    /// Opens (or creates) `dir/tokiflow.db`.
+    /// Opens (or creates) `dir/tokiflow.db` and brings its schema up to date (the
+    /// `schema` module says how, and how to change the schema).
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
         std::fs::create_dir_all(dir).map_err(backend)?;
         let path = dir.join("tokiflow.db");
-        let conn = open(&path)?;
-        conn.execute_batch(SCHEMA).map_err(backend)?;
+        let mut conn = open(&path)?;
+        schema::migrate(&mut conn, dir)?;
         // Checkpoints (with their fsyncs) would otherwise run inside a commit every
         // 1000 pages and stall every writer behind them; a separate thread does them.
         conn.execute_batch("PRAGMA wal_autocheckpoint=0;").map_err(backend)?;
