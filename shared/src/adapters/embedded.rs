@@ -3,7 +3,8 @@
 //! Writes go to a single writer thread that commits whatever has queued up in one
 //! transaction (group commit): each request still gets its own savepoint, so one
 //! failed write never takes its neighbours down, and a write is acknowledged only
-//! after its transaction is in the WAL, which survives `kill -9`.
+//! after its transaction is in the WAL, which survives `kill -9`. The WAL stays
+//! bounded however long writes go on (`wal` says how).
 use crate::domain::channel::Channel;
 use crate::domain::notification::record::DeliveryRecord;
 use crate::domain::dependency::MonitorDependency;
@@ -31,8 +32,10 @@ use std::sync::{Arc, Mutex, mpsc};
 use tokio::sync::{Notify, oneshot};
 
 mod schema;
+mod wal;
 
 pub use schema::SCHEMA_VERSION;
+pub use wal::WAL_SIZE_LIMIT;
 
 /// The most writes one transaction carries.
 const MAX_BATCH: usize = 512;
@@ -45,7 +48,8 @@ pub struct EmbeddedStore {
     writer: Mutex<Option<mpsc::Sender<Job>>>,
     writer_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
     readers: Mutex<Vec<Connection>>,
-    /// Dropping the sender stops the checkpointer (after a last checkpoint).
+    /// Wakes the checkpointer; once this and the writer's copy are dropped, it makes a
+    /// last checkpoint and stops.
     checkpointer: Mutex<Option<(mpsc::Sender<()>, std::thread::JoinHandle<()>)>>,
     path: PathBuf,
     /// Signalled after a commit that recorded incident events (the outbox has work).
@@ -59,8 +63,8 @@ pub struct PendingEvent {
     pub event: IncidentEvent,
 }
 
-/// How often the WAL is copied back into the database, off the writer's path.
-const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+/// How long a connection waits for a lock another holds (another process's writer, say).
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 fn backend(e: impl std::fmt::Display) -> StoreError {
     StoreError::Backend(e.to_string())
@@ -86,10 +90,10 @@ fn open(path: &Path) -> Result<Connection, StoreError> {
     let conn = Connection::open(path).map_err(backend)?;
     // WAL + NORMAL: a commit is in the WAL file before it returns, so a killed process
     // loses nothing acknowledged; only a power cut could lose the last transactions.
-    conn.execute_batch(
-        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=OFF;",
-    )
-    .map_err(backend)?;
+    conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF;")
+        .map_err(backend)?;
+    conn.pragma_update(None, "journal_size_limit", WAL_SIZE_LIMIT as i64).map_err(backend)?;
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(backend)?;
     Ok(conn)
 }
 
@@ -104,22 +108,24 @@ impl EmbeddedStore {
         // Checkpoints (with their fsyncs) would otherwise run inside a commit every
         // 1000 pages and stall every writer behind them; a separate thread does them.
         conn.execute_batch("PRAGMA wal_autocheckpoint=0;").map_err(backend)?;
+        let checkpoints = Arc::new(wal::Checkpoints::default());
+        let (wake, woken) = mpsc::channel::<()>();
+        let restarts = wal::WalRestarts::watch(&conn, checkpoints.clone(), wake.clone()).map_err(backend)?;
         let (tx, rx) = mpsc::channel::<Job>();
         let thread = std::thread::Builder::new()
             .name("tokiflow-store-writer".into())
-            .spawn(move || write_loop(conn, rx))
+            .spawn(move || write_loop(conn, rx, restarts))
             .map_err(backend)?;
         let checkpoint_conn = open(&path)?;
-        let (stop, stopped) = mpsc::channel::<()>();
         let checkpointer = std::thread::Builder::new()
             .name("tokiflow-store-checkpoint".into())
-            .spawn(move || checkpoint_loop(checkpoint_conn, stopped))
+            .spawn(move || wal::checkpoint_loop(checkpoint_conn, woken, checkpoints))
             .map_err(backend)?;
         Ok(Self {
             writer: Mutex::new(Some(tx)),
             writer_thread: Mutex::new(Some(thread)),
             readers: Mutex::new(Vec::new()),
-            checkpointer: Mutex::new(Some((stop, checkpointer))),
+            checkpointer: Mutex::new(Some((wake, checkpointer))),
             path,
             events_recorded: Arc::new(Notify::new()),
         })
@@ -271,17 +277,7 @@ impl Drop for EmbeddedStore {
     }
 }
 
-fn checkpoint_loop(conn: Connection, stopped: mpsc::Receiver<()>) {
-    // PASSIVE never blocks the writer; TRUNCATE on the way out leaves a small WAL.
-    while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(CHECKPOINT_EVERY) {
-        if let Err(e) = conn.execute_batch("PRAGMA wal_checkpoint(PASSIVE);") {
-            tracing::warn!(error = %e, "WAL checkpoint failed");
-        }
-    }
-    let _ = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);");
-}
-
-fn write_loop(conn: Connection, rx: mpsc::Receiver<Job>) {
+fn write_loop(conn: Connection, rx: mpsc::Receiver<Job>, mut wal: wal::WalRestarts) {
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -317,6 +313,8 @@ fn write_loop(conn: Connection, rx: mpsc::Receiver<Job>) {
             };
             reply(error);
         }
+        // After the replies: a restart delays the next batch, never this one's answers.
+        wal.after_commit(&conn);
     }
 }
 
