@@ -3,7 +3,8 @@
 //! Writes go to a single writer thread that commits whatever has queued up in one
 //! transaction (group commit): each request still gets its own savepoint, so one
 //! failed write never takes its neighbours down, and a write is acknowledged only
-//! after its transaction is in the WAL, which survives `kill -9`.
+//! after its transaction is in the WAL, which survives `kill -9`. The WAL stays
+//! bounded however long writes go on (`wal` says how).
 use crate::domain::channel::Channel;
 use crate::domain::notification::record::DeliveryRecord;
 use crate::domain::dependency::MonitorDependency;
@@ -30,42 +31,14 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, mpsc};
 use tokio::sync::{Notify, oneshot};
 
+mod schema;
+mod wal;
+
+pub use schema::SCHEMA_VERSION;
+pub use wal::WAL_SIZE_LIMIT;
+
 /// The most writes one transaction carries.
 const MAX_BATCH: usize = 512;
-
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS orgs (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS users (id TEXT PRIMARY KEY, org_id TEXT NOT NULL, email TEXT NOT NULL, doc TEXT NOT NULL,
-  UNIQUE (org_id, email));
-CREATE TABLE IF NOT EXISTS api_keys (id TEXT PRIMARY KEY, org_id TEXT NOT NULL, key_hash TEXT NOT NULL UNIQUE, doc TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS monitors (id TEXT PRIMARY KEY, org_id TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE,
-  version INTEGER NOT NULL, doc TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS monitors_by_org ON monitors (org_id);
-CREATE TABLE IF NOT EXISTS runs (id TEXT PRIMARY KEY, monitor_id TEXT NOT NULL, doc TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS runs_by_monitor ON runs (monitor_id, id);
-CREATE TABLE IF NOT EXISTS incidents (id TEXT PRIMARY KEY, monitor_id TEXT NOT NULL, org_id TEXT NOT NULL,
-  status TEXT NOT NULL, opened_at TEXT NOT NULL, doc TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS incidents_by_monitor ON incidents (monitor_id, opened_at);
-CREATE TABLE IF NOT EXISTS dependencies (org_id TEXT NOT NULL, upstream TEXT NOT NULL, downstream TEXT NOT NULL,
-  doc TEXT NOT NULL, PRIMARY KEY (upstream, downstream));
-CREATE TABLE IF NOT EXISTS maintenance (id TEXT PRIMARY KEY, org_id TEXT NOT NULL, doc TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS channels (id TEXT PRIMARY KEY, org_id TEXT NOT NULL, doc TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS status_pages (id TEXT PRIMARY KEY, org_id TEXT NOT NULL, slug TEXT NOT NULL UNIQUE,
-  custom_domain TEXT UNIQUE, doc TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS incident_events (seq INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL UNIQUE,
-  incident_id TEXT NOT NULL, doc TEXT NOT NULL, delivered INTEGER NOT NULL DEFAULT 0);
-CREATE INDEX IF NOT EXISTS incident_events_by_incident ON incident_events (incident_id, seq);
-CREATE INDEX IF NOT EXISTS incident_events_pending ON incident_events (delivered, seq);
-CREATE TABLE IF NOT EXISTS deliveries (key TEXT PRIMARY KEY, incident_id TEXT NOT NULL, started_at TEXT NOT NULL,
-  doc TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS deliveries_by_incident ON deliveries (incident_id, started_at);
-CREATE TABLE IF NOT EXISTS status_incidents (id TEXT PRIMARY KEY, page_id TEXT NOT NULL, doc TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS status_incidents_by_page ON status_incidents (page_id, id);
-CREATE TABLE IF NOT EXISTS page_maintenance (id TEXT PRIMARY KEY, page_id TEXT NOT NULL, doc TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS page_maintenance_by_page ON page_maintenance (page_id, id);
-CREATE TABLE IF NOT EXISTS subscribers (id TEXT PRIMARY KEY, page_id TEXT NOT NULL, doc TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS subscribers_by_page ON subscribers (page_id, id);
-";
 
 type Reply = Box<dyn FnOnce(Option<StoreError>) + Send>;
 /// A write: runs inside a savepoint; says whether it succeeded and how to answer.
@@ -75,7 +48,8 @@ pub struct EmbeddedStore {
     writer: Mutex<Option<mpsc::Sender<Job>>>,
     writer_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
     readers: Mutex<Vec<Connection>>,
-    /// Dropping the sender stops the checkpointer (after a last checkpoint).
+    /// Wakes the checkpointer; once this and the writer's copy are dropped, it makes a
+    /// last checkpoint and stops.
     checkpointer: Mutex<Option<(mpsc::Sender<()>, std::thread::JoinHandle<()>)>>,
     path: PathBuf,
     /// Signalled after a commit that recorded incident events (the outbox has work).
@@ -89,8 +63,8 @@ pub struct PendingEvent {
     pub event: IncidentEvent,
 }
 
-/// How often the WAL is copied back into the database, off the writer's path.
-const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+/// How long a connection waits for a lock another holds (another process's writer, say).
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 fn backend(e: impl std::fmt::Display) -> StoreError {
     StoreError::Backend(e.to_string())
@@ -116,39 +90,42 @@ fn open(path: &Path) -> Result<Connection, StoreError> {
     let conn = Connection::open(path).map_err(backend)?;
     // WAL + NORMAL: a commit is in the WAL file before it returns, so a killed process
     // loses nothing acknowledged; only a power cut could lose the last transactions.
-    conn.execute_batch(
-        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=OFF;",
-    )
-    .map_err(backend)?;
+    conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF;")
+        .map_err(backend)?;
+    conn.pragma_update(None, "journal_size_limit", WAL_SIZE_LIMIT as i64).map_err(backend)?;
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(backend)?;
     Ok(conn)
 }
 
 impl EmbeddedStore {
-    /// Opens (or creates) `dir/tokiflow.db`.
+    /// Opens (or creates) `dir/tokiflow.db` and brings its schema up to date (the
+    /// `schema` module says how, and how to change the schema).
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
         std::fs::create_dir_all(dir).map_err(backend)?;
         let path = dir.join("tokiflow.db");
-        let conn = open(&path)?;
-        conn.execute_batch(SCHEMA).map_err(backend)?;
+        let mut conn = open(&path)?;
+        schema::migrate(&mut conn, dir)?;
         // Checkpoints (with their fsyncs) would otherwise run inside a commit every
         // 1000 pages and stall every writer behind them; a separate thread does them.
         conn.execute_batch("PRAGMA wal_autocheckpoint=0;").map_err(backend)?;
+        let checkpoints = Arc::new(wal::Checkpoints::default());
+        let (wake, woken) = mpsc::channel::<()>();
+        let restarts = wal::WalRestarts::watch(&conn, checkpoints.clone(), wake.clone()).map_err(backend)?;
         let (tx, rx) = mpsc::channel::<Job>();
         let thread = std::thread::Builder::new()
             .name("tokiflow-store-writer".into())
-            .spawn(move || write_loop(conn, rx))
+            .spawn(move || write_loop(conn, rx, restarts))
             .map_err(backend)?;
         let checkpoint_conn = open(&path)?;
-        let (stop, stopped) = mpsc::channel::<()>();
         let checkpointer = std::thread::Builder::new()
             .name("tokiflow-store-checkpoint".into())
-            .spawn(move || checkpoint_loop(checkpoint_conn, stopped))
+            .spawn(move || wal::checkpoint_loop(checkpoint_conn, woken, checkpoints))
             .map_err(backend)?;
         Ok(Self {
             writer: Mutex::new(Some(tx)),
             writer_thread: Mutex::new(Some(thread)),
             readers: Mutex::new(Vec::new()),
-            checkpointer: Mutex::new(Some((stop, checkpointer))),
+            checkpointer: Mutex::new(Some((wake, checkpointer))),
             path,
             events_recorded: Arc::new(Notify::new()),
         })
@@ -156,6 +133,13 @@ impl EmbeddedStore {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The write-ahead log beside the database file (`tokiflow.db-wal`).
+    pub fn wal_path(&self) -> PathBuf {
+        let mut wal = self.path.clone().into_os_string();
+        wal.push("-wal");
+        wal.into()
     }
 
     /// Runs `f` in the writer's next transaction and waits for the commit.
@@ -293,17 +277,7 @@ impl Drop for EmbeddedStore {
     }
 }
 
-fn checkpoint_loop(conn: Connection, stopped: mpsc::Receiver<()>) {
-    // PASSIVE never blocks the writer; TRUNCATE on the way out leaves a small WAL.
-    while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(CHECKPOINT_EVERY) {
-        if let Err(e) = conn.execute_batch("PRAGMA wal_checkpoint(PASSIVE);") {
-            tracing::warn!(error = %e, "WAL checkpoint failed");
-        }
-    }
-    let _ = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);");
-}
-
-fn write_loop(conn: Connection, rx: mpsc::Receiver<Job>) {
+fn write_loop(conn: Connection, rx: mpsc::Receiver<Job>, mut wal: wal::WalRestarts) {
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -339,6 +313,8 @@ fn write_loop(conn: Connection, rx: mpsc::Receiver<Job>) {
             };
             reply(error);
         }
+        // After the replies: a restart delays the next batch, never this one's answers.
+        wal.after_commit(&conn);
     }
 }
 

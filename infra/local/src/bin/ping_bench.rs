@@ -8,6 +8,7 @@ use hyper_util::rt::TokioIo;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use tokio::net::{TcpListener, TcpStream};
 use tokiflow_shared::domain::{incident::Severity, org::Org, schedule::Schedule, secret::PingToken, text::Name};
@@ -145,8 +146,10 @@ async fn embedded(concurrency: usize, seconds: u64, monitors: usize, cores: usiz
          (server, store writer and load generator share one process on {cores} cores)"
     );
     let target = Target { addr, host: addr.to_string(), prefix: String::new(), tokens };
+    let wal = WalWatch::start(store.wal_path());
     let mut tally = run_load(Arc::new(target), concurrency, seconds).await;
     let mut ok = report(&mut tally, seconds);
+    wal.report();
 
     // Every 200 is acknowledged only after its commit, so all runs are visible by now.
     let mut runs = 0;
@@ -165,6 +168,43 @@ async fn embedded(concurrency: usize, seconds: u64, monitors: usize, cores: usiz
     tokio::time::timeout(Duration::from_secs(5), server).await.context("server did not shut down")???;
     store.close();
     Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// Samples the size of the store's WAL file during the load: it must stay bounded
+/// however long the load lasts.
+struct WalWatch {
+    path: std::path::PathBuf,
+    peak: Arc<AtomicU64>,
+    sampler: tokio::task::JoinHandle<()>,
+}
+
+impl WalWatch {
+    const EVERY: Duration = Duration::from_millis(100);
+
+    fn start(path: std::path::PathBuf) -> Self {
+        let peak = Arc::new(AtomicU64::new(0));
+        let (sampled, seen) = (path.clone(), peak.clone());
+        let sampler = tokio::spawn(async move {
+            loop {
+                seen.fetch_max(file_len(&sampled), Ordering::Relaxed);
+                tokio::time::sleep(Self::EVERY).await;
+            }
+        });
+        Self { path, peak, sampler }
+    }
+
+    /// Prints the largest size sampled and the size now.
+    fn report(self) {
+        self.sampler.abort();
+        let now = file_len(&self.path);
+        let peak = self.peak.load(Ordering::Relaxed).max(now);
+        out!("WAL: peak {:.1} MB, at the end {:.1} MB", peak as f64 / 1e6, now as f64 / 1e6);
+    }
+}
+
+/// A missing file (no WAL yet) counts as empty.
+fn file_len(path: &std::path::Path) -> u64 {
+    std::fs::metadata(path).map_or(0, |m| m.len())
 }
 
 /// Parses `--url` and refuses anything but loopback: this tool is not for loading other hosts.
