@@ -104,8 +104,12 @@ impl Local {
                     match notifier.notify(&entry.event).await {
                         Ok(_) => {
                             publisher.publish_after(&entry.event).await;
+                            // A failure here (the store closing at shutdown, say) must not
+                            // spin on the same events: wait, then read them again.
                             if let Err(e) = store.mark_delivered(vec![entry.seq]).await {
-                                tracing::error!(error = %e, "marking an incident event delivered failed");
+                                tracing::error!(error = %e, "marking an incident event delivered failed; will retry");
+                                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                                break;
                             }
                         }
                         Err(e) => {

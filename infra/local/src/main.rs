@@ -142,7 +142,9 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     // Every acknowledged write is committed already; this commits what is queued and stops the writer.
     store.close();
     tracing::info!("stopped");
-    Ok(())
+    // The background loops (notifier, timers, sweeps) hold nothing the store has not
+    // committed: end the process now rather than wait for each to reach an await point.
+    std::process::exit(0)
 }
 
 /// The first of SIGTERM (docker, systemd) and SIGINT (Ctrl-C).

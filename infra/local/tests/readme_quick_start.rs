@@ -28,7 +28,15 @@ struct Group(std::process::Child);
 
 impl Drop for Group {
     fn drop(&mut self) {
-        let _ = Command::new("kill").args(["-s", "TERM", "--", &format!("-{}", self.0.id())]).status();
+        let group = format!("-{}", self.0.id());
+        let _ = Command::new("kill").args(["-s", "TERM", "--", &group]).status();
+        for _ in 0..150 {
+            if matches!(self.0.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = Command::new("kill").args(["-s", "KILL", "--", &group]).status();
         let _ = self.0.wait();
     }
 }

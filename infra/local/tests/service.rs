@@ -157,8 +157,11 @@ async fn sigterm_finishes_requests_in_flight_loses_no_acknowledged_ping_and_exit
                 if stop.load(Ordering::Relaxed) {
                     break;
                 }
+                // Failures and recoveries in turn: incidents open and resolve, so the
+                // notifier is busy when the signal comes.
                 let body = format!("drain-{n}-{i}");
-                let req = http::Request::post(&url).body(Full::new(Bytes::from(body.clone()))).unwrap();
+                let target = if i % 2 == 1 { format!("{url}/fail") } else { url.clone() };
+                let req = http::Request::post(&target).body(Full::new(Bytes::from(body.clone()))).unwrap();
                 match c.request(req).await {
                     Ok(res) if res.status() == 200 => acked.push(body),
                     Ok(res) => panic!("a ping was answered {} while serving", res.status()),
