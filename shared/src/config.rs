@@ -43,6 +43,10 @@ pub struct Config {
     /// The management API's per-key rate limit (`TOKIFLOW_API_RATE`, requests per second;
     /// the burst is six seconds' worth).
     pub api_rate: crate::domain::rate_limit::RateLimit,
+    /// Where webhooks given by anonymous people (status page subscribers) may go: public
+    /// addresses only, whatever `TOKIFLOW_OUTBOUND_ALLOW_PRIVATE` says of channels. Not
+    /// read from the environment; only a test wiring its own receivers changes it.
+    pub subscriber_egress: crate::adapters::egress::EgressPolicy,
 }
 
 impl Config {
@@ -87,6 +91,7 @@ impl Config {
             listen,
             limits,
             public_url: get("TOKIFLOW_PUBLIC_URL").map(|u| u.trim_end_matches('/').to_owned()),
+            subscriber_egress: crate::adapters::egress::EgressPolicy::PublicOnly,
         })
     }
 }

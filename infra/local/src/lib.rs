@@ -58,6 +58,7 @@ impl Local {
             outbound.egress = EgressPolicy::AllowPrivate;
         }
         let outbox = Arc::new(Outbox::new(config.data_dir.join("outbox")));
+        let strangers = HttpTransportConfig { egress: config.subscriber_egress, ..outbound.clone() };
         let http = Arc::new(HyperTransport::new(outbound)?);
         // E-mail goes to an SMTP relay when one is configured, else to the outbox too.
         let email: Arc<dyn EmailSender> = match SmtpConfig::from_lookup(|k| std::env::var(k).ok())? {
@@ -66,7 +67,9 @@ impl Local {
         };
         let transports = NotifierTransports { http, email, sms: outbox.clone() };
         let site = Arc::new(FsStaticSite::new(config.data_dir.join("site")));
-        let subscribers = Arc::new(SubscriberService::new(store.clone(), transports.clone(), RetryPolicy::default()));
+        // Subscribers' webhooks are anyone's addresses: never the server's own network.
+        let strangers_transports = NotifierTransports { http: Arc::new(HyperTransport::new(strangers)?), ..transports.clone() };
+        let subscribers = Arc::new(SubscriberService::new(store.clone(), strangers_transports, RetryPolicy::default()));
         let publisher = Arc::new(StatusPublisher::new(store.clone(), site.clone(), subscribers.clone(), &config.base_url()));
         let tester = ChannelTester::new(transports.clone(), app_url.clone());
         let notifier = Arc::new(Notifier::new(store.clone(), transports, RetryPolicy::default(), app_url));

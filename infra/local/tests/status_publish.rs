@@ -23,9 +23,21 @@ async fn page(s: &TestServer, org: &Org, slug: &str, monitor: &MonitorId, visibi
     page
 }
 
+type Acme = (TestServer, Org, tokiflow_shared::domain::monitor::Monitor, tokiflow_shared::domain::secret::PingToken, StatusPage);
+
 /// A server, an org with a monitor, and its public page `acme` showing the monitor.
-async fn acme() -> (TestServer, Org, tokiflow_shared::domain::monitor::Monitor, tokiflow_shared::domain::secret::PingToken, StatusPage) {
-    let s = TestServer::start().await;
+async fn acme() -> Acme {
+    acme_on(TestServer::start().await).await
+}
+
+/// `acme` on a server whose subscribers' webhooks may reach this test's loopback
+/// receivers (the server itself never allows it).
+async fn acme_reaching_loopback() -> Acme {
+    let dir = tempfile::tempdir().unwrap();
+    acme_on(TestServer::start_with(dir, |c| c.subscriber_egress = tokiflow_shared::adapters::egress::EgressPolicy::AllowPrivate).await).await
+}
+
+async fn acme_on(s: TestServer) -> Acme {
     let org = s.org().await;
     let (m, token) = s.monitor_in(&org, "backup", 3600, 600).await;
     let public = page(&s, &org, "acme", &m.id, Visibility::Public).await;
@@ -218,7 +230,7 @@ async fn a_status_incident_reaches_confirmed_subscribers_signed_and_is_published
     use tokiflow_shared::domain::status_page::incident::{Impact, StatusIncident, UpdateBody};
     use tokiflow_shared::domain::status_page::subscriber::{Subscriber, SubscriberEvent, SubscriberTarget};
 
-    let (s, _, _, _, page) = acme().await;
+    let (s, _, _, _, page) = acme_reaching_loopback().await;
     let (url, received) = common::webhook_receiver(http::StatusCode::OK).await;
     let json = [("content-type", "application/json")];
     let r = s.send_body_with("POST", "/status/acme/subscribe", &json, format!(r#"{{"webhookUrl":"{url}"}}"#)).await;
@@ -265,4 +277,20 @@ async fn a_status_incident_reaches_confirmed_subscribers_signed_and_is_published
     let first: serde_json::Value = serde_json::from_slice(&got[1].1).unwrap();
     assert_eq!(first["title"], "[Acme status] Investigating: Backups delayed");
     assert!(mail_to(&s, "quiet@example.com").is_empty(), "filtered out");
+}
+
+/// Hardening: a stranger cannot make the server call its own network through a
+/// subscription, whatever the server allows its channels (locally: private addresses).
+#[tokio::test]
+async fn subscriber_webhooks_never_reach_the_servers_own_network() {
+    let (s, _, _, _, page) = acme().await;
+    let (url, received) = common::webhook_receiver(http::StatusCode::OK).await;
+    let json = [("content-type", "application/json")];
+    for field in ["webhookUrl", "slackWebhookUrl"] {
+        let r = s.send_body_with("POST", "/status/acme/subscribe", &json, format!(r#"{{"{field}":"{url}"}}"#)).await;
+        assert_eq!(r.status, 202, "{}", text(&r));
+    }
+    assert!(received.lock().unwrap().is_empty(), "the confirmation request was refused by the address guard");
+    let pending = s.store.subscribers_of_page(&page.id).await.unwrap();
+    assert!(pending.iter().all(|p| !p.is_verified()), "nothing confirmed");
 }

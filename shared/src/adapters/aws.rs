@@ -75,12 +75,20 @@ impl AwsAdapters {
         if std::env::var_os("TOKIFLOW_EMAIL_FROM").is_none() {
             return Ok(None);
         }
-        Ok(Some(Arc::new(SubscriberService::new(self.store.clone(), self.transports()?, RetryPolicy::default()))))
+        // Subscribers' webhooks are anyone's addresses: public ones only, whatever the setting.
+        let transports = self.transports_with(|config| config.egress = crate::adapters::egress::EgressPolicy::PublicOnly)?;
+        Ok(Some(Arc::new(SubscriberService::new(self.store.clone(), transports, RetryPolicy::default()))))
     }
 
     fn transports(&self) -> Result<NotifierTransports, ConfigError> {
+        self.transports_with(|_| {})
+    }
+
+    fn transports_with(&self, adjust: impl FnOnce(&mut HttpTransportConfig)) -> Result<NotifierTransports, ConfigError> {
         let env = |k: &str| std::env::var(k).ok();
-        let http = HyperTransport::new(HttpTransportConfig::from_lookup(env)?)
+        let mut config = HttpTransportConfig::from_lookup(env)?;
+        adjust(&mut config);
+        let http = HyperTransport::new(config)
             .map_err(|e| ConfigError { var: "SSL_CERT_FILE", reason: format!("no CA certificates: {e}") })?;
         let email = SesEmail::new(&self.sdk, required_env("TOKIFLOW_EMAIL_FROM")?, env("TOKIFLOW_SES_CONFIGURATION_SET"));
         Ok(NotifierTransports { http: Arc::new(http), email: Arc::new(email), sms: Arc::new(SnsSms::new(&self.sdk)) })
