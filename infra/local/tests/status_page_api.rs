@@ -379,3 +379,18 @@ async fn custom_domain_selects_the_page_without_the_prefix() {
         "the slug still works"
     );
 }
+
+/// Hardening: a private page behind a custom domain answers exactly as a host with no
+/// page, so the private domain's existence does not show.
+#[tokio::test]
+async fn a_private_custom_domain_answers_as_an_unknown_host() {
+    use tokiflow_shared::domain::secret::PageToken;
+    let s = TestServer::start().await;
+    put_page(&s, "hidden", Visibility::Private { token_hash: PageToken::generate().hash() }, Some("private.acme.test")).await;
+    for (method, path) in [("GET", "/"), ("GET", "/api/v2/summary.json"), ("GET", "/feed.atom"), ("POST", "/subscribe"), ("GET", "/unsubscribe?token=x")] {
+        let private = s.send_with(method, path, &[("host", "private.acme.test")]).await;
+        let nobody = s.send_with(method, path, &[("host", "nobody.acme.test")]).await;
+        assert_eq!((private.status, &private.body), (nobody.status, &nobody.body), "{method} {path}");
+        assert_eq!(private.status, 404, "{method} {path}");
+    }
+}

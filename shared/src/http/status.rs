@@ -77,18 +77,33 @@ pub async fn by_domain(app: &App, req: &ApiRequest) -> Option<Result<ApiResponse
         Ok(page) => page?,
         Err(e) => return Some(Err(e.into())),
     };
+    Some(on_domain(app, page, &host, subscription, resource, req).await.map_err(as_unknown_host))
+}
+
+/// On a custom domain a page that is not shown (private, without its token) answers as a
+/// host with no page at all, so the domain's existence does not show.
+fn as_unknown_host(e: ApiError) -> ApiError {
+    if e.status == http::StatusCode::NOT_FOUND { ApiError::not_found("no such route") } else { e }
+}
+
+async fn on_domain(
+    app: &App,
+    page: crate::domain::status_page::StatusPage,
+    host: &Hostname,
+    subscription: Option<SubscriptionRoute>,
+    resource: Option<Resource>,
+    req: &ApiRequest,
+) -> Result<ApiResponse, ApiError> {
     let location = PageLocation {
         origin: format!("https://{host}"),
         prefix: String::new(),
     };
     let Some(resource) = resource else {
         let route = subscription.expect("a subscription route when no resource");
-        return Some(subscribe::handle(app, page, location, route, req).await);
+        return subscribe::handle(app, page, location, route, req).await;
     };
-    if let Err(e) = allowed(&req.method) {
-        return Some(Err(e));
-    }
-    Some(serve(app, page, location, resource, req).await)
+    allowed(&req.method)?;
+    serve(app, page, location, resource, req).await
 }
 
 fn allowed(method: &Method) -> Result<(), ApiError> {
