@@ -217,16 +217,23 @@ async fn the_ip_allowlist_admits_only_its_networks_v4_and_v6() {
         let want = if allowed {
             StatusCode::OK
         } else {
-            StatusCode::FORBIDDEN
+            StatusCode::UNAUTHORIZED
         };
         assert_eq!(res.status, want, "from {ip}: {:?}", res.body);
+        if !allowed {
+            // No key oracle: from outside, a valid key answers exactly as a wrong one.
+            let wrong = env
+                .call_from(Method::GET, "/api/v1/monitors", Some("tf_notAKeyAtAll0000000"), None, Some(ip.parse().unwrap()))
+                .await;
+            assert_eq!((res.status, &res.body), (wrong.status, &wrong.body), "from {ip}");
+        }
     }
     let unknown = env
         .call_from(Method::GET, "/api/v1/monitors", Some(&key), None, None)
         .await;
     assert_eq!(
         unknown.status,
-        StatusCode::FORBIDDEN,
+        StatusCode::UNAUTHORIZED,
         "no known address counts as elsewhere"
     );
     // Public routes stay public.

@@ -56,7 +56,7 @@ async fn demo_key_lists_monitors_and_the_allowlist_sees_the_peer() {
         .unwrap();
     server.store.update_org(&org).await.unwrap();
     let (status, _) = get(&server.base, "/api/v1/monitors", Some(key)).await;
-    assert_eq!(status, 403, "127.0.0.1 is not in 10.0.0.0/8");
+    assert_eq!(status, 401, "127.0.0.1 is not in 10.0.0.0/8: answered as a wrong key");
     org.set_allowlist(vec![
         "127.0.0.0/8".parse().unwrap(),
         "::1/128".parse().unwrap(),

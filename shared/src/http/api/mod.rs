@@ -49,7 +49,9 @@ pub async fn handle(app: &App, req: &ApiRequest) -> Result<ApiResponse, ApiError
 fn auth_error(e: AuthError) -> ApiError {
     match e {
         AuthError::Missing | AuthError::Invalid => ApiError::unauthorized(e.to_string()),
-        AuthError::AddressNotAllowed => ApiError::forbidden(e.to_string()),
+        // From outside the org's allowlist a valid key answers as an invalid one: a 403
+        // would tell whoever holds a leaked key that it works (the log says which).
+        AuthError::AddressNotAllowed => ApiError::unauthorized(AuthError::Invalid.to_string()),
         AuthError::Store(e) => e.into(),
     }
 }

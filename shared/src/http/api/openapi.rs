@@ -190,11 +190,8 @@ fn operation(op: Op, path: &str, access: Access) -> Value {
     }
     if let Access::Key(..) = access {
         errors.extend([
-            (401, "missing or invalid API key"),
-            (
-                403,
-                "the key lacks the scope, its owner the role, or the address is not allowed",
-            ),
+            (401, "missing or invalid API key, or one used from outside the org's allowlist"),
+            (403, "the key lacks the scope, or its owner the role"),
             (404, "not found"),
             (409, "conflicts with the current state"),
             (422, "breaks a rule: the field is named"),
