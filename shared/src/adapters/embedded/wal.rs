@@ -5,22 +5,25 @@
 //! still using it; until then every commit appends. The checkpointer thread's PASSIVE
 //! checkpoints never wait, so under steady load (a commit always after the last page they
 //! copied, a reader always on some snapshot) they never get there, and the WAL grew for
-//! as long as the load lasted (measured: 3.4 GB after 21 s of 14,000 pings/s).
+//! as long as the load lasted (ping-bench: 3.4–4.3 GB after 21 s at 14,000–17,600 pings/s).
 //!
 //! So when the WAL passes [`RESTART_AT`] the writer asks the checkpointer to catch up
 //! (copy until little is left), goes on committing meanwhile, and once it has, runs a
 //! RESTART checkpoint itself between two transactions: being the only writer it needs no
 //! lock that anyone holds, and no commit can slip in while it runs. It copies only what
-//! was committed since the catch-up, waits (at most [`READERS_WAIT`]) for the reads that
-//! began before it, and the next commit rewrites the WAL from the start. Copying it all
-//! on the writer instead held every write up for ~25 ms per restart (a fifth of the
-//! throughput). `journal_size_limit` ([`WAL_SIZE_LIMIT`]) trims the file back if it ever
-//! grew past the bound (restarts put off by long reads).
+//! was committed since the catch-up (measured: 4–10 ms, with its two fsyncs), waits
+//! (at most [`READERS_WAIT`]) for the reads that began before it, and the next commit
+//! rewrites the WAL from the start. Copying it all on the writer instead held every
+//! write up for ~25 ms per restart (a fifth of the throughput). If the catch-up falls
+//! behind (a starved CPU), the writer restarts anyway at twice [`RESTART_AT`], waiting
+//! for the checkpointer's current pass rather than writing on. `journal_size_limit`
+//! ([`WAL_SIZE_LIMIT`]) trims the file back if it ever grew past the bound (restarts
+//! put off by long reads).
 use rusqlite::Connection;
 use rusqlite::hooks::Wal;
 use std::cell::Cell;
 use std::ffi::c_int;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, TryLockError, mpsc};
 use std::time::Duration;
 
@@ -28,7 +31,7 @@ use std::time::Duration;
 pub const WAL_SIZE_LIMIT: u64 = 64 << 20;
 
 /// The writer asks for a catch-up and a restart once the WAL holds this much, and
-/// restarts without waiting for the catch-up at twice as much.
+/// restarts without waiting for the catch-up at twice as much: well under the limit.
 const RESTART_AT: u64 = 16 << 20;
 
 /// A catch-up copies until one pass finds no more than this left: what the writer's
@@ -53,8 +56,10 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
 #[derive(Default)]
 pub(super) struct Checkpoints {
     /// SQLite runs one checkpoint at a time and fails any other at once, without
-    /// waiting: the writer restarts only while this is free, else after its next batch.
+    /// waiting: the writer restarts only while it holds this.
     turn: Mutex<()>,
+    /// Set while the writer waits for the turn: a catch-up stops between passes for it.
+    writer_waiting: AtomicBool,
     /// The writer's catch-up requests, numbered from 1.
     asked: AtomicU64,
     /// The latest request whose catch-up is done (began after it was made).
@@ -65,6 +70,14 @@ impl Checkpoints {
     fn turn(&self) -> MutexGuard<'_, ()> {
         // The turn guards no data: a panic while it was held leaves nothing to distrust.
         self.turn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The turn for an overdue restart: waits for the checkpointer's current pass only.
+    fn wait_turn(&self) -> MutexGuard<'_, ()> {
+        self.writer_waiting.store(true, Ordering::Release);
+        let turn = self.turn();
+        self.writer_waiting.store(false, Ordering::Release);
+        turn
     }
 
     fn try_turn(&self) -> Option<MutexGuard<'_, ()>> {
@@ -95,10 +108,11 @@ fn record_frames(_: &Wal, frames: c_int) -> rusqlite::Result<()> {
 /// The writer thread's side: restarts the WAL once it has grown past [`RESTART_AT`].
 pub(super) struct WalRestarts {
     /// [`RESTART_AT`] in frames.
-    every: u32,
-    /// Raised after a restart that readers put off, so that a long read costs one
-    /// wait per [`RESTART_AT`] of growth rather than one per transaction.
-    next_at: u32,
+    restart_at: u32,
+    /// When to ask for a catch-up and restart: [`RESTART_AT`], or after a restart that
+    /// readers put off, a quarter of it further on, so that a long read costs one wait
+    /// per few MB of growth rather than one per transaction.
+    ask_at: u32,
     /// This round's catch-up request, once made.
     asked: Option<u64>,
     shared: Arc<Checkpoints>,
@@ -110,35 +124,38 @@ impl WalRestarts {
     /// the writer's and used on one thread only. Call it after `wal_autocheckpoint`,
     /// which replaces the hook.
     pub(super) fn watch(conn: &Connection, shared: Arc<Checkpoints>, wake_checkpointer: mpsc::Sender<()>) -> rusqlite::Result<Self> {
-        let every = frames_in(conn, RESTART_AT)?;
+        let restart_at = frames_in(conn, RESTART_AT)?;
         conn.wal_hook(Some(record_frames));
-        Ok(Self { every, next_at: every, asked: None, shared, wake_checkpointer })
+        Ok(Self { restart_at, ask_at: restart_at, asked: None, shared, wake_checkpointer })
     }
 
     /// Called between transactions: asks for a catch-up, or restarts the WAL, when due.
     pub(super) fn after_commit(&mut self, conn: &Connection) {
         let frames = FRAMES.take();
-        if frames < self.next_at {
+        if frames < self.ask_at {
             return;
         }
         let caught_up = self.asked.is_some_and(|asked| self.shared.answered.load(Ordering::Acquire) >= asked);
-        let overdue = frames >= self.next_at.saturating_add(self.every);
-        if !caught_up && !overdue {
+        let turn = if frames >= self.ask_at.saturating_add(self.restart_at) {
+            Some(self.shared.wait_turn())
+        } else if caught_up {
+            // Busy only with a periodic checkpoint: the next batch tries again.
+            self.shared.try_turn()
+        } else {
             self.ask_to_catch_up();
+            None
+        };
+        let Some(_turn) = turn else { return };
+        self.asked = None;
+        let restarted = restart(conn);
+        if let Ok(true) = restarted {
+            self.ask_at = self.restart_at;
             return;
         }
-        let Some(_turn) = self.shared.try_turn() else { return };
-        self.asked = None;
-        match restart(conn) {
-            Ok(true) => self.next_at = self.every,
-            Ok(false) => {
-                self.next_at = frames.saturating_add(self.every);
-                tracing::warn!(frames, "WAL restart put off: a read outlasted {READERS_WAIT:?}");
-            }
-            Err(e) => {
-                self.next_at = frames.saturating_add(self.every);
-                tracing::warn!(error = %e, "WAL restart failed");
-            }
+        self.ask_at = frames.saturating_add(self.restart_at / 4);
+        match restarted {
+            Err(e) => tracing::warn!(error = %e, "WAL restart failed"),
+            Ok(_) => tracing::warn!(frames, "WAL restart put off: a read outlasted {READERS_WAIT:?}"),
         }
     }
 
@@ -179,12 +196,11 @@ pub(super) fn checkpoint_loop(conn: Connection, wake: mpsc::Receiver<()>, shared
         Err(e) => return tracing::error!(error = %e, "WAL checkpointer cannot start"),
     };
     while let Ok(()) | Err(mpsc::RecvTimeoutError::Timeout) = wake.recv_timeout(CHECKPOINT_EVERY) {
-        let _turn = shared.turn();
         let asked = shared.asked.load(Ordering::Acquire);
         let done = if asked > shared.answered.load(Ordering::Acquire) {
-            catch_up(&conn, caught_up).map(|()| shared.answered.store(asked, Ordering::Release))
+            catch_up(&conn, &shared, caught_up).map(|()| shared.answered.store(asked, Ordering::Release))
         } else {
-            passive(&conn).map(drop)
+            passive(&conn, &shared.turn()).map(drop)
         };
         if let Err(e) = done {
             tracing::warn!(error = %e, "WAL checkpoint failed");
@@ -194,11 +210,16 @@ pub(super) fn checkpoint_loop(conn: Connection, wake: mpsc::Receiver<()>, shared
     let _ = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);");
 }
 
-/// PASSIVE checkpoints until one copies at most `left` frames.
-fn catch_up(conn: &Connection, left: i64) -> rusqlite::Result<()> {
+/// PASSIVE checkpoints until one copies at most `left` frames, or the writer is waiting
+/// to restart the WAL anyway.
+fn catch_up(conn: &Connection, shared: &Checkpoints, left: i64) -> rusqlite::Result<()> {
     let mut copied_before = 0;
     for _ in 0..MAX_CATCH_UP_PASSES {
-        let copied = passive(conn)?;
+        let turn = shared.turn();
+        if shared.writer_waiting.load(Ordering::Acquire) {
+            break;
+        }
+        let copied = passive(conn, &turn)?;
         if copied - copied_before <= left {
             break;
         }
@@ -207,7 +228,8 @@ fn catch_up(conn: &Connection, left: i64) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// A PASSIVE checkpoint: how many of the WAL's frames are now in the database.
-fn passive(conn: &Connection) -> rusqlite::Result<i64> {
+/// A PASSIVE checkpoint, in the checkpointing turn: how many of the WAL's frames are now
+/// in the database.
+fn passive(conn: &Connection, _turn: &MutexGuard<'_, ()>) -> rusqlite::Result<i64> {
     conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get(2))
 }
