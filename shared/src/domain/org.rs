@@ -21,6 +21,9 @@ pub enum OrgError {
     AllowlistTooLong,
     #[error("not an email address")]
     BadEmail,
+    /// `10.1.2.3/8` names an address, not a network: said back rather than stored as sent.
+    #[error("{given} has host bits set: the network is {network}")]
+    HostBits { index: usize, given: IpNet, network: IpNet },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,6 +51,9 @@ impl Org {
     pub fn set_allowlist(&mut self, nets: Vec<IpNet>) -> Result<(), OrgError> {
         if nets.len() > MAX_ALLOWLIST {
             return Err(OrgError::AllowlistTooLong);
+        }
+        if let Some((index, net)) = nets.iter().enumerate().find(|(_, n)| n.trunc() != **n) {
+            return Err(OrgError::HostBits { index, given: *net, network: net.trunc() });
         }
         self.ip_allowlist = nets;
         Ok(())
@@ -307,6 +313,12 @@ mod tests {
         assert!(o.set_retention_days(90).is_ok());
         let many = vec!["10.0.0.0/8".parse().unwrap(); MAX_ALLOWLIST + 1];
         assert_eq!(o.set_allowlist(many), Err(OrgError::AllowlistTooLong));
+        let sloppy = vec!["10.0.0.0/8".parse().unwrap(), "10.1.2.3/8".parse().unwrap()];
+        assert_eq!(
+            o.set_allowlist(sloppy),
+            Err(OrgError::HostBits { index: 1, given: "10.1.2.3/8".parse().unwrap(), network: "10.0.0.0/8".parse().unwrap() })
+        );
+        assert!(o.set_allowlist(vec!["2001:db8::1/128".parse().unwrap(), "192.168.1.7/32".parse().unwrap()]).is_ok());
     }
 
     #[test]

@@ -9,9 +9,18 @@ pub enum TextError {
     TooLong { max: usize },
     #[error("may contain only lowercase letters, digits and '-', and must start with a letter or digit")]
     BadSlug,
+    #[error("must not contain control characters (line breaks, NUL, …) or bidirectional overrides")]
+    Unprintable,
 }
 
-/// A display name: trimmed, 1..=120 characters, no control characters.
+/// Characters that would let a name rewrite how the text around it reads: controls
+/// (NUL, line breaks, escapes) and the bidirectional embeddings, overrides and isolates.
+fn unprintable(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// A display name: trimmed, 1..=120 characters, no control characters or bidirectional
+/// overrides (refused, not stripped: what is stored is what was sent).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Name(String);
@@ -20,9 +29,12 @@ impl Name {
     pub const MAX: usize = 120;
 
     pub fn new(s: &str) -> Result<Self, TextError> {
-        let s: String = s.trim().chars().filter(|c| !c.is_control()).collect();
-        bounded(&s, Self::MAX)?;
-        Ok(Self(s))
+        let s = s.trim();
+        bounded(s, Self::MAX)?;
+        if s.chars().any(unprintable) {
+            return Err(TextError::Unprintable);
+        }
+        Ok(Self(s.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -129,6 +141,14 @@ mod tests {
         assert_eq!(Name::new("  Backup  ").unwrap().as_str(), "Backup");
         assert_eq!(Name::new("   "), Err(TextError::Empty));
         assert_eq!(Name::new(&"x".repeat(121)), Err(TextError::TooLong { max: 120 }));
+    }
+
+    #[test]
+    fn name_refuses_controls_and_bidi_overrides() {
+        for bad in ["a\0b", "line\nbreak", "tab\there", "esc\u{1b}[31m", "evil\u{202E}txt.exe", "iso\u{2066}late"] {
+            assert_eq!(Name::new(bad), Err(TextError::Unprintable), "{bad:?}");
+        }
+        assert!(Name::new("Ünïcödé — naïve 日本").is_ok(), "ordinary text passes");
     }
 
     #[test]

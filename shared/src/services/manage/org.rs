@@ -1,7 +1,7 @@
 //! The org itself, its members and its API keys.
 use super::{ManageError, ManageService, invalid};
 use crate::domain::ids::{ApiKeyId, UserId};
-use crate::domain::org::{ApiKey, Email, InvitationError, InvitationToken, Org, Role, Scope, User};
+use crate::domain::org::{ApiKey, Email, InvitationError, InvitationToken, Org, OrgError, Role, Scope, User};
 use crate::domain::secret::ApiKeySecret;
 use crate::domain::text::Name;
 use crate::ports::store::StoreError;
@@ -89,8 +89,10 @@ impl ManageService {
                 .map_err(|e| invalid("retentionDays", e))?;
         }
         if let Some(nets) = input.ip_allowlist {
-            org.set_allowlist(nets)
-                .map_err(|e| invalid("ipAllowlist", e))?;
+            org.set_allowlist(nets).map_err(|e| match e {
+                OrgError::HostBits { index, .. } => invalid(format!("ipAllowlist[{index}]"), e),
+                e => invalid("ipAllowlist", e),
+            })?;
             if !org.ip_allowlist.is_empty() && !from.is_some_and(|ip| org.allows(ip)) {
                 return Err(invalid(
                     "ipAllowlist",
