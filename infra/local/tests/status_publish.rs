@@ -294,3 +294,28 @@ async fn subscriber_webhooks_never_reach_the_servers_own_network() {
     let pending = s.store.subscribers_of_page(&page.id).await.unwrap();
     assert!(pending.iter().all(|p| !p.is_verified()), "nothing confirmed");
 }
+
+/// Hardening: sign-ups cannot be used to mail-bomb an address or to fill a page.
+#[tokio::test]
+async fn repeated_sign_ups_send_one_request_and_a_page_takes_an_hours_worth() {
+    use tokiflow_shared::domain::status_page::subscriber::SIGNUPS_PER_HOUR;
+    let (s, _, _, _, page) = acme().await;
+    let json = [("content-type", "application/json")];
+    for _ in 0..50 {
+        let r = s.send_body_with("POST", "/status/acme/subscribe", &json, r#"{"email":"victim@example.com"}"#).await;
+        assert_eq!(r.status, 202, "{}", text(&r));
+    }
+    assert_eq!(mail_to(&s, "victim@example.com").len(), 1, "fifty sign-ups, one confirmation request");
+    assert_eq!(s.store.subscribers_of_page(&page.id).await.unwrap().len(), 1);
+
+    for i in 1..SIGNUPS_PER_HOUR {
+        let r = s.send_body_with("POST", "/status/acme/subscribe", &json, format!(r#"{{"email":"p{i}@example.com"}}"#)).await;
+        assert_eq!(r.status, 202, "{i}: {}", text(&r));
+    }
+    let r = s.send_body_with("POST", "/status/acme/subscribe", &json, r#"{"email":"one-too-many@example.com"}"#).await;
+    assert_eq!(r.status, 429, "{}", text(&r));
+    let wait: u64 = r.headers["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=3600).contains(&wait), "{wait}");
+    assert!(mail_to(&s, "one-too-many@example.com").is_empty());
+    assert_eq!(s.store.subscribers_of_page(&page.id).await.unwrap().len(), SIGNUPS_PER_HOUR);
+}

@@ -136,6 +136,7 @@ fn error(e: SubscribeError) -> ApiError {
         SubscribeError::Invalid { field, message } => ApiError::unprocessable(field, message),
         SubscribeError::BadToken => ApiError::not_found("no such subscription, or the link has expired"),
         SubscribeError::Full => ApiError::conflict("this page takes no more subscribers"),
+        SubscribeError::Busy { retry_after_secs } => ApiError::rate_limited(retry_after_secs),
         SubscribeError::Store(e) => e.into(),
     }
 }

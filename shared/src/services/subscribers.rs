@@ -7,8 +7,8 @@ use crate::domain::org::Email;
 use crate::domain::status_page::StatusPage;
 use crate::domain::status_page::view::PageLocation;
 use crate::domain::status_page::subscriber::{
-    Announcement, MAX_SUBSCRIBERS, NewSubscription, Subscriber, SubscriberError, SubscriberEvent, SubscriberTarget, SubscriberToken,
-    check_components,
+    Admission, Announcement, NewSubscription, Subscriber, SubscriberError, SubscriberEvent, SubscriberTarget, SubscriberToken,
+    admit, check_components,
 };
 use crate::domain::notification::delivery::DeliveryOutcome;
 use crate::ports::store::{Store, StoreError};
@@ -31,6 +31,9 @@ pub enum SubscribeError {
     BadToken,
     #[error("this page takes no more subscribers")]
     Full,
+    /// The page took as many sign-ups as it takes in an hour.
+    #[error("too many sign-ups for this page just now")]
+    Busy { retry_after_secs: u64 },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -114,11 +117,18 @@ impl SubscriberService {
         };
         let NewSubscription { subscriber, verify, unsubscribe } = Subscriber::subscribe(page.id.clone(), target, components, events, now)?;
         let existing = self.store.subscribers_of_page(&page.id).await?;
-        if existing.len() >= MAX_SUBSCRIBERS {
-            return Err(SubscribeError::Full);
+        match admit(&existing, &subscriber, now) {
+            Admission::Admit => {}
+            Admission::AlreadyAsked => {
+                tracing::info!(page_id = %page.id, kind = ?subscriber.target.kind(), "sign-up repeated within minutes: nothing sent");
+                return Ok(Subscribed { subscriber, signing_secret: None });
+            }
+            Admission::Busy { retry_after_secs } => return Err(SubscribeError::Busy { retry_after_secs }),
+            Admission::Full => return Err(SubscribeError::Full),
         }
-        for pending in existing.iter().filter(|s| !s.is_verified() && same_address(s, &subscriber)) {
-            self.store.delete_subscriber(&page.id, &pending.id).await?;
+        // A pending request for this address is replaced; expired ones are forgotten.
+        for gone in existing.iter().filter(|s| s.has_expired(now) || (!s.is_verified() && same_address(s, &subscriber))) {
+            self.store.delete_subscriber(&page.id, &gone.id).await?;
         }
         self.store.put_subscriber(&subscriber).await?;
         let verify_url = at.url(&format!("/subscribe/verify?token={}", verify.reveal()));

@@ -16,8 +16,50 @@ use std::fmt;
 /// Unsubscribe links stay valid for this many of the latest messages to a subscriber
 /// (each message carries a fresh token; only their hashes are kept).
 pub const KEPT_UNSUBSCRIBE_TOKENS: usize = 32;
-/// The most subscribers one page takes.
+/// The most confirmed subscribers one page takes (pending sign-ups do not count).
 pub const MAX_SUBSCRIBERS: usize = 5000;
+/// A sign-up not confirmed within this long expires: its link stops working and it is
+/// forgotten.
+pub const PENDING_HOURS: i64 = 48;
+/// One confirmation request per destination in this long: a repeat changes nothing.
+pub const RESEND_MINUTES: i64 = 10;
+/// The most sign-ups one page takes in an hour, from everyone together.
+pub const SIGNUPS_PER_HOUR: usize = 60;
+
+/// What becomes of a new sign-up, given the page's subscribers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admission {
+    /// Store it and send its confirmation request.
+    Admit,
+    /// A request went to this destination a moment ago: answer as usual, change nothing,
+    /// send nothing (fifty sign-ups of one address send one e-mail).
+    AlreadyAsked,
+    /// The page took its hour's sign-ups: try again after this many seconds.
+    Busy { retry_after_secs: u64 },
+    /// The page has its most confirmed subscribers.
+    Full,
+}
+
+/// Decides on `new` against the page's `existing` subscribers at `now`: expired
+/// sign-ups count for nothing.
+pub fn admit(existing: &[Subscriber], new: &Subscriber, now: DateTime<Utc>) -> Admission {
+    let live: Vec<&Subscriber> = existing.iter().filter(|s| !s.has_expired(now)).collect();
+    let recent = |s: &&&Subscriber| !s.is_verified() && now - s.created_at < chrono::Duration::minutes(RESEND_MINUTES);
+    if live.iter().filter(recent).any(|s| s.target.kind() == new.target.kind() && s.target.address() == new.target.address()) {
+        return Admission::AlreadyAsked;
+    }
+    let hour_ago = now - chrono::Duration::hours(1);
+    let mut this_hour: Vec<DateTime<Utc>> = live.iter().map(|s| s.created_at).filter(|t| *t > hour_ago).collect();
+    if this_hour.len() >= SIGNUPS_PER_HOUR {
+        this_hour.sort();
+        let frees_at = this_hour[this_hour.len() - SIGNUPS_PER_HOUR] + chrono::Duration::hours(1);
+        return Admission::Busy { retry_after_secs: (frees_at - now).num_seconds().max(1) as u64 };
+    }
+    if live.iter().filter(|s| s.is_verified()).count() >= MAX_SUBSCRIBERS {
+        return Admission::Full;
+    }
+    Admission::Admit
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SubscriberError {
@@ -205,9 +247,15 @@ impl Subscriber {
         self.verified_at.is_some()
     }
 
-    /// Confirms the subscription; a repeated click of the same link is fine.
+    /// A sign-up left unconfirmed past `PENDING_HOURS`.
+    pub fn has_expired(&self, now: DateTime<Utc>) -> bool {
+        !self.is_verified() && now - self.created_at >= chrono::Duration::hours(PENDING_HOURS)
+    }
+
+    /// Confirms the subscription; a repeated click of the same link is fine, a first one
+    /// after the sign-up expired is not.
     pub fn verify(&mut self, token: &SubscriberToken, now: DateTime<Utc>) -> Result<(), SubscriberError> {
-        if token.id != self.id || !self.verify_hash.matches(&token.secret) {
+        if token.id != self.id || !self.verify_hash.matches(&token.secret) || self.has_expired(now) {
             return Err(SubscriberError::BadToken);
         }
         self.verified_at.get_or_insert(now);
@@ -365,6 +413,47 @@ mod tests {
         let newer: Vec<SubscriberToken> = (0..KEPT_UNSUBSCRIBE_TOKENS).map(|_| subscriber.issue_unsubscribe_token()).collect();
         assert!(newer.iter().all(|t| subscriber.may_unsubscribe(t)));
         assert!(!subscriber.may_unsubscribe(&unsubscribe), "the oldest token has rotated out");
+    }
+
+    fn signed_up(address: &str, at: DateTime<Utc>, page: &StatusPageId) -> NewSubscription {
+        let target = SubscriberTarget::Email { address: Email::new(address).unwrap() };
+        Subscriber::subscribe(page.clone(), target, BTreeSet::new(), BTreeSet::from([SubscriberEvent::Outage]), at).unwrap()
+    }
+
+    #[test]
+    fn a_repeat_within_minutes_asks_nothing_and_a_page_takes_an_hours_sign_ups() {
+        let (page, now) = (StatusPageId::generate(), Utc::now());
+        let first = signed_up("a@example.com", now, &page).subscriber;
+        let again = signed_up("a@example.com", now + chrono::Duration::minutes(1), &page).subscriber;
+        assert_eq!(admit(std::slice::from_ref(&first), &again, again.created_at), Admission::AlreadyAsked);
+        let later = now + chrono::Duration::minutes(RESEND_MINUTES);
+        assert_eq!(admit(std::slice::from_ref(&first), &again, later), Admission::Admit, "asked again after a while");
+
+        let crowd: Vec<Subscriber> =
+            (0..SIGNUPS_PER_HOUR).map(|i| signed_up(&format!("p{i}@example.com"), now + chrono::Duration::seconds(i as i64), &page).subscriber).collect();
+        let next = signed_up("late@example.com", now + chrono::Duration::minutes(30), &page).subscriber;
+        assert_eq!(admit(&crowd, &next, next.created_at), Admission::Busy { retry_after_secs: 30 * 60 });
+        assert_eq!(admit(&crowd, &next, now + chrono::Duration::minutes(61)), Admission::Admit);
+    }
+
+    #[test]
+    fn expired_sign_ups_count_for_nothing_and_their_links_stop_working() {
+        let (page, now) = (StatusPageId::generate(), Utc::now());
+        let long_ago = now - chrono::Duration::hours(PENDING_HOURS);
+        let stale: Vec<Subscriber> =
+            (0..MAX_SUBSCRIBERS).map(|i| signed_up(&format!("s{i}@example.com"), long_ago, &page).subscriber).collect();
+        let real = signed_up("real@example.com", now, &page).subscriber;
+        assert_eq!(admit(&stale, &real, now), Admission::Admit, "never-confirmed sign-ups do not fill the page");
+        let mut confirmed = stale.clone();
+        for s in &mut confirmed {
+            s.verified_at = Some(long_ago);
+        }
+        assert_eq!(admit(&confirmed, &real, now), Admission::Full);
+
+        let NewSubscription { mut subscriber, verify, .. } = signed_up("slow@example.com", long_ago, &page);
+        assert_eq!(subscriber.verify(&verify, now), Err(SubscriberError::BadToken), "expired");
+        assert!(subscriber.verify(&verify, long_ago + chrono::Duration::hours(1)).is_ok());
+        assert!(subscriber.verify(&verify, now).is_ok(), "confirmed stays confirmed");
     }
 
     #[test]
