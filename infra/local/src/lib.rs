@@ -1,4 +1,6 @@
 //! The local server: the shared `App` behind a real HTTP listener, on embedded storage.
+mod conn;
+pub use conn::ConnLimits;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, State};
 use axum::http::Request;
@@ -182,13 +184,13 @@ where
 }
 
 /// Serves `app` on `listener` until `shutdown` completes, then finishes the requests in
-/// flight.
+/// flight; connections bounded by the default `ConnLimits`.
 pub async fn serve(
     app: Arc<App>,
     listener: TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    serve_router(router(app), listener, shutdown).await
+    serve_router(router(app), listener, ConnLimits::default(), shutdown).await
 }
 
 /// Every route of `app`: one fallback that hands the request to `App::handle`.
@@ -196,16 +198,14 @@ pub fn router(app: Arc<App>) -> axum::Router {
     axum::Router::new().fallback(handle).with_state(app)
 }
 
-/// Serves `router` as `serve` does, each request guarded by `contain_panics`.
+/// Serves `router` within `limits`, each request guarded by `contain_panics`.
 pub async fn serve_router(
     router: axum::Router,
     listener: TcpListener,
+    limits: ConnLimits,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let router = router.layer(axum::middleware::from_fn(contain_panics));
-    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
+    conn::serve(router.layer(axum::middleware::from_fn(contain_panics)), listener, limits, shutdown).await
 }
 
 /// A panic while answering one request answers that request 500 and leaves the server

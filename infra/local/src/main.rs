@@ -57,7 +57,9 @@ enum LogFormat {
 
 fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
-    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    // A closed stderr (a log reader that went away) must not take the server down: the
+    // default reports a failed write with `eprintln!`, which panics on that same stderr.
+    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).log_internal_errors(false);
     match format {
         LogFormat::Json => logs.json().init(),
         LogFormat::Text => logs.with_ansi(std::io::stderr().is_terminal()).init(),
@@ -131,7 +133,9 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
             stopping.notify_one();
         }
     };
-    let served = tokiflow_local::serve(local.app.clone(), listener, signal);
+    let limits = tokiflow_local::ConnLimits::from_lookup(|k| std::env::var(k).ok())?;
+    tracing::info!(max_connections = limits.max_connections, idle_secs = limits.idle.as_secs(), "connection limits");
+    let served = tokiflow_local::serve_router(tokiflow_local::router(local.app.clone()), listener, limits, signal);
     tokio::pin!(served);
     tokio::select! {
         result = &mut served => result?,

@@ -105,16 +105,7 @@ async fn init_makes_the_first_owner_once_and_its_key_works() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut stderr = BufReader::new(server.stderr.take().unwrap());
-    let mut base = None;
-    for line in (&mut stderr).lines() {
-        let line = line.unwrap();
-        if let Some(i) = line.find("addr=") {
-            base = Some(format!("http://{}", line[i + 5..].split_whitespace().next().unwrap()));
-            break;
-        }
-    }
-    let base = base.expect("the server logs its address");
+    let base = format!("http://{}", logged_address(server.stderr.take().unwrap()));
     let c = client();
     let (status, members) = call(&c, "GET", &format!("{base}/api/v1/members"), Some(&key), "").await;
     assert_eq!(status, 200, "{members}");
@@ -224,7 +215,7 @@ async fn a_panicking_request_answers_500_and_the_server_keeps_serving() {
     let router = tokiflow_local::router(local.app.clone()).route("/poisoned", axum::routing::get(poisoned));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(tokiflow_local::serve_router(router, listener, std::future::pending()));
+    tokio::spawn(tokiflow_local::serve_router(router, listener, tokiflow_local::ConnLimits::default(), std::future::pending()));
 
     let c = client();
     let (status, body) = call(&c, "GET", &format!("{base}/poisoned"), None, "").await;
@@ -244,4 +235,54 @@ async fn a_panicking_request_answers_500_and_the_server_keeps_serving() {
         assert!(body.contains("realertAfterSecs"), "{body}");
     }
     assert_eq!(call(&c, "GET", &ping, None, "").await.0, 200);
+}
+
+/// Reads the server's stderr until it logs its address; returns `host:port`.
+fn logged_address(stderr: impl Read) -> String {
+    for line in BufReader::new(stderr).lines() {
+        let line = line.unwrap();
+        if let Some(i) = line.find("addr=") {
+            return line[i + 5..].split_whitespace().next().unwrap().to_owned();
+        }
+    }
+    panic!("the server never logged its address")
+}
+
+/// Hardening: idle and trickling sockets, more of them than the process may open files,
+/// time out and leave room: the server keeps answering.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn more_idle_sockets_than_the_file_limit_do_not_starve_the_server() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let script = format!(
+        "ulimit -n 256 && exec '{}' --listen 127.0.0.1:0 --data-dir '{}'",
+        env!("CARGO_BIN_EXE_tokiflow-local"),
+        dir.path().display()
+    );
+    let mut server = Command::new("bash")
+        .args(["-c", &script])
+        .env("TOKIFLOW_IDLE_TIMEOUT", "2")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let addr = logged_address(server.stderr.take().unwrap());
+
+    // 400 sockets that never send a byte, and one that sends half a request.
+    let idle: Vec<std::net::TcpStream> = (0..400).map(|_| std::net::TcpStream::connect(&addr).unwrap()).collect();
+    let mut trickle = std::net::TcpStream::connect(&addr).unwrap();
+    trickle.write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\n").unwrap();
+
+    let c = client();
+    let healthz = tokio::time::timeout(Duration::from_secs(60), call(&c, "GET", &format!("http://{addr}/healthz"), None, "")).await;
+    assert_eq!(healthz.expect("answered while 400 idle sockets were open").0, 200);
+
+    // The half-sent request is closed by the server, not left holding a slot.
+    trickle.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let mut rest = Vec::new();
+    let closed = trickle.read_to_end(&mut rest);
+    assert!(closed.is_ok(), "the server closed the trickling socket: {closed:?}");
+    drop(idle);
+    signal(&server, "TERM");
+    assert!(wait_exit(&mut server, Duration::from_secs(10)).is_some_and(|s| s.success()));
 }
