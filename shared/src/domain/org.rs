@@ -9,6 +9,8 @@ use std::collections::BTreeSet;
 use std::net::IpAddr;
 
 pub const DEFAULT_RETENTION_DAYS: u16 = 30;
+/// The name a member's first API key gets (at bootstrap, or accepting an invitation).
+pub const FIRST_KEY_NAME: &str = "first key";
 /// How long an invitation can be accepted.
 pub const INVITATION_DAYS: i64 = 7;
 pub const MAX_ALLOWLIST: usize = 100;

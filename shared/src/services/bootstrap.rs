@@ -1,6 +1,6 @@
 //! The first owner of a new installation: an org, its owner and the owner's first API
 //! key, made once on an empty store (`tokiflow-local init`, the `bootstrap` function).
-use crate::domain::org::{ApiKey, Email, Org, Role, Scope, User};
+use crate::domain::org::{ApiKey, Email, FIRST_KEY_NAME, Org, Role, Scope, User};
 use crate::domain::secret::ApiKeySecret;
 use crate::domain::text::Name;
 use crate::ports::store::{OrgStore, StoreError};
@@ -37,7 +37,7 @@ pub async fn bootstrap(store: &dyn OrgStore, org_name: &str, owner_email: &str, 
     store.create_org(&org).await?;
     let owner = User::new(org.id.clone(), email, Role::Owner, now);
     store.create_user(&owner).await?;
-    let key_name = Name::new("first key").expect("a valid name");
+    let key_name = Name::new(FIRST_KEY_NAME).expect("a valid name");
     let (key, secret) = ApiKey::issue(org.id.clone(), key_name, owner.id.clone(), Scope::for_role(Role::Owner), now);
     store.create_api_key(&key).await?;
     tracing::info!(org_id = %org.id, user_id = %owner.id, key_id = %key.id, "installation bootstrapped");

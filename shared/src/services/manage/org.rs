@@ -1,7 +1,7 @@
 //! The org itself, its members and its API keys.
 use super::{ManageError, ManageService, invalid};
 use crate::domain::ids::{ApiKeyId, UserId};
-use crate::domain::org::{ApiKey, Email, InvitationError, InvitationToken, Org, OrgError, Role, Scope, User};
+use crate::domain::org::{ApiKey, Email, FIRST_KEY_NAME, InvitationError, InvitationToken, Org, OrgError, Role, Scope, User};
 use crate::domain::secret::ApiKeySecret;
 use crate::domain::text::Name;
 use crate::ports::store::StoreError;
@@ -57,7 +57,7 @@ pub struct InvitedMember {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AcceptInvitation {
     pub token: String,
-    /// The name of the member's first key (default "first key").
+    /// The name of the member's first key (default `FIRST_KEY_NAME`).
     pub key_name: Option<String>,
 }
 
@@ -167,7 +167,7 @@ impl ManageService {
     ) -> Result<AcceptedInvitation, ManageError> {
         let unknown = || ManageError::NotFound("invitation");
         let token = InvitationToken::parse(&input.token).ok_or_else(unknown)?;
-        let key_name = Name::new(input.key_name.as_deref().unwrap_or("first key")).map_err(|e| invalid("keyName", e))?;
+        let key_name = Name::new(input.key_name.as_deref().unwrap_or(FIRST_KEY_NAME)).map_err(|e| invalid("keyName", e))?;
         let org = self.store.org(&token.org_id).await?.ok_or_else(unknown)?;
         let mut user = self
             .members(&org)
