@@ -6,6 +6,7 @@
 #     to 127.0.0.1 (the jar itself always binds every interface): infra/.tools/bin/dynamodb-local
 #   - one Python venv (infra/.tools/venv): moto[server] (moto_server), cargo-lambda, aws-sam-cli
 #     (sam, with cfn-lint for `sam validate --lint`)
+#   - rustfmt and clippy (rustup components), only if cargo has none
 #   - cargo-nextest, only if cargo has none
 #   - playwright-core (npm, no bundled browser) for the browser tests, which drive the
 #     machine's Debian chromium (/usr/bin/chromium)
@@ -176,6 +177,15 @@ fi
 /usr/bin/chromium --version >/dev/null 2>&1 \
   || fail "chromium: /usr/bin/chromium does not run (apt-get install --reinstall chromium)"
 
+# --- rustfmt and clippy, which the test command runs first ---
+for component in rustfmt clippy; do
+  if ! cargo "${component/rustfmt/fmt}" --version >/dev/null 2>&1; then
+    command -v rustup >/dev/null || fail "$component: cargo has none and there is no rustup to add it"
+    say "adding the $component component (rustup)"
+    rustup component add "$component" >&2 || fail "$component (rustup component add)"
+  fi
+done
+
 # --- cargo-nextest (the machine image usually has it) ---
 if ! cargo nextest --version >/dev/null 2>&1; then
   say "installing cargo-nextest (cargo install, a few minutes)"
@@ -191,4 +201,5 @@ print(f"aws-sam-cli {version('aws-sam-cli')} (cfn-lint {version('cfn-lint')}): s
 PY
 echo "$(cargo lambda --version)"
 echo "$(cargo nextest --version | head -n 1)"
+echo "$(cargo fmt --version); $(cargo clippy --version)"
 echo "playwright-core $(node -p "require('$pw_pkg/package.json').version"): $(/usr/bin/chromium --version 2>/dev/null | head -n 1)"

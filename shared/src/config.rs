@@ -63,14 +63,13 @@ impl Config {
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let mut limits = BodyLimits::default();
         if let Some(v) = get("TOKIFLOW_MAX_BODY_BYTES") {
-            limits.stored = v
-                .parse::<usize>()
-                .ok()
-                .filter(|n| (limits.inline..=64 * 1024 * 1024).contains(n))
-                .ok_or_else(|| ConfigError {
-                    var: "TOKIFLOW_MAX_BODY_BYTES",
-                    reason: format!("expected a byte count from {} to {}", limits.inline, 64 * 1024 * 1024),
-                })?;
+            limits.stored =
+                v.parse::<usize>().ok().filter(|n| (limits.inline..=64 * 1024 * 1024).contains(n)).ok_or_else(
+                    || ConfigError {
+                        var: "TOKIFLOW_MAX_BODY_BYTES",
+                        reason: format!("expected a byte count from {} to {}", limits.inline, 64 * 1024 * 1024),
+                    },
+                )?;
         }
         let listen = get("TOKIFLOW_LISTEN").unwrap_or_else(|| "127.0.0.1:8080".into());
         let listen = listen.parse().map_err(|_| ConfigError {
@@ -79,10 +78,11 @@ impl Config {
         })?;
         let mut api_rate = crate::domain::rate_limit::RateLimit::default();
         if let Some(v) = get("TOKIFLOW_API_RATE") {
-            let per_second = v.parse::<f64>().ok().filter(|r| (0.1..=100_000.0).contains(r)).ok_or_else(|| ConfigError {
-                var: "TOKIFLOW_API_RATE",
-                reason: "expected requests per second from 0.1 to 100000".into(),
-            })?;
+            let per_second =
+                v.parse::<f64>().ok().filter(|r| (0.1..=100_000.0).contains(r)).ok_or_else(|| ConfigError {
+                    var: "TOKIFLOW_API_RATE",
+                    reason: "expected requests per second from 0.1 to 100000".into(),
+                })?;
             api_rate = crate::domain::rate_limit::RateLimit { capacity: (per_second * 6.0).max(1.0), per_second };
         }
         Ok(Self {

@@ -39,9 +39,7 @@ pub fn init_lambda_logging() {
 
 /// The filter `RUST_LOG` asks for; `info` when it is unset or unreadable.
 fn log_filter(directives: Option<&str>) -> Targets {
-    directives
-        .and_then(|d| d.parse::<Targets>().ok())
-        .unwrap_or_else(|| Targets::new().with_default(LevelFilter::INFO))
+    directives.and_then(|d| d.parse::<Targets>().ok()).unwrap_or_else(|| Targets::new().with_default(LevelFilter::INFO))
 }
 
 #[cfg(test)]

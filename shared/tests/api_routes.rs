@@ -12,7 +12,8 @@ use tokiflow_shared::http::ApiRequest;
 use tokiflow_shared::ports::store::{IncidentStore, MonitorStore};
 
 async fn create_monitor(env: &Env, key: &str, name: &str) -> Value {
-    let body = json!({"name": name, "schedule": {"kind": "interval", "seconds": 60}, "grace": 30, "tags": ["db"]}).to_string();
+    let body =
+        json!({"name": name, "schedule": {"kind": "interval", "seconds": 60}, "grace": 30, "tags": ["db"]}).to_string();
     let res = env.post("/api/v1/monitors", key, &body).await;
     assert_eq!(res.status, StatusCode::CREATED, "{:?}", res.body);
     res.json()
@@ -37,26 +38,13 @@ async fn monitors_create_arms_the_check_and_edits_round_trip() {
     let key = env.owner_key().await;
     let m = create_monitor(&env, &key, "backup").await;
     let id = MonitorId::parse(m["id"].as_str().unwrap()).unwrap();
-    assert!(
-        m["pingToken"].as_str().unwrap().len() >= 20,
-        "the token is shown once: {m}"
-    );
-    assert!(
-        m.get("tokenHash").is_none() && m.get("version").is_none(),
-        "internals stay inside: {m}"
-    );
+    assert!(m["pingToken"].as_str().unwrap().len() >= 20, "the token is shown once: {m}");
+    assert!(m.get("tokenHash").is_none() && m.get("version").is_none(), "internals stay inside: {m}");
     let stored = env.store.monitor(&id).await.unwrap().unwrap();
-    assert_eq!(
-        env.timers.armed_at(&id),
-        stored.deadline(),
-        "the missed check is armed at the deadline"
-    );
+    assert_eq!(env.timers.armed_at(&id), stored.deadline(), "the missed check is armed at the deadline");
     assert_eq!(stored.armed_for, stored.deadline());
 
-    let got = env
-        .get(&format!("/api/v1/monitors/{id}"), &key)
-        .await
-        .json();
+    let got = env.get(&format!("/api/v1/monitors/{id}"), &key).await.json();
     assert_eq!(got["name"], "backup");
     assert!(got.get("pingToken").is_none(), "never shown again");
 
@@ -70,70 +58,28 @@ async fn monitors_create_arms_the_check_and_edits_round_trip() {
         .await;
     assert_eq!(res.status, StatusCode::OK, "{:?}", res.body);
     let stored = env.store.monitor(&id).await.unwrap().unwrap();
-    assert_eq!(
-        (stored.name.as_str(), stored.grace.num_seconds()),
-        ("nightly backup", 10)
-    );
-    assert_eq!(
-        env.timers.armed_at(&id),
-        stored.deadline(),
-        "an earlier deadline re-arms"
-    );
-    let res = env
-        .call(
-            Method::PATCH,
-            &format!("/api/v1/monitors/{id}"),
-            &key,
-            Some(r#"{"maxRuntime":null}"#),
-        )
-        .await;
+    assert_eq!((stored.name.as_str(), stored.grace.num_seconds()), ("nightly backup", 10));
+    assert_eq!(env.timers.armed_at(&id), stored.deadline(), "an earlier deadline re-arms");
+    let res = env.call(Method::PATCH, &format!("/api/v1/monitors/{id}"), &key, Some(r#"{"maxRuntime":null}"#)).await;
     assert_eq!(res.status, StatusCode::OK);
-    assert_eq!(
-        env.store.monitor(&id).await.unwrap().unwrap().max_runtime,
-        None,
-        "null clears"
-    );
+    assert_eq!(env.store.monitor(&id).await.unwrap().unwrap().max_runtime, None, "null clears");
 
-    let res = env
-        .call(
-            Method::PUT,
-            &format!("/api/v1/monitors/{id}/tags"),
-            &key,
-            Some(r#"{"tags":["prod","db"]}"#),
-        )
-        .await;
+    let res =
+        env.call(Method::PUT, &format!("/api/v1/monitors/{id}/tags"), &key, Some(r#"{"tags":["prod","db"]}"#)).await;
     assert_eq!(res.json()["tags"], json!(["db", "prod"]));
 
-    let paused = env
-        .post(&format!("/api/v1/monitors/{id}/pause"), &key, "")
-        .await
-        .json();
+    let paused = env.post(&format!("/api/v1/monitors/{id}/pause"), &key, "").await.json();
     assert_eq!(paused["status"], "PAUSED");
     assert_eq!(env.timers.armed_at(&id), None, "pausing disarms");
-    let resumed = env
-        .post(&format!("/api/v1/monitors/{id}/resume"), &key, "")
-        .await
-        .json();
+    let resumed = env.post(&format!("/api/v1/monitors/{id}/resume"), &key, "").await.json();
     assert_eq!(resumed["status"], "NEW");
     assert!(env.timers.armed_at(&id).is_some(), "resuming arms again");
 
-    let res = env
-        .call(
-            Method::DELETE,
-            &format!("/api/v1/monitors/{id}"),
-            &key,
-            None,
-        )
-        .await;
+    let res = env.call(Method::DELETE, &format!("/api/v1/monitors/{id}"), &key, None).await;
     assert_eq!(res.status, StatusCode::NO_CONTENT);
     assert_eq!(env.store.monitor(&id).await.unwrap(), None);
     assert_eq!(env.timers.armed_at(&id), None);
-    assert_eq!(
-        env.get(&format!("/api/v1/monitors/{id}"), &key)
-            .await
-            .status,
-        StatusCode::NOT_FOUND
-    );
+    assert_eq!(env.get(&format!("/api/v1/monitors/{id}"), &key).await.status, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
@@ -142,24 +88,13 @@ async fn listings_page_with_a_cursor() {
     let key = env.owner_key().await;
     let mut ids = Vec::new();
     for i in 0..5 {
-        ids.push(
-            create_monitor(&env, &key, &format!("job {i}")).await["id"]
-                .as_str()
-                .unwrap()
-                .to_owned(),
-        );
+        ids.push(create_monitor(&env, &key, &format!("job {i}")).await["id"].as_str().unwrap().to_owned());
     }
     let mut seen = Vec::new();
     let mut url = "/api/v1/monitors?limit=2".to_owned();
     loop {
         let page = env.get(&url, &key).await.json();
-        seen.extend(
-            page["items"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|m| m["id"].as_str().unwrap().to_owned()),
-        );
+        seen.extend(page["items"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap().to_owned()));
         match page["nextCursor"].as_str() {
             Some(c) => url = format!("/api/v1/monitors?limit=2&cursor={c}"),
             None => break,
@@ -183,43 +118,20 @@ async fn runs_newest_first_with_full_output() {
     ping(&env, token, "/start", "").await;
     ping(&env, token, "", &big).await;
     ping(&env, token, "/log", "hello").await;
-    let page = env
-        .get(&format!("/api/v1/monitors/{id}/runs?limit=2"), &key)
-        .await
-        .json();
+    let page = env.get(&format!("/api/v1/monitors/{id}/runs?limit=2"), &key).await.json();
     let items = page["items"].as_array().unwrap();
-    assert_eq!(
-        items
-            .iter()
-            .map(|r| r["state"].as_str().unwrap())
-            .collect::<Vec<_>>(),
-        ["LOG", "SUCCESS"]
-    );
+    assert_eq!(items.iter().map(|r| r["state"].as_str().unwrap()).collect::<Vec<_>>(), ["LOG", "SUCCESS"]);
     let next = page["nextCursor"].as_str().unwrap();
-    let rest = env
-        .get(&format!("/api/v1/monitors/{id}/runs?cursor={next}"), &key)
-        .await
-        .json();
+    let rest = env.get(&format!("/api/v1/monitors/{id}/runs?cursor={next}"), &key).await.json();
     assert_eq!(rest["items"][0]["state"], "START");
     assert_eq!(rest["nextCursor"], Value::Null);
     let run = items[1]["id"].as_str().unwrap();
-    let out = env
-        .get(&format!("/api/v1/monitors/{id}/runs/{run}/output"), &key)
-        .await;
+    let out = env.get(&format!("/api/v1/monitors/{id}/runs/{run}/output"), &key).await;
     assert_eq!(out.status, StatusCode::OK);
     assert_eq!(out.headers["x-content-type-options"], "nosniff");
-    assert_eq!(
-        out.body.len(),
-        big.len(),
-        "the whole body, from the blob store"
-    );
+    assert_eq!(out.body.len(), big.len(), "the whole body, from the blob store");
     let small = items[0]["id"].as_str().unwrap();
-    assert_eq!(
-        &env.get(&format!("/api/v1/monitors/{id}/runs/{small}/output"), &key)
-            .await
-            .body[..],
-        b"hello"
-    );
+    assert_eq!(&env.get(&format!("/api/v1/monitors/{id}/runs/{small}/output"), &key).await.body[..], b"hello");
 }
 
 #[tokio::test]
@@ -234,73 +146,29 @@ async fn incidents_filter_acknowledge_and_resolve() {
     let all = env.get("/api/v1/incidents?status=open", &key).await.json();
     assert_eq!(all["items"].as_array().unwrap().len(), 2);
     let only_a = env
-        .get(
-            &format!(
-                "/api/v1/incidents?monitorId={}&kind=FAIL&severity=high",
-                a["id"].as_str().unwrap()
-            ),
-            &key,
-        )
+        .get(&format!("/api/v1/incidents?monitorId={}&kind=FAIL&severity=high", a["id"].as_str().unwrap()), &key)
         .await
         .json();
     let items = only_a["items"].as_array().unwrap();
     assert_eq!(items.len(), 1);
     assert_eq!(items[0]["summary"], "disk full");
     let inc = items[0]["id"].as_str().unwrap().to_owned();
-    assert_eq!(
-        env.get("/api/v1/incidents?status=bogus", &key)
-            .await
-            .field()
-            .as_deref(),
-        Some("status")
-    );
+    assert_eq!(env.get("/api/v1/incidents?status=bogus", &key).await.field().as_deref(), Some("status"));
 
-    let acked = env
-        .post(&format!("/api/v1/incidents/{inc}/acknowledge"), &key, "")
-        .await;
+    let acked = env.post(&format!("/api/v1/incidents/{inc}/acknowledge"), &key, "").await;
     assert_eq!(acked.json()["status"], "ACKNOWLEDGED");
-    let again = env
-        .post(&format!("/api/v1/incidents/{inc}/acknowledge"), &key, "")
-        .await;
+    let again = env.post(&format!("/api/v1/incidents/{inc}/acknowledge"), &key, "").await;
     assert_eq!(again.status, StatusCode::CONFLICT);
-    let resolved = env
-        .post(&format!("/api/v1/incidents/{inc}/resolve"), &key, "")
-        .await;
+    let resolved = env.post(&format!("/api/v1/incidents/{inc}/resolve"), &key, "").await;
     assert_eq!(resolved.json()["status"], "RESOLVED");
-    let monitor = env
-        .store
-        .monitor(&MonitorId::parse(a["id"].as_str().unwrap()).unwrap())
-        .await
-        .unwrap()
-        .unwrap();
-    assert!(
-        monitor.open_incidents.is_empty(),
-        "resolving frees the monitor's slot"
-    );
+    let monitor = env.store.monitor(&MonitorId::parse(a["id"].as_str().unwrap()).unwrap()).await.unwrap().unwrap();
+    assert!(monitor.open_incidents.is_empty(), "resolving frees the monitor's slot");
     // So the next failure opens a new incident.
     ping(&env, a["pingToken"].as_str().unwrap(), "/fail", "again").await;
+    assert_eq!(env.store.incidents_of_monitor(&monitor.id).await.unwrap().len(), 2);
+    assert_eq!(env.post(&format!("/api/v1/incidents/{inc}/resolve"), &key, "").await.status, StatusCode::CONFLICT);
     assert_eq!(
-        env.store
-            .incidents_of_monitor(&monitor.id)
-            .await
-            .unwrap()
-            .len(),
-        2
-    );
-    assert_eq!(
-        env.post(&format!("/api/v1/incidents/{inc}/resolve"), &key, "")
-            .await
-            .status,
-        StatusCode::CONFLICT
-    );
-    assert_eq!(
-        env.post(
-            "/api/v1/incidents/inc_0190abcdef0123456789abcdef012345/resolve",
-            &key,
-            ""
-        )
-        .await
-        .status,
+        env.post("/api/v1/incidents/inc_0190abcdef0123456789abcdef012345/resolve", &key, "").await.status,
         StatusCode::NOT_FOUND
     );
 }
@@ -312,213 +180,84 @@ async fn dependencies_refuse_cycles_and_foreign_ids() {
     let ids: Vec<String> = {
         let mut v = Vec::new();
         for n in ["a", "b", "c"] {
-            v.push(
-                create_monitor(&env, &key, n).await["id"]
-                    .as_str()
-                    .unwrap()
-                    .to_owned(),
-            );
+            v.push(create_monitor(&env, &key, n).await["id"].as_str().unwrap().to_owned());
         }
         v
     };
     let dep = |u: &str, d: &str| json!({"upstream": u, "downstream": d}).to_string();
-    assert_eq!(
-        env.post("/api/v1/dependencies", &key, &dep(&ids[0], &ids[1]))
-            .await
-            .status,
-        StatusCode::CREATED
-    );
-    assert_eq!(
-        env.post("/api/v1/dependencies", &key, &dep(&ids[1], &ids[2]))
-            .await
-            .status,
-        StatusCode::CREATED
-    );
+    assert_eq!(env.post("/api/v1/dependencies", &key, &dep(&ids[0], &ids[1])).await.status, StatusCode::CREATED);
+    assert_eq!(env.post("/api/v1/dependencies", &key, &dep(&ids[1], &ids[2])).await.status, StatusCode::CREATED);
     let before = env.snapshot().await;
-    let cycle = env
-        .post("/api/v1/dependencies", &key, &dep(&ids[2], &ids[0]))
-        .await;
-    assert_eq!(
-        (cycle.status, cycle.field().as_deref()),
-        (StatusCode::UNPROCESSABLE_ENTITY, Some("downstream"))
-    );
-    let foreign = env
-        .post(
-            "/api/v1/dependencies",
-            &key,
-            &dep(&MonitorId::generate().to_string(), &ids[0]),
-        )
-        .await;
-    assert_eq!(
-        (foreign.status, foreign.field().as_deref()),
-        (StatusCode::UNPROCESSABLE_ENTITY, Some("upstream"))
-    );
-    let dup = env
-        .post("/api/v1/dependencies", &key, &dep(&ids[0], &ids[1]))
-        .await;
+    let cycle = env.post("/api/v1/dependencies", &key, &dep(&ids[2], &ids[0])).await;
+    assert_eq!((cycle.status, cycle.field().as_deref()), (StatusCode::UNPROCESSABLE_ENTITY, Some("downstream")));
+    let foreign = env.post("/api/v1/dependencies", &key, &dep(&MonitorId::generate().to_string(), &ids[0])).await;
+    assert_eq!((foreign.status, foreign.field().as_deref()), (StatusCode::UNPROCESSABLE_ENTITY, Some("upstream")));
+    let dup = env.post("/api/v1/dependencies", &key, &dep(&ids[0], &ids[1])).await;
     assert_eq!(dup.status, StatusCode::CONFLICT);
     assert_eq!(env.snapshot().await, before);
     let listed = env.get("/api/v1/dependencies", &key).await.json();
     assert_eq!(listed["items"].as_array().unwrap().len(), 2);
-    let res = env
-        .call(
-            Method::DELETE,
-            &format!("/api/v1/dependencies/{}/{}", ids[0], ids[1]),
-            &key,
-            None,
-        )
-        .await;
+    let res = env.call(Method::DELETE, &format!("/api/v1/dependencies/{}/{}", ids[0], ids[1]), &key, None).await;
     assert_eq!(res.status, StatusCode::NO_CONTENT);
     // Deleting a monitor takes its dependencies with it.
-    env.call(
-        Method::DELETE,
-        &format!("/api/v1/monitors/{}", ids[2]),
-        &key,
-        None,
-    )
-    .await;
-    assert_eq!(
-        env.get("/api/v1/dependencies", &key).await.json()["items"],
-        json!([])
-    );
+    env.call(Method::DELETE, &format!("/api/v1/monitors/{}", ids[2]), &key, None).await;
+    assert_eq!(env.get("/api/v1/dependencies", &key).await.json()["items"], json!([]));
 }
 
 #[tokio::test]
 async fn api_keys_show_the_secret_once_and_revoke() {
     let env = Env::new().await;
     let key = env.owner_key().await;
-    let made = env
-        .post(
-            "/api/v1/api-keys",
-            &key,
-            r#"{"name":"ci","scopes":["monitors:read"]}"#,
-        )
-        .await;
+    let made = env.post("/api/v1/api-keys", &key, r#"{"name":"ci","scopes":["monitors:read"]}"#).await;
     assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
     let made = made.json();
     let secret = made["secret"].as_str().unwrap();
     assert!(secret.starts_with("tf_"));
-    assert_eq!(
-        env.get("/api/v1/monitors", secret).await.status,
-        StatusCode::OK
-    );
-    assert_eq!(
-        env.get("/api/v1/incidents", secret).await.status,
-        StatusCode::FORBIDDEN,
-        "only its scopes"
-    );
+    assert_eq!(env.get("/api/v1/monitors", secret).await.status, StatusCode::OK);
+    assert_eq!(env.get("/api/v1/incidents", secret).await.status, StatusCode::FORBIDDEN, "only its scopes");
     let listed = env.get("/api/v1/api-keys", &key).await;
     assert!(
         !String::from_utf8_lossy(&listed.body).contains(secret)
             && !String::from_utf8_lossy(&listed.body).contains("keyHash")
     );
     let id = made["id"].as_str().unwrap();
-    let revoked = env
-        .call(
-            Method::DELETE,
-            &format!("/api/v1/api-keys/{id}"),
-            &key,
-            None,
-        )
-        .await;
+    let revoked = env.call(Method::DELETE, &format!("/api/v1/api-keys/{id}"), &key, None).await;
     assert_eq!(revoked.status, StatusCode::OK);
     assert!(revoked.json()["revokedAt"].is_string());
-    assert_eq!(
-        env.get("/api/v1/monitors", secret).await.status,
-        StatusCode::UNAUTHORIZED
-    );
+    assert_eq!(env.get("/api/v1/monitors", secret).await.status, StatusCode::UNAUTHORIZED);
 
     // A key cannot mint scopes it does not hold.
-    let narrow = env
-        .key(
-            tokiflow_shared::domain::org::Role::Admin,
-            &[tokiflow_shared::domain::org::Scope::OrgAdmin],
-        )
-        .await;
-    let res = env
-        .post(
-            "/api/v1/api-keys",
-            &narrow,
-            r#"{"name":"x","scopes":["monitors:write"]}"#,
-        )
-        .await;
-    assert_eq!(
-        (res.status, res.field().as_deref()),
-        (StatusCode::UNPROCESSABLE_ENTITY, Some("scopes"))
-    );
+    let narrow =
+        env.key(tokiflow_shared::domain::org::Role::Admin, &[tokiflow_shared::domain::org::Scope::OrgAdmin]).await;
+    let res = env.post("/api/v1/api-keys", &narrow, r#"{"name":"x","scopes":["monitors:write"]}"#).await;
+    assert_eq!((res.status, res.field().as_deref()), (StatusCode::UNPROCESSABLE_ENTITY, Some("scopes")));
 }
 
 #[tokio::test]
 async fn members_invite_change_and_remove_keeping_an_owner() {
     let env = Env::new().await;
     let key = env.owner_key().await;
-    let made = env
-        .post(
-            "/api/v1/members",
-            &key,
-            r#"{"email":"New@Example.com","role":"MEMBER"}"#,
-        )
-        .await;
+    let made = env.post("/api/v1/members", &key, r#"{"email":"New@Example.com","role":"MEMBER"}"#).await;
     assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
     let id = made.json()["id"].as_str().unwrap().to_owned();
     assert_eq!(made.json()["email"], "new@example.com");
     assert_eq!(
-        env.post(
-            "/api/v1/members",
-            &key,
-            r#"{"email":"new@example.com","role":"VIEWER"}"#
-        )
-        .await
-        .status,
+        env.post("/api/v1/members", &key, r#"{"email":"new@example.com","role":"VIEWER"}"#).await.status,
         StatusCode::CONFLICT
     );
-    let changed = env
-        .call(
-            Method::PATCH,
-            &format!("/api/v1/members/{id}"),
-            &key,
-            Some(r#"{"role":"ADMIN"}"#),
-        )
-        .await;
+    let changed = env.call(Method::PATCH, &format!("/api/v1/members/{id}"), &key, Some(r#"{"role":"ADMIN"}"#)).await;
     assert_eq!(changed.json()["role"], "ADMIN");
     assert_eq!(
-        env.call(Method::DELETE, &format!("/api/v1/members/{id}"), &key, None)
-            .await
-            .status,
+        env.call(Method::DELETE, &format!("/api/v1/members/{id}"), &key, None).await.status,
         StatusCode::NO_CONTENT
     );
-    assert_eq!(
-        env.get("/api/v1/members", &key).await.json()["items"]
-            .as_array()
-            .unwrap()
-            .len(),
-        4
-    );
+    assert_eq!(env.get("/api/v1/members", &key).await.json()["items"].as_array().unwrap().len(), 4);
 
     let owner = &env.user(tokiflow_shared::domain::org::Role::Owner).id;
-    let demote = env
-        .call(
-            Method::PATCH,
-            &format!("/api/v1/members/{owner}"),
-            &key,
-            Some(r#"{"role":"ADMIN"}"#),
-        )
-        .await;
+    let demote = env.call(Method::PATCH, &format!("/api/v1/members/{owner}"), &key, Some(r#"{"role":"ADMIN"}"#)).await;
+    assert_eq!(demote.status, StatusCode::CONFLICT, "the last owner stays: {:?}", demote.body);
     assert_eq!(
-        demote.status,
-        StatusCode::CONFLICT,
-        "the last owner stays: {:?}",
-        demote.body
-    );
-    assert_eq!(
-        env.call(
-            Method::DELETE,
-            &format!("/api/v1/members/{owner}"),
-            &key,
-            None
-        )
-        .await
-        .status,
+        env.call(Method::DELETE, &format!("/api/v1/members/{owner}"), &key, None).await.status,
         StatusCode::CONFLICT
     );
 }
@@ -531,10 +270,7 @@ async fn channels_and_maintenance_crud() {
     let made = env.post("/api/v1/channels", &key, body).await;
     assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
     let ch = made.json();
-    assert_eq!(
-        ch["target"]["secret"], "********",
-        "the signing secret is write-only"
-    );
+    assert_eq!(ch["target"]["secret"], "********", "the signing secret is write-only");
     let id = ch["id"].as_str().unwrap();
     let replaced = env
         .call(
@@ -545,29 +281,12 @@ async fn channels_and_maintenance_crud() {
         )
         .await;
     assert_eq!(replaced.json()["target"]["kind"], "EMAIL");
+    assert_eq!(env.get(&format!("/api/v1/channels/{id}"), &key).await.json()["name"], "mail");
     assert_eq!(
-        env.get(&format!("/api/v1/channels/{id}"), &key)
-            .await
-            .json()["name"],
-        "mail"
-    );
-    assert_eq!(
-        env.call(
-            Method::DELETE,
-            &format!("/api/v1/channels/{id}"),
-            &key,
-            None
-        )
-        .await
-        .status,
+        env.call(Method::DELETE, &format!("/api/v1/channels/{id}"), &key, None).await.status,
         StatusCode::NO_CONTENT
     );
-    assert_eq!(
-        env.get(&format!("/api/v1/channels/{id}"), &key)
-            .await
-            .status,
-        StatusCode::NOT_FOUND
-    );
+    assert_eq!(env.get(&format!("/api/v1/channels/{id}"), &key).await.status, StatusCode::NOT_FOUND);
 
     let w = r#"{"name":"upgrade","startsAt":"2026-01-04T01:00:00Z","endsAt":"2026-01-04T03:00:00Z","recurrence":"FREQ=WEEKLY;BYDAY=SU","timeZone":"Europe/Berlin"}"#;
     let made = env.post("/api/v1/maintenance", &key, w).await;
@@ -575,32 +294,12 @@ async fn channels_and_maintenance_crud() {
     let id = made.json()["id"].as_str().unwrap().to_owned();
     let moved = w.replace("03:00", "02:00");
     assert_eq!(
-        env.call(
-            Method::PUT,
-            &format!("/api/v1/maintenance/{id}"),
-            &key,
-            Some(&moved)
-        )
-        .await
-        .json()["endsAt"],
+        env.call(Method::PUT, &format!("/api/v1/maintenance/{id}"), &key, Some(&moved)).await.json()["endsAt"],
         "2026-01-04T02:00:00Z"
     );
+    assert_eq!(env.get("/api/v1/maintenance", &key).await.json()["items"].as_array().unwrap().len(), 1);
     assert_eq!(
-        env.get("/api/v1/maintenance", &key).await.json()["items"]
-            .as_array()
-            .unwrap()
-            .len(),
-        1
-    );
-    assert_eq!(
-        env.call(
-            Method::DELETE,
-            &format!("/api/v1/maintenance/{id}"),
-            &key,
-            None
-        )
-        .await
-        .status,
+        env.call(Method::DELETE, &format!("/api/v1/maintenance/{id}"), &key, None).await.status,
         StatusCode::NO_CONTENT
     );
 }
@@ -614,14 +313,7 @@ async fn bad_input_on_every_write_route_names_the_field_and_changes_nothing() {
     let key = env.owner_key().await;
     let m = create_monitor(&env, &key, "existing").await;
     let mid = m["id"].as_str().unwrap().to_owned();
-    let ch = env
-        .post(
-            "/api/v1/channels",
-            &key,
-            r#"{"name":"c","target":{"kind":"EMAIL","to":"a@b.co"}}"#,
-        )
-        .await
-        .json();
+    let ch = env.post("/api/v1/channels", &key, r#"{"name":"c","target":{"kind":"EMAIL","to":"a@b.co"}}"#).await.json();
     let cid = ch["id"].as_str().unwrap().to_owned();
     let w = env
         .post(
@@ -632,10 +324,7 @@ async fn bad_input_on_every_write_route_names_the_field_and_changes_nothing() {
         .await
         .json();
     let wid = w["id"].as_str().unwrap().to_owned();
-    let uid = env
-        .user(tokiflow_shared::domain::org::Role::Viewer)
-        .id
-        .to_string();
+    let uid = env.user(tokiflow_shared::domain::org::Role::Viewer).id.to_string();
     let long = "x".repeat(121);
     let ghost_mon = MonitorId::generate().to_string();
     let interval = r#"{"kind":"interval","seconds":60}"#;
@@ -648,13 +337,55 @@ async fn bad_input_on_every_write_route_names_the_field_and_changes_nothing() {
         (post.clone(), "/api/v1/monitors".into(), r#"{"name":"x"}"#.into(), 400, "schedule"),
         (post.clone(), "/api/v1/monitors".into(), format!(r#"{{"name":7,"schedule":{interval}}}"#), 400, "name"),
         (post.clone(), "/api/v1/monitors".into(), format!(r#"{{"name":"{long}","schedule":{interval}}}"#), 422, "name"),
-        (post.clone(), "/api/v1/monitors".into(), r#"{"name":"x","schedule":{"kind":"interval"}}"#.into(), 400, "schedule.seconds"),
-        (post.clone(), "/api/v1/monitors".into(), r#"{"name":"x","schedule":{"kind":"cron","expr":"99 * * * *","tz":"UTC"}}"#.into(), 400, "schedule"),
-        (post.clone(), "/api/v1/monitors".into(), format!(r#"{{"name":"x","schedule":{interval},"grace":"soon"}}"#), 400, "grace"),
-        (post.clone(), "/api/v1/monitors".into(), format!(r#"{{"name":"x","schedule":{interval},"grace":99999999}}"#), 422, "grace"),
-        (post.clone(), "/api/v1/monitors".into(), format!(r#"{{"name":"x","schedule":{interval},"tags":["ok","Not A Tag"]}}"#), 422, "tags[1]"),
-        (post.clone(), "/api/v1/monitors".into(), format!(r#"{{"name":"x","schedule":{interval},"severity":"URGENT"}}"#), 400, "severity"),
-        (post.clone(), "/api/v1/monitors".into(), format!(r#"{{"name":"x","schedule":{interval},"nmae":"typo"}}"#), 400, "nmae"),
+        (
+            post.clone(),
+            "/api/v1/monitors".into(),
+            r#"{"name":"x","schedule":{"kind":"interval"}}"#.into(),
+            400,
+            "schedule.seconds",
+        ),
+        (
+            post.clone(),
+            "/api/v1/monitors".into(),
+            r#"{"name":"x","schedule":{"kind":"cron","expr":"99 * * * *","tz":"UTC"}}"#.into(),
+            400,
+            "schedule",
+        ),
+        (
+            post.clone(),
+            "/api/v1/monitors".into(),
+            format!(r#"{{"name":"x","schedule":{interval},"grace":"soon"}}"#),
+            400,
+            "grace",
+        ),
+        (
+            post.clone(),
+            "/api/v1/monitors".into(),
+            format!(r#"{{"name":"x","schedule":{interval},"grace":99999999}}"#),
+            422,
+            "grace",
+        ),
+        (
+            post.clone(),
+            "/api/v1/monitors".into(),
+            format!(r#"{{"name":"x","schedule":{interval},"tags":["ok","Not A Tag"]}}"#),
+            422,
+            "tags[1]",
+        ),
+        (
+            post.clone(),
+            "/api/v1/monitors".into(),
+            format!(r#"{{"name":"x","schedule":{interval},"severity":"URGENT"}}"#),
+            400,
+            "severity",
+        ),
+        (
+            post.clone(),
+            "/api/v1/monitors".into(),
+            format!(r#"{{"name":"x","schedule":{interval},"nmae":"typo"}}"#),
+            400,
+            "nmae",
+        ),
         (patch.clone(), format!("/api/v1/monitors/{mid}"), format!(r#"{{"name":"{long}"}}"#), 422, "name"),
         (patch.clone(), format!("/api/v1/monitors/{mid}"), r#"{"enabled":"yes"}"#.into(), 400, "enabled"),
         (patch.clone(), format!("/api/v1/monitors/{mid}"), r#"{"maxRuntime":0}"#.into(), 422, "maxRuntime"),
@@ -665,17 +396,41 @@ async fn bad_input_on_every_write_route_names_the_field_and_changes_nothing() {
         (put.clone(), format!("/api/v1/monitors/{mid}/tags"), r#"{"tags":"db"}"#.into(), 400, "tags"),
         (put.clone(), format!("/api/v1/monitors/{mid}/tags"), format!(r#"{{"tags":["{long}"]}}"#), 422, "tags[0]"),
         (post.clone(), "/api/v1/dependencies".into(), format!(r#"{{"upstream":"{mid}"}}"#), 400, "downstream"),
-        (post.clone(), "/api/v1/dependencies".into(), format!(r#"{{"upstream":"{mid}","downstream":"{mid}"}}"#), 422, "downstream"),
-        (post.clone(), "/api/v1/dependencies".into(), format!(r#"{{"upstream":"{ghost_mon}","downstream":"{mid}"}}"#), 422, "upstream"),
+        (
+            post.clone(),
+            "/api/v1/dependencies".into(),
+            format!(r#"{{"upstream":"{mid}","downstream":"{mid}"}}"#),
+            422,
+            "downstream",
+        ),
+        (
+            post.clone(),
+            "/api/v1/dependencies".into(),
+            format!(r#"{{"upstream":"{ghost_mon}","downstream":"{mid}"}}"#),
+            422,
+            "upstream",
+        ),
         (post.clone(), "/api/v1/incidents/inc_0190abcdef0123456789abcdef012345/acknowledge".into(), "".into(), 404, ""),
         (post.clone(), "/api/v1/incidents/inc_0190abcdef0123456789abcdef012345/resolve".into(), "".into(), 404, ""),
         (post.clone(), "/api/v1/incidents/not-an-id/resolve".into(), "".into(), 404, ""),
         (patch.clone(), "/api/v1/org".into(), r#"{"retentionDays":0}"#.into(), 422, "retentionDays"),
         (patch.clone(), "/api/v1/org".into(), r#"{"ipAllowlist":["not-a-net"]}"#.into(), 400, "ipAllowlist[0]"),
-        (patch.clone(), "/api/v1/org".into(), r#"{"ipAllowlist":["127.0.0.0/8","10.1.2.3/8"]}"#.into(), 422, "ipAllowlist[1]"),
+        (
+            patch.clone(),
+            "/api/v1/org".into(),
+            r#"{"ipAllowlist":["127.0.0.0/8","10.1.2.3/8"]}"#.into(),
+            422,
+            "ipAllowlist[1]",
+        ),
         (patch.clone(), "/api/v1/org".into(), "{\"name\":\"evil\\u202etxt\"}".into(), 422, "name"),
         (patch.clone(), "/api/v1/org".into(), r#"{"name":"two\nlines"}"#.into(), 422, "name"),
-        (post.clone(), "/api/v1/monitors".into(), r#"{"name":"nul\u0000","schedule":{"kind":"interval","seconds":60}}"#.into(), 422, "name"),
+        (
+            post.clone(),
+            "/api/v1/monitors".into(),
+            r#"{"name":"nul\u0000","schedule":{"kind":"interval","seconds":60}}"#.into(),
+            422,
+            "name",
+        ),
         (patch.clone(), "/api/v1/org".into(), format!(r#"{{"name":"{long}"}}"#), 422, "name"),
         (post.clone(), "/api/v1/members".into(), r#"{"email":"nope","role":"MEMBER"}"#.into(), 422, "email"),
         (post.clone(), "/api/v1/members".into(), r#"{"email":"a@b.co","role":"KING"}"#.into(), 400, "role"),
@@ -684,36 +439,120 @@ async fn bad_input_on_every_write_route_names_the_field_and_changes_nothing() {
         (post.clone(), "/api/v1/invitations/accept".into(), "{}".into(), 400, "token"),
         (post.clone(), "/api/v1/invitations/accept".into(), r#"{"token":"a.b.c","keyName":""}"#.into(), 404, ""),
         (patch.clone(), format!("/api/v1/members/{uid}"), r#"{"role":5}"#.into(), 400, "role"),
-        (patch.clone(), "/api/v1/members/usr_0190abcdef0123456789abcdef012345".into(), r#"{"role":"VIEWER"}"#.into(), 404, ""),
+        (
+            patch.clone(),
+            "/api/v1/members/usr_0190abcdef0123456789abcdef012345".into(),
+            r#"{"role":"VIEWER"}"#.into(),
+            404,
+            "",
+        ),
         (post.clone(), "/api/v1/api-keys".into(), r#"{"name":"k","scopes":["everything"]}"#.into(), 400, "scopes[0]"),
         (post.clone(), "/api/v1/api-keys".into(), r#"{"name":"k","scopes":[]}"#.into(), 422, "scopes"),
-        (post.clone(), "/api/v1/api-keys".into(), format!(r#"{{"name":"{long}","scopes":["monitors:read"]}}"#), 422, "name"),
-        (post.clone(), "/api/v1/channels".into(), r#"{"name":"c","target":{"kind":"SLACK","webhookUrl":"ftp://x"}}"#.into(), 400, "target"),
-        (post.clone(), "/api/v1/channels".into(), r#"{"name":"c","target":{"kind":"PAGERDUTY","routingKey":"short"}}"#.into(), 400, "target"),
+        (
+            post.clone(),
+            "/api/v1/api-keys".into(),
+            format!(r#"{{"name":"{long}","scopes":["monitors:read"]}}"#),
+            422,
+            "name",
+        ),
+        (
+            post.clone(),
+            "/api/v1/channels".into(),
+            r#"{"name":"c","target":{"kind":"SLACK","webhookUrl":"ftp://x"}}"#.into(),
+            400,
+            "target",
+        ),
+        (
+            post.clone(),
+            "/api/v1/channels".into(),
+            r#"{"name":"c","target":{"kind":"PAGERDUTY","routingKey":"short"}}"#.into(),
+            400,
+            "target",
+        ),
         (post.clone(), "/api/v1/channels".into(), r#"{"target":{"kind":"EMAIL","to":"a@b.co"}}"#.into(), 400, "name"),
         // Far out of range: once a panic (TimeDelta::seconds) that took the server down.
-        (post.clone(), "/api/v1/channels".into(), r#"{"name":"c","target":{"kind":"EMAIL","to":"a@b.co"},"realertAfterSecs":9223372036854775807}"#.into(), 422, "realertAfterSecs"),
-        (post.clone(), "/api/v1/channels".into(), r#"{"name":"c","target":{"kind":"EMAIL","to":"a@b.co"},"realertAfterSecs":-9223372036854775808}"#.into(), 422, "realertAfterSecs"),
-        (put.clone(), format!("/api/v1/channels/{cid}"), format!(r#"{{"name":"{long}","target":{{"kind":"EMAIL","to":"a@b.co"}}}}"#), 422, "name"),
-        (put.clone(), format!("/api/v1/channels/{cid}"), r#"{"name":"c","target":{"kind":"EMAIL","to":"a@b.co"},"realertAfterSecs":9223372036854775807}"#.into(), 422, "realertAfterSecs"),
-        (put.clone(), "/api/v1/channels/chn_0190abcdef0123456789abcdef012345".into(), r#"{"name":"c","target":{"kind":"EMAIL","to":"a@b.co"}}"#.into(), 404, ""),
+        (
+            post.clone(),
+            "/api/v1/channels".into(),
+            r#"{"name":"c","target":{"kind":"EMAIL","to":"a@b.co"},"realertAfterSecs":9223372036854775807}"#.into(),
+            422,
+            "realertAfterSecs",
+        ),
+        (
+            post.clone(),
+            "/api/v1/channels".into(),
+            r#"{"name":"c","target":{"kind":"EMAIL","to":"a@b.co"},"realertAfterSecs":-9223372036854775808}"#.into(),
+            422,
+            "realertAfterSecs",
+        ),
+        (
+            put.clone(),
+            format!("/api/v1/channels/{cid}"),
+            format!(r#"{{"name":"{long}","target":{{"kind":"EMAIL","to":"a@b.co"}}}}"#),
+            422,
+            "name",
+        ),
+        (
+            put.clone(),
+            format!("/api/v1/channels/{cid}"),
+            r#"{"name":"c","target":{"kind":"EMAIL","to":"a@b.co"},"realertAfterSecs":9223372036854775807}"#.into(),
+            422,
+            "realertAfterSecs",
+        ),
+        (
+            put.clone(),
+            "/api/v1/channels/chn_0190abcdef0123456789abcdef012345".into(),
+            r#"{"name":"c","target":{"kind":"EMAIL","to":"a@b.co"}}"#.into(),
+            404,
+            "",
+        ),
         (post.clone(), "/api/v1/channels/chn_0190abcdef0123456789abcdef012345/test".into(), "".into(), 404, ""),
         (post.clone(), "/api/v1/channels/not-an-id/test".into(), "{}".into(), 404, ""),
-        (post.clone(), "/api/v1/maintenance".into(), r#"{"name":"w","startsAt":"2026-01-01T01:00:00Z","endsAt":"2026-01-01T00:00:00Z"}"#.into(), 422, "endsAt"),
-        (post.clone(), "/api/v1/maintenance".into(), r#"{"name":"w","startsAt":"yesterday","endsAt":"2026-01-01T00:00:00Z"}"#.into(), 400, "startsAt"),
-        (post.clone(), "/api/v1/maintenance".into(), r#"{"name":"w","startsAt":"2026-01-01T00:00:00Z","endsAt":"2026-01-01T01:00:00Z","timeZone":"Mars/Base"}"#.into(), 422, "timeZone"),
-        (post.clone(), "/api/v1/maintenance".into(), format!(r#"{{"name":"w","startsAt":"2026-01-01T00:00:00Z","endsAt":"2026-01-01T01:00:00Z","monitorIds":["{ghost_mon}"]}}"#), 422, "monitorIds[0]"),
-        (post.clone(), "/api/v1/maintenance".into(), r#"{"name":"w","startsAt":"2026-01-01T00:00:00Z","endsAt":"2026-01-01T01:00:00Z","recurrence":"BYDAY=SU"}"#.into(), 422, "recurrence"),
+        (
+            post.clone(),
+            "/api/v1/maintenance".into(),
+            r#"{"name":"w","startsAt":"2026-01-01T01:00:00Z","endsAt":"2026-01-01T00:00:00Z"}"#.into(),
+            422,
+            "endsAt",
+        ),
+        (
+            post.clone(),
+            "/api/v1/maintenance".into(),
+            r#"{"name":"w","startsAt":"yesterday","endsAt":"2026-01-01T00:00:00Z"}"#.into(),
+            400,
+            "startsAt",
+        ),
+        (
+            post.clone(),
+            "/api/v1/maintenance".into(),
+            r#"{"name":"w","startsAt":"2026-01-01T00:00:00Z","endsAt":"2026-01-01T01:00:00Z","timeZone":"Mars/Base"}"#
+                .into(),
+            422,
+            "timeZone",
+        ),
+        (
+            post.clone(),
+            "/api/v1/maintenance".into(),
+            format!(
+                r#"{{"name":"w","startsAt":"2026-01-01T00:00:00Z","endsAt":"2026-01-01T01:00:00Z","monitorIds":["{ghost_mon}"]}}"#
+            ),
+            422,
+            "monitorIds[0]",
+        ),
+        (
+            post.clone(),
+            "/api/v1/maintenance".into(),
+            r#"{"name":"w","startsAt":"2026-01-01T00:00:00Z","endsAt":"2026-01-01T01:00:00Z","recurrence":"BYDAY=SU"}"#
+                .into(),
+            422,
+            "recurrence",
+        ),
         (put.clone(), format!("/api/v1/maintenance/{wid}"), r#"{"name":"w"}"#.into(), 400, "startsAt"),
     ];
     let before = env.snapshot().await;
     for (method, path, body, status, field) in &cases {
         let res = env.call(method.clone(), path, &key, Some(body)).await;
-        let what = format!(
-            "{method} {path} {body}: {} {}",
-            res.status,
-            String::from_utf8_lossy(&res.body)
-        );
+        let what = format!("{method} {path} {body}: {} {}", res.status, String::from_utf8_lossy(&res.body));
         assert_eq!(res.status.as_u16(), *status, "{what}");
         if !field.is_empty() {
             assert_eq!(res.field().as_deref(), Some(*field), "{what}");
@@ -721,31 +560,17 @@ async fn bad_input_on_every_write_route_names_the_field_and_changes_nothing() {
     }
     // Every write route of the table was probed (status pages' in their own test).
     for route in tokiflow_shared::http::api::policy::ROUTES {
-        if matches!(route.method, Method::POST | Method::PUT | Method::PATCH)
-            && !route.path.starts_with(STATUS_PAGES)
-        {
+        if matches!(route.method, Method::POST | Method::PUT | Method::PATCH) && !route.path.starts_with(STATUS_PAGES) {
             let probed = cases.iter().any(|(m, p, ..)| {
-                *m == route.method
-                    && tokiflow_shared::http::api::policy::match_path(route.path, p).is_some()
+                *m == route.method && tokiflow_shared::http::api::policy::match_path(route.path, p).is_some()
             });
-            assert!(
-                probed,
-                "no bad-input case for {} {}",
-                route.method, route.path
-            );
+            assert!(probed, "no bad-input case for {} {}", route.method, route.path);
         }
     }
-    let huge = format!(
-        r#"{{"name":"{}","schedule":{interval}}}"#,
-        "x".repeat(70 * 1024)
-    );
+    let huge = format!(r#"{{"name":"{}","schedule":{interval}}}"#, "x".repeat(70 * 1024));
     let res = env.post("/api/v1/monitors", &key, &huge).await;
     assert_eq!(res.status, StatusCode::PAYLOAD_TOO_LARGE);
-    assert_eq!(
-        env.snapshot().await,
-        before,
-        "refused requests changed nothing"
-    );
+    assert_eq!(env.snapshot().await, before, "refused requests changed nothing");
 }
 
 // Incident history, run output URLs and channel tests.
@@ -783,38 +608,19 @@ async fn incident_events_are_its_changes_in_order() {
     let key = env.owner_key().await;
     let m = create_monitor(&env, &key, "job").await;
     ping(&env, m["pingToken"].as_str().unwrap(), "/fail", "disk full").await;
-    let inc = env.get("/api/v1/incidents", &key).await.json()["items"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    env.post(&format!("/api/v1/incidents/{inc}/acknowledge"), &key, "")
-        .await;
-    env.post(&format!("/api/v1/incidents/{inc}/resolve"), &key, "")
-        .await;
+    let inc = env.get("/api/v1/incidents", &key).await.json()["items"][0]["id"].as_str().unwrap().to_owned();
+    env.post(&format!("/api/v1/incidents/{inc}/acknowledge"), &key, "").await;
+    env.post(&format!("/api/v1/incidents/{inc}/resolve"), &key, "").await;
 
     let viewer = env
-        .key(
-            tokiflow_shared::domain::org::Role::Viewer,
-            &[tokiflow_shared::domain::org::Scope::IncidentsRead],
-        )
+        .key(tokiflow_shared::domain::org::Role::Viewer, &[tokiflow_shared::domain::org::Scope::IncidentsRead])
         .await;
-    let res = env
-        .get(&format!("/api/v1/incidents/{inc}/events"), &viewer)
-        .await;
+    let res = env.get(&format!("/api/v1/incidents/{inc}/events"), &viewer).await;
     assert_eq!(res.status, StatusCode::OK, "{:?}", res.body);
     let events = res.json()["items"].as_array().unwrap().clone();
-    let seen: Vec<(&str, &str)> = events
-        .iter()
-        .map(|e| (e["change"].as_str().unwrap(), e["status"].as_str().unwrap()))
-        .collect();
-    assert_eq!(
-        seen,
-        [
-            ("OPENED", "OPEN"),
-            ("ACKNOWLEDGED", "ACKNOWLEDGED"),
-            ("RESOLVED", "RESOLVED")
-        ]
-    );
+    let seen: Vec<(&str, &str)> =
+        events.iter().map(|e| (e["change"].as_str().unwrap(), e["status"].as_str().unwrap())).collect();
+    assert_eq!(seen, [("OPENED", "OPEN"), ("ACKNOWLEDGED", "ACKNOWLEDGED"), ("RESOLVED", "RESOLVED")]);
     assert!(events.iter().all(|e| e["severity"] == "HIGH"));
     let at = |i: usize| chrono::DateTime::parse_from_rfc3339(events[i]["at"].as_str().unwrap()).unwrap();
     assert!(at(0) <= at(1) && at(1) <= at(2), "chronological: {events:?}");
@@ -834,15 +640,9 @@ async fn incident_deliveries_show_the_log_without_secrets() {
     let key = env.owner_key().await;
     let m = create_monitor(&env, &key, "job").await;
     ping(&env, m["pingToken"].as_str().unwrap(), "/fail", "boom").await;
-    let incident = env
-        .store
-        .incidents_of_monitor(&MonitorId::parse(m["id"].as_str().unwrap()).unwrap())
-        .await
-        .unwrap()
-        .remove(0);
-    let empty = env
-        .get(&format!("/api/v1/incidents/{}/deliveries", incident.id), &key)
-        .await;
+    let incident =
+        env.store.incidents_of_monitor(&MonitorId::parse(m["id"].as_str().unwrap()).unwrap()).await.unwrap().remove(0);
+    let empty = env.get(&format!("/api/v1/incidents/{}/deliveries", incident.id), &key).await;
     assert_eq!((empty.status, empty.json()["items"].clone()), (StatusCode::OK, json!([])));
 
     let secret_url = "https://hooks.example.com/services/T0/B0/sekrit-token-in-url";
@@ -858,16 +658,16 @@ async fn incident_deliveries_show_the_log_without_secrets() {
     env.store.put_channel(&channel).await.unwrap();
     let opened = env.store.incident_events(&incident.id).await.unwrap().remove(0);
     let t = chrono::Utc::now();
-    let claim = DeliveryRecord::claim(&tokiflow_shared::domain::notification::Notice::from(&opened), &channel.id, channel.target.kind(), t);
+    let claim = DeliveryRecord::claim(
+        &tokiflow_shared::domain::notification::Notice::from(&opened),
+        &channel.id,
+        channel.target.kind(),
+        t,
+    );
     assert!(env.store.claim_delivery(&claim, chrono::Duration::minutes(5)).await.unwrap());
-    env.store
-        .finish_delivery(&claim.clone().finish(delivery_of(&claim, false, 503, t)))
-        .await
-        .unwrap();
+    env.store.finish_delivery(&claim.clone().finish(delivery_of(&claim, false, 503, t))).await.unwrap();
 
-    let res = env
-        .get(&format!("/api/v1/incidents/{}/deliveries", incident.id), &key)
-        .await;
+    let res = env.get(&format!("/api/v1/incidents/{}/deliveries", incident.id), &key).await;
     assert_eq!(res.status, StatusCode::OK);
     let log = res.json()["items"].clone();
     assert_eq!(log.as_array().unwrap().len(), 1, "{log}");
@@ -895,18 +695,11 @@ async fn runs_with_stored_output_carry_a_download_url() {
     let big = "x".repeat(9 * 1024);
     ping(&env, token, "", &big).await;
     ping(&env, token, "/log", "small").await;
-    let items = env
-        .get(&format!("/api/v1/monitors/{id}/runs"), &key)
-        .await
-        .json()["items"]
-        .clone();
+    let items = env.get(&format!("/api/v1/monitors/{id}/runs"), &key).await.json()["items"].clone();
     assert!(items[0].get("outputUrl").is_none(), "kept inline: no URL: {}", items[0]);
     let url = items[1]["outputUrl"].as_str().expect("stored apart: a URL");
     let run = items[1]["id"].as_str().unwrap();
-    assert_eq!(
-        url,
-        format!("{}/api/v1/monitors/{id}/runs/{run}/output", harness::BASE_URL)
-    );
+    assert_eq!(url, format!("{}/api/v1/monitors/{id}/runs/{run}/output", harness::BASE_URL));
     assert!(items[1]["output"].get("blobKey").is_none(), "storage detail stays inside");
     let fetched = env.get(url.strip_prefix(harness::BASE_URL).unwrap(), &key).await;
     assert_eq!((fetched.status, fetched.body.len()), (StatusCode::OK, big.len()));
@@ -918,16 +711,10 @@ async fn channel_tests_send_through_the_transport_and_say_how_it_went() {
     let env = Env::new().await;
     let key = env.owner_key().await;
     let email = env
-        .post(
-            "/api/v1/channels",
-            &key,
-            r#"{"name":"ops mail","target":{"kind":"EMAIL","to":"ops@example.com"}}"#,
-        )
+        .post("/api/v1/channels", &key, r#"{"name":"ops mail","target":{"kind":"EMAIL","to":"ops@example.com"}}"#)
         .await
         .json();
-    let res = env
-        .post(&format!("/api/v1/channels/{}/test", email["id"].as_str().unwrap()), &key, "")
-        .await;
+    let res = env.post(&format!("/api/v1/channels/{}/test", email["id"].as_str().unwrap()), &key, "").await;
     assert_eq!(res.status, StatusCode::OK, "{:?}", res.body);
     let r = res.json();
     assert_eq!(
@@ -956,10 +743,7 @@ async fn channel_tests_send_through_the_transport_and_say_how_it_went() {
         )
         .await
         .json();
-    let r = env
-        .post(&format!("/api/v1/channels/{}/test", hook["id"].as_str().unwrap()), &key, "")
-        .await
-        .json();
+    let r = env.post(&format!("/api/v1/channels/{}/test", hook["id"].as_str().unwrap()), &key, "").await.json();
     assert_eq!((&r["delivered"], &r["outcome"]), (&json!(false), &json!("FAILED")), "{r}");
     assert_eq!(r["attempts"].as_array().unwrap().len(), 1, "{r}");
     assert_eq!(r["error"], "connection failed", "a category, not the socket's error: {r}");
@@ -977,9 +761,7 @@ async fn channel_tests_send_through_the_transport_and_say_how_it_went() {
         },
         tokiflow_shared::domain::incident::Severity::Low,
     );
-    tokiflow_shared::ports::store::ConfigStore::put_channel(env.store.as_ref(), &foreign)
-        .await
-        .unwrap();
+    tokiflow_shared::ports::store::ConfigStore::put_channel(env.store.as_ref(), &foreign).await.unwrap();
     all_not_found(
         &env,
         Method::POST,
@@ -994,15 +776,9 @@ async fn channel_tests_send_through_the_transport_and_say_how_it_went() {
     assert_eq!(env.outbox.entries().unwrap().len(), 1, "nothing else was sent");
 
     // A channel reader may look but not send.
-    let reader = env
-        .key(
-            tokiflow_shared::domain::org::Role::Owner,
-            &[tokiflow_shared::domain::org::Scope::ChannelsRead],
-        )
-        .await;
-    let res = env
-        .post(&format!("/api/v1/channels/{}/test", email["id"].as_str().unwrap()), &reader, "")
-        .await;
+    let reader =
+        env.key(tokiflow_shared::domain::org::Role::Owner, &[tokiflow_shared::domain::org::Scope::ChannelsRead]).await;
+    let res = env.post(&format!("/api/v1/channels/{}/test", email["id"].as_str().unwrap()), &reader, "").await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
 }
 
@@ -1064,10 +840,18 @@ async fn status_pages_create_read_replace_and_publish() {
     // Replace: a component named by id is kept, one left out is gone.
     let api_id = page["components"][1]["id"].as_str().unwrap().to_owned();
     let res = env
-        .call(Method::PUT, &format!("{STATUS_PAGES}/{pid}"), &key, Some(&json!({
-            "name": "Acme", "slug": "acme-cloud",
-            "components": [{"id": api_id, "name": "Public API", "monitorIds": [mid]}]
-        }).to_string()))
+        .call(
+            Method::PUT,
+            &format!("{STATUS_PAGES}/{pid}"),
+            &key,
+            Some(
+                &json!({
+                    "name": "Acme", "slug": "acme-cloud",
+                    "components": [{"id": api_id, "name": "Public API", "monitorIds": [mid]}]
+                })
+                .to_string(),
+            ),
+        )
         .await;
     assert_eq!(res.status, StatusCode::OK, "{:?}", res.body);
     let replaced = res.json();
@@ -1085,14 +869,16 @@ async fn status_pages_create_read_replace_and_publish() {
     // Slugs and custom domains are unique: 409, and nothing changes.
     create_page(&env, &key, json!({"name": "Other", "slug": "other", "customDomain": "status.acme.example"})).await;
     let before = env.snapshot().await;
-    for body in [json!({"name": "Dup", "slug": "acme-cloud"}), json!({"name": "Dup", "slug": "dup", "customDomain": "status.acme.example"})] {
+    for body in [
+        json!({"name": "Dup", "slug": "acme-cloud"}),
+        json!({"name": "Dup", "slug": "dup", "customDomain": "status.acme.example"}),
+    ] {
         let res = env.post(STATUS_PAGES, &key, &body.to_string()).await;
         assert_eq!(res.status, StatusCode::CONFLICT, "{body}: {:?}", res.body);
         assert_eq!(res.json()["error"]["code"], "conflict");
     }
-    let res = env
-        .call(Method::PUT, &format!("{STATUS_PAGES}/{pid}"), &key, Some(r#"{"name":"Acme","slug":"other"}"#))
-        .await;
+    let res =
+        env.call(Method::PUT, &format!("{STATUS_PAGES}/{pid}"), &key, Some(r#"{"name":"Acme","slug":"other"}"#)).await;
     assert_eq!(res.status, StatusCode::CONFLICT, "{:?}", res.body);
     assert_eq!(env.snapshot().await, before, "conflicts changed nothing");
 }
@@ -1130,7 +916,8 @@ async fn a_private_page_shows_its_token_once_and_stores_only_its_hash() {
     let kept = put(json!({"name": "Internal!", "slug": "internal", "visibility": "PRIVATE"})).await;
     assert!(kept.get("accessToken").is_none(), "{kept}");
     assert_eq!(public(&env, &format!("/status/internal?token={token}")).await.status, StatusCode::OK);
-    let rotated = put(json!({"name": "Internal", "slug": "internal", "visibility": "PRIVATE", "rotateToken": true})).await;
+    let rotated =
+        put(json!({"name": "Internal", "slug": "internal", "visibility": "PRIVATE", "rotateToken": true})).await;
     let new_token = rotated["accessToken"].as_str().unwrap();
     assert_ne!(new_token, token);
     assert_eq!(public(&env, &format!("/status/internal?token={token}")).await.status, StatusCode::NOT_FOUND);
@@ -1145,16 +932,26 @@ async fn a_private_page_shows_its_token_once_and_stores_only_its_hash() {
 async fn status_incidents_and_updates_show_on_the_page() {
     let env = Env::new().await;
     let key = env.owner_key().await;
-    let page = create_page(&env, &key, json!({"name": "Acme", "slug": "acme", "components": [{"name": "API"}, {"name": "Web"}]})).await;
+    let page = create_page(
+        &env,
+        &key,
+        json!({"name": "Acme", "slug": "acme", "components": [{"name": "API"}, {"name": "Web"}]}),
+    )
+    .await;
     let pid = page["id"].as_str().unwrap().to_owned();
     let api = page["components"][0]["id"].as_str().unwrap().to_owned();
     let incidents = format!("{STATUS_PAGES}/{pid}/incidents");
 
     let res = env
-        .post(&incidents, &key, &json!({
-            "name": "Elevated API errors", "impact": "MAJOR", "body": "Some requests fail.",
-            "state": "IDENTIFIED", "components": {api.clone(): "partial_outage"}
-        }).to_string())
+        .post(
+            &incidents,
+            &key,
+            &json!({
+                "name": "Elevated API errors", "impact": "MAJOR", "body": "Some requests fail.",
+                "state": "IDENTIFIED", "components": {api.clone(): "partial_outage"}
+            })
+            .to_string(),
+        )
         .await;
     assert_eq!(res.status, StatusCode::CREATED, "{:?}", res.body);
     let inc = res.json();
@@ -1167,7 +964,9 @@ async fn status_incidents_and_updates_show_on_the_page() {
     assert_eq!(shown["incidents"][0]["name"], "Elevated API errors", "{shown}");
     assert_eq!(shown["incidents"][0]["status"], "identified");
     let components = public(&env, "/status/acme/api/v2/components.json").await.json();
-    let api_status = components["components"].as_array().unwrap().iter().find(|c| c["id"] == api.as_str()).unwrap()["status"].clone();
+    let api_status =
+        components["components"].as_array().unwrap().iter().find(|c| c["id"] == api.as_str()).unwrap()["status"]
+            .clone();
     assert_eq!(api_status, "partial_outage");
     let published = std::fs::read_to_string(env.site.join("status/acme/api/v2/incidents.json")).unwrap();
     assert!(published.contains("Some requests fail."), "the static copy shows it: {published}");
@@ -1181,7 +980,12 @@ async fn status_incidents_and_updates_show_on_the_page() {
     assert_eq!(res.json()["affected"], json!({}));
 
     let all = public(&env, "/status/acme/api/v2/incidents.json").await.json();
-    let bodies: Vec<&str> = all["incidents"][0]["incident_updates"].as_array().unwrap().iter().map(|u| u["body"].as_str().unwrap()).collect();
+    let bodies: Vec<&str> = all["incidents"][0]["incident_updates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["body"].as_str().unwrap())
+        .collect();
     assert_eq!(bodies, ["All good.", "A fix is out.", "Some requests fail."]);
     assert_eq!(public(&env, "/status/acme/api/v2/incidents/unresolved.json").await.json()["incidents"], json!([]));
     let published = std::fs::read_to_string(env.site.join("status/acme/api/v2/incidents.json")).unwrap();
@@ -1200,16 +1004,26 @@ async fn page_maintenance_is_announced_on_the_page() {
     let env = Env::new().await;
     let key = env.owner_key().await;
     let mid = create_monitor(&env, &key, "db").await["id"].as_str().unwrap().to_owned();
-    let page = create_page(&env, &key, json!({"name": "Acme", "slug": "acme", "components": [{"name": "DB", "monitorIds": [mid]}]})).await;
+    let page = create_page(
+        &env,
+        &key,
+        json!({"name": "Acme", "slug": "acme", "components": [{"name": "DB", "monitorIds": [mid]}]}),
+    )
+    .await;
     let pid = page["id"].as_str().unwrap().to_owned();
     let db = page["components"][0]["id"].as_str().unwrap().to_owned();
     let starts = chrono::Utc::now() + chrono::Duration::days(2);
     let res = env
-        .post(&format!("{STATUS_PAGES}/{pid}/maintenance"), &key, &json!({
-            "name": "Database upgrade", "startsAt": starts, "endsAt": starts + chrono::Duration::hours(2),
-            "recurrence": "FREQ=WEEKLY;BYDAY=SU", "timeZone": "Europe/Riga",
-            "componentIds": [db], "description": "Short read-only spells."
-        }).to_string())
+        .post(
+            &format!("{STATUS_PAGES}/{pid}/maintenance"),
+            &key,
+            &json!({
+                "name": "Database upgrade", "startsAt": starts, "endsAt": starts + chrono::Duration::hours(2),
+                "recurrence": "FREQ=WEEKLY;BYDAY=SU", "timeZone": "Europe/Riga",
+                "componentIds": [db], "description": "Short read-only spells."
+            })
+            .to_string(),
+        )
         .await;
     assert_eq!(res.status, StatusCode::CREATED, "{:?}", res.body);
     let m = res.json();
@@ -1232,12 +1046,26 @@ async fn another_orgs_or_an_unknown_page_is_not_found() {
     let before = env.snapshot().await;
     for id in [theirs.as_str(), "sp_0190abcdef0123456789abcdef012345", "not-an-id"] {
         let base = format!("{STATUS_PAGES}/{id}");
-        all_not_found(&env, Method::GET, &[base.clone(), format!("{base}/incidents"), format!("{base}/maintenance")], &key).await;
+        all_not_found(
+            &env,
+            Method::GET,
+            &[base.clone(), format!("{base}/incidents"), format!("{base}/maintenance")],
+            &key,
+        )
+        .await;
         let writes = [
             (Method::PUT, base.clone(), r#"{"name":"x","slug":"x"}"#),
             (Method::POST, format!("{base}/incidents"), r#"{"name":"x","impact":"MINOR","body":"b"}"#),
-            (Method::POST, format!("{base}/incidents/sin_0190abcdef0123456789abcdef012345/updates"), r#"{"state":"MONITORING","body":"b"}"#),
-            (Method::POST, format!("{base}/maintenance"), r#"{"name":"w","startsAt":"2026-01-01T00:00:00Z","endsAt":"2026-01-01T01:00:00Z"}"#),
+            (
+                Method::POST,
+                format!("{base}/incidents/sin_0190abcdef0123456789abcdef012345/updates"),
+                r#"{"state":"MONITORING","body":"b"}"#,
+            ),
+            (
+                Method::POST,
+                format!("{base}/maintenance"),
+                r#"{"name":"w","startsAt":"2026-01-01T00:00:00Z","endsAt":"2026-01-01T01:00:00Z"}"#,
+            ),
         ];
         for (method, path, body) in writes {
             let res = env.call(method, &path, &key, Some(body)).await;
@@ -1318,7 +1146,12 @@ async fn bad_input_on_every_status_page_write_route_names_the_field_and_changes_
     let before = env.snapshot().await;
     for (method, path, body, status, field) in &cases {
         let res = env.call(method.clone(), path, &key, Some(body)).await;
-        let what = format!("{method} {path} {}: {} {}", body.chars().take(200).collect::<String>(), res.status, String::from_utf8_lossy(&res.body));
+        let what = format!(
+            "{method} {path} {}: {} {}",
+            body.chars().take(200).collect::<String>(),
+            res.status,
+            String::from_utf8_lossy(&res.body)
+        );
         assert_eq!(res.status.as_u16(), *status, "{what}");
         if !field.is_empty() {
             assert_eq!(res.field().as_deref(), Some(*field), "{what}");
@@ -1326,9 +1159,9 @@ async fn bad_input_on_every_status_page_write_route_names_the_field_and_changes_
     }
     for route in tokiflow_shared::http::api::policy::ROUTES {
         if matches!(route.method, Method::POST | Method::PUT | Method::PATCH) && route.path.starts_with(STATUS_PAGES) {
-            let probed = cases
-                .iter()
-                .any(|(m, p, ..)| *m == route.method && tokiflow_shared::http::api::policy::match_path(route.path, p).is_some());
+            let probed = cases.iter().any(|(m, p, ..)| {
+                *m == route.method && tokiflow_shared::http::api::policy::match_path(route.path, p).is_some()
+            });
             assert!(probed, "no bad-input case for {} {}", route.method, route.path);
         }
     }
@@ -1410,10 +1243,11 @@ async fn invitations_give_a_member_their_own_first_key_once() {
     let again = env.post(&format!("/api/v1/members/{member_id}/invitation"), &key, "").await;
     assert_eq!(again.status, StatusCode::OK, "{:?}", again.body);
     let second = again.json()["invitation"]["token"].as_str().unwrap().to_owned();
-    let third = env.post(&format!("/api/v1/members/{member_id}/invitation"), &key, "").await.json()["invitation"]["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let third =
+        env.post(&format!("/api/v1/members/{member_id}/invitation"), &key, "").await.json()["invitation"]["token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
     assert_eq!(accept(&env, &second).await.status, StatusCode::NOT_FOUND, "replaced");
     let id = UserId::parse(&member_id).unwrap();
     let mut user: User = env.store.users_of_org(&env.org.id).await.unwrap().into_iter().find(|u| u.id == id).unwrap();
@@ -1440,7 +1274,10 @@ async fn an_admin_cannot_revoke_a_key_of_an_owner() {
     let admin = env.key(Role::Admin, &harness::SCOPES).await;
     let keys = env.get("/api/v1/api-keys", &admin).await.json();
     let id_of = |role_user: &str| {
-        keys["items"].as_array().unwrap().iter().find(|k| k["createdBy"] == role_user).unwrap()["id"].as_str().unwrap().to_owned()
+        keys["items"].as_array().unwrap().iter().find(|k| k["createdBy"] == role_user).unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
     };
     let owner_key_id = id_of(env.user(Role::Owner).id.as_str());
     let admin_key_id = id_of(env.user(Role::Admin).id.as_str());
@@ -1450,7 +1287,10 @@ async fn an_admin_cannot_revoke_a_key_of_an_owner() {
     assert_eq!(env.snapshot().await, before);
     assert_eq!(env.get("/api/v1/monitors", &owner).await.status, StatusCode::OK, "the owner's key still works");
     // Down the ladder and one's own keys are fine.
-    assert_eq!(env.call(Method::DELETE, &format!("/api/v1/api-keys/{admin_key_id}"), &owner, None).await.status, StatusCode::OK);
+    assert_eq!(
+        env.call(Method::DELETE, &format!("/api/v1/api-keys/{admin_key_id}"), &owner, None).await.status,
+        StatusCode::OK
+    );
 }
 
 /// Hardening: channel credentials are shown in full only to those who may change them,
@@ -1482,7 +1322,12 @@ async fn channel_targets_are_masked_below_admin_and_monitors_must_be_the_orgs() 
     for (monitors, field) in [(json!([mine, ghost.as_str()]), "monitors[1]"), (json!(["not-an-id"]), "monitors[0]")] {
         let body = json!({"name": "x", "target": {"kind": "EMAIL", "to": "a@b.co"}, "monitors": monitors}).to_string();
         let res = env.post("/api/v1/channels", &admin, &body).await;
-        assert_eq!((res.status, res.field().as_deref()), (StatusCode::UNPROCESSABLE_ENTITY, Some(field)), "{:?}", res.body);
+        assert_eq!(
+            (res.status, res.field().as_deref()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some(field)),
+            "{:?}",
+            res.body
+        );
     }
     assert_eq!(env.snapshot().await, before, "refused channels stored nothing");
     let body = json!({"name": "x", "target": {"kind": "EMAIL", "to": "a@b.co"}, "monitors": [mine]}).to_string();

@@ -9,8 +9,8 @@ use http::{Method, StatusCode};
 use std::collections::BTreeSet;
 use tokiflow_shared::domain::channel::{SigningSecret, WebhookUrl};
 use tokiflow_shared::domain::org::{Email, Org, Role, Scope};
-use tokiflow_shared::domain::status_page::subscriber::{Subscriber, SubscriberEvent, SubscriberTarget};
 use tokiflow_shared::domain::status_page::StatusPage;
+use tokiflow_shared::domain::status_page::subscriber::{Subscriber, SubscriberEvent, SubscriberTarget};
 use tokiflow_shared::domain::text::{Name, Slug};
 use tokiflow_shared::ports::store::{ConfigStore, OrgStore, SubscriberStore};
 
@@ -21,7 +21,15 @@ async fn page(env: &Env, org: &Org, slug: &str) -> StatusPage {
 }
 
 async fn subscriber(env: &Env, page: &StatusPage, target: SubscriberTarget) -> Subscriber {
-    let s = Subscriber::subscribe(page.id.clone(), target, BTreeSet::new(), BTreeSet::from([SubscriberEvent::Outage]), Utc::now()).unwrap().subscriber;
+    let s = Subscriber::subscribe(
+        page.id.clone(),
+        target,
+        BTreeSet::new(),
+        BTreeSet::from([SubscriberEvent::Outage]),
+        Utc::now(),
+    )
+    .unwrap()
+    .subscriber;
     env.store.put_subscriber(&s).await.unwrap();
     s
 }
@@ -33,7 +41,8 @@ async fn admins_list_and_delete_a_pages_subscribers() {
     let p = page(&env, &env.org, "acme").await;
     let email = subscriber(&env, &p, SubscriberTarget::Email { address: Email::new("a@example.com").unwrap() }).await;
     let secret = SigningSecret::generate();
-    let hook = SubscriberTarget::Webhook { url: WebhookUrl::new("https://example.com/hook").unwrap(), secret: secret.clone() };
+    let hook =
+        SubscriberTarget::Webhook { url: WebhookUrl::new("https://example.com/hook").unwrap(), secret: secret.clone() };
     let webhook = subscriber(&env, &p, hook).await;
 
     let list = format!("/api/v1/status-pages/{}/subscribers", p.id);

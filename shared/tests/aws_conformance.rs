@@ -52,8 +52,8 @@ async fn a_presigned_url_serves_the_blob_without_credentials() {
         query.contains("X-Amz-Signature=") && query.contains("X-Amz-Expires=300"),
         "a SigV4 presigned URL valid for 5 minutes: {url}"
     );
-    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-        .build_http::<Full<Bytes>>();
+    let client =
+        hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build_http::<Full<Bytes>>();
     let res = client.get(url.as_str().parse().unwrap()).await.unwrap();
     assert_eq!(res.status(), 200, "{url}");
     assert_eq!(res.into_body().collect().await.unwrap().to_bytes(), body);
@@ -116,7 +116,10 @@ async fn ping_capacity_is_within_budget() {
 
     let (plain, out) = send(RunState::Success).await;
     let bytes = ping_item_bytes(&out).unwrap();
-    println!("success ping: {:.1} RCU, {:.1} WCU (items: monitor {} B, run {} B)", plain.read, plain.write, bytes.monitor, bytes.run);
+    println!(
+        "success ping: {:.1} RCU, {:.1} WCU (items: monitor {} B, run {} B)",
+        plain.read, plain.write, bytes.monitor, bytes.run
+    );
     let mut empty_window = out.monitor.clone();
     empty_window.durations = Default::default();
     let fresh = ping_item_bytes(&empty_window.apply_ping(ping(RunState::Success))).unwrap();
@@ -135,7 +138,10 @@ async fn ping_capacity_is_within_budget() {
     let stale = store.commit_ping(&found.apply_ping(ping(RunState::Success)), found.version).await;
     assert!(matches!(stale, Err(StoreError::Conflict)), "{stale:?}");
     let conflict = store.take_consumed();
-    println!("rejected (stale) plain commit, as reported: {:.1} WCU (+ the failed monitor write, which DynamoDB bills but does not report)", conflict.write);
+    println!(
+        "rejected (stale) plain commit, as reported: {:.1} WCU (+ the failed monitor write, which DynamoDB bills but does not report)",
+        conflict.write
+    );
 
     assert!(plain.read <= 1.0, "{plain:?}");
     assert!(plain.write <= 3.0, "{plain:?}");

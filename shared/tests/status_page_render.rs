@@ -9,20 +9,14 @@ use tokiflow_shared::domain::status_page::sample;
 use tokiflow_shared::domain::status_page::view::StatusView;
 
 fn golden(name: &str, actual: &[u8]) {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/golden")
-        .join(name);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(name);
     let actual: serde_json::Value = serde_json::from_slice(actual).expect("renders JSON");
     if std::env::var_os("TOKIFLOW_UPDATE_GOLDEN").is_some() {
         std::fs::write(&path, serde_json::to_string_pretty(&actual).unwrap() + "\n").unwrap();
         return;
     }
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e} (TOKIFLOW_UPDATE_GOLDEN=1 writes it)",
-            path.display()
-        )
-    });
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (TOKIFLOW_UPDATE_GOLDEN=1 writes it)", path.display()));
     let expected: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(actual, expected, "{name} differs from its golden file");
 }
@@ -40,18 +34,9 @@ fn statuspage_json_matches_golden_files() {
         (Document::Components, "components.json"),
         (Document::Incidents, "incidents.json"),
         (Document::UnresolvedIncidents, "incidents-unresolved.json"),
-        (
-            Document::ScheduledMaintenances,
-            "scheduled-maintenances.json",
-        ),
-        (
-            Document::UpcomingMaintenances,
-            "scheduled-maintenances-upcoming.json",
-        ),
-        (
-            Document::ActiveMaintenances,
-            "scheduled-maintenances-active.json",
-        ),
+        (Document::ScheduledMaintenances, "scheduled-maintenances.json"),
+        (Document::UpcomingMaintenances, "scheduled-maintenances-upcoming.json"),
+        (Document::ActiveMaintenances, "scheduled-maintenances-active.json"),
     ] {
         let r = json::render(&v, doc);
         assert_eq!(r.content_type, "application/json");
@@ -62,27 +47,11 @@ fn statuspage_json_matches_golden_files() {
 #[test]
 fn summary_has_statuspage_shape() {
     // Independent of the golden files: the keys Statuspage clients read.
-    let v: serde_json::Value =
-        serde_json::from_slice(&json::render(&small(), Document::Summary).body).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&json::render(&small(), Document::Summary).body).unwrap();
     let keys = |o: &serde_json::Value| o.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
-    assert_eq!(
-        keys(&v),
-        [
-            "components",
-            "incidents",
-            "page",
-            "scheduled_maintenances",
-            "status"
-        ]
-    );
-    assert_eq!(
-        keys(&v["page"]),
-        ["id", "name", "time_zone", "updated_at", "url"]
-    );
-    assert_eq!(
-        v["status"],
-        serde_json::json!({"indicator": "major", "description": "Partial System Outage"})
-    );
+    assert_eq!(keys(&v), ["components", "incidents", "page", "scheduled_maintenances", "status"]);
+    assert_eq!(keys(&v["page"]), ["id", "name", "time_zone", "updated_at", "url"]);
+    assert_eq!(v["status"], serde_json::json!({"indicator": "major", "description": "Partial System Outage"}));
     assert_eq!(v["components"][0]["status"], "partial_outage");
     let incident = &v["incidents"][0];
     for key in [
@@ -103,15 +72,9 @@ fn summary_has_statuspage_shape() {
         assert!(incident.get(key).is_some(), "incident lacks {key}");
     }
     assert_eq!(incident["status"], "identified");
-    assert_eq!(
-        incident["incident_updates"][0]["status"], "identified",
-        "newest update first"
-    );
+    assert_eq!(incident["incident_updates"][0]["status"], "identified", "newest update first");
     let m = &v["scheduled_maintenances"][0];
-    assert_eq!(
-        (m["status"].as_str(), m["impact"].as_str()),
-        (Some("scheduled"), Some("maintenance"))
-    );
+    assert_eq!((m["status"].as_str(), m["impact"].as_str()), (Some("scheduled"), Some("maintenance")));
     assert_eq!(m["scheduled_for"], "2026-04-02T02:00:00.000Z");
 }
 
@@ -124,30 +87,15 @@ fn html_page_shows_banner_components_incidents_and_maintenance() {
     assert!(page.starts_with("<!doctype html><html lang=en>"));
     assert!(page.contains("id=banner role=status>Partial System Outage</p>"));
     for name in ["API", "Dashboard", "Database", "Webhooks"] {
-        assert!(
-            page.contains(&format!("<h3>{name}</h3>")),
-            "component {name}"
-        );
+        assert!(page.contains(&format!("<h3>{name}</h3>")), "component {name}");
     }
-    assert!(
-        page.contains("Elevated API error rates") && page.contains("Delayed webhook deliveries")
-    );
+    assert!(page.contains("Elevated API error rates") && page.contains("Delayed webhook deliveries"));
     assert!(page.contains("Weekly database patching"));
-    assert!(
-        page.contains("Public REST API &amp; webhooks &lt;v2&gt;"),
-        "descriptions are escaped"
-    );
-    assert!(
-        !page.to_ascii_lowercase().contains("<script"),
-        "no JavaScript"
-    );
+    assert!(page.contains("Public REST API &amp; webhooks &lt;v2&gt;"), "descriptions are escaped");
+    assert!(!page.to_ascii_lowercase().contains("<script"), "no JavaScript");
     assert_eq!(page.matches("<style>").count(), 1, "one inline stylesheet");
     assert!(!page.contains("<link rel=stylesheet"));
-    assert_eq!(
-        page.matches("role=img").count(),
-        4,
-        "one labelled bar per component"
-    );
+    assert_eq!(page.matches("role=img").count(), 4, "one labelled bar per component");
 }
 
 #[test]
@@ -173,17 +121,10 @@ fn fifty_components_with_ninety_days_stay_under_30_kb() {
 #[test]
 fn rendering_is_deterministic_so_etags_are_stable() {
     let (a, b) = (small(), small());
-    for resource in [
-        Resource::Html,
-        Resource::Json(Document::Summary),
-        Resource::Atom,
-        Resource::Rss,
-        Resource::PageBadge,
-    ] {
-        let (ra, rb) = (
-            render::render(&a, &resource).unwrap(),
-            render::render(&b, &resource).unwrap(),
-        );
+    for resource in
+        [Resource::Html, Resource::Json(Document::Summary), Resource::Atom, Resource::Rss, Resource::PageBadge]
+    {
+        let (ra, rb) = (render::render(&a, &resource).unwrap(), render::render(&b, &resource).unwrap());
         assert_eq!(ra.etag, rb.etag, "{resource:?}");
         assert_eq!(ra.etag, render::etag(&ra.body));
     }
@@ -206,11 +147,9 @@ fn elements(xml: &str) -> Vec<String> {
             }
             xmlparser::Token::ElementEnd { end, .. } => match end {
                 xmlparser::ElementEnd::Open => {}
-                xmlparser::ElementEnd::Close(_, local) => assert_eq!(
-                    stack.pop().as_deref(),
-                    Some(local.as_str()),
-                    "mismatched </{local}>"
-                ),
+                xmlparser::ElementEnd::Close(_, local) => {
+                    assert_eq!(stack.pop().as_deref(), Some(local.as_str()), "mismatched </{local}>")
+                }
                 xmlparser::ElementEnd::Empty => {
                     stack.pop();
                 }
@@ -233,10 +172,7 @@ fn feeds_are_well_formed_with_one_entry_per_incident() {
     assert_eq!(names[0], "feed");
     assert_eq!(names.iter().filter(|n| *n == "entry").count(), 2);
     assert!(atom.contains("<title>[Identified] Elevated API error rates</title>"));
-    assert!(
-        atom.contains("&lt;strong&gt;Resolved&lt;/strong&gt;"),
-        "timeline HTML is escaped into the text"
-    );
+    assert!(atom.contains("&lt;strong&gt;Resolved&lt;/strong&gt;"), "timeline HTML is escaped into the text");
 
     let rss = String::from_utf8(feed::rss(&v).body).unwrap();
     let names = elements(&rss);

@@ -18,7 +18,12 @@ use tokiflow_shared::ports::blob::{BlobKey, BlobStore};
 use tokiflow_shared::ports::store::{MonitorStore, OrgStore, PingStore, RunStore};
 use tokiflow_shared::services::sweep_retention::sweep_retention;
 
-async fn org_with_runs(store: &EmbeddedStore, blobs: &FsBlobStore, retention_days: u16, ages_days: &[i64]) -> (Monitor, Vec<BlobKey>) {
+async fn org_with_runs(
+    store: &EmbeddedStore,
+    blobs: &FsBlobStore,
+    retention_days: u16,
+    ages_days: &[i64],
+) -> (Monitor, Vec<BlobKey>) {
     let mut org = Org::new(Name::new("o").unwrap(), Utc::now());
     org.set_retention_days(retention_days).unwrap();
     store.create_org(&org).await.unwrap();
@@ -30,7 +35,8 @@ async fn org_with_runs(store: &EmbeddedStore, blobs: &FsBlobStore, retention_day
         tags: BTreeSet::new(),
         max_runtime: None,
     };
-    let mut m = Monitor::new(org.id.clone(), spec, PingToken::generate().hash(), Utc::now() - Duration::days(400)).unwrap();
+    let mut m =
+        Monitor::new(org.id.clone(), spec, PingToken::generate().hash(), Utc::now() - Duration::days(400)).unwrap();
     store.create_monitor(&m).await.unwrap();
     let mut keys = Vec::new();
     for age in ages_days {
@@ -43,7 +49,12 @@ async fn org_with_runs(store: &EmbeddedStore, blobs: &FsBlobStore, retention_day
             run_id,
             signal: PingSignal { state: RunState::Success, exit_code: None, severity: None, rid: None },
             received_at: at,
-            output: RunOutput { preview: "big".into(), size: 10_000, blob_key: Some(key.as_str().into()), truncated: false },
+            output: RunOutput {
+                preview: "big".into(),
+                size: 10_000,
+                blob_key: Some(key.as_str().into()),
+                truncated: false,
+            },
             source_ip: None,
             user_agent: None,
         });

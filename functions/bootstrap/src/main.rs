@@ -22,7 +22,8 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Input>| {
         let aws = aws.clone();
         async move {
-            let made = bootstrap(aws.store.as_ref(), &event.payload.org, &event.payload.owner, chrono::Utc::now()).await?;
+            let made =
+                bootstrap(aws.store.as_ref(), &event.payload.org, &event.payload.owner, chrono::Utc::now()).await?;
             tokiflow_shared::telemetry::first_event_handled();
             Ok::<_, lambda_runtime::Error>(serde_json::json!({
                 "orgId": made.org.id, "ownerId": made.owner.id, "ownerEmail": made.owner.email,

@@ -16,7 +16,10 @@ struct ScheduledCheck {
     deadline: Option<String>,
 }
 
-async fn handle(checks: &MissedCheckService, event: LambdaEvent<ScheduledCheck>) -> Result<serde_json::Value, lambda_runtime::Error> {
+async fn handle(
+    checks: &MissedCheckService,
+    event: LambdaEvent<ScheduledCheck>,
+) -> Result<serde_json::Value, lambda_runtime::Error> {
     let Some(id) = MonitorId::parse(&event.payload.monitor_id) else {
         tracing::warn!(monitor_id = %event.payload.monitor_id, "not a monitor id; dropping");
         return Ok(serde_json::json!({ "status": "ignored" }));

@@ -11,7 +11,8 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     lambda_runtime::run(service_fn(move |_: LambdaEvent<serde_json::Value>| {
         let aws = aws.clone();
         async move {
-            let r = sweep_retention(aws.store.as_ref(), aws.store.as_ref(), aws.blobs.as_ref(), chrono::Utc::now()).await?;
+            let r =
+                sweep_retention(aws.store.as_ref(), aws.store.as_ref(), aws.blobs.as_ref(), chrono::Utc::now()).await?;
             Ok::<_, lambda_runtime::Error>(serde_json::json!({
                 "orgs": r.orgs, "monitors": r.monitors, "runsDeleted": r.runs_deleted,
                 "blobsDeleted": r.blobs_deleted, "incidentsDeleted": r.incidents_deleted,

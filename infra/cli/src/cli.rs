@@ -17,11 +17,7 @@ $TOKIFLOW_PING_URL (a full ping URL), $TOKIFLOW_PING_TOKEN (pinged at TOKIFLOW_U
 Prefer the environment: a flag's value shows in `ps` and in the crontab line.";
 
 #[derive(Parser)]
-#[command(
-    name = "tokiflow",
-    version,
-    about = "Wrap cron jobs with pings, and manage Tokiflow monitors and incidents."
-)]
+#[command(name = "tokiflow", version, about = "Wrap cron jobs with pings, and manage Tokiflow monitors and incidents.")]
 pub struct Cli {
     #[command(flatten)]
     pub server: Server,
@@ -44,13 +40,7 @@ pub struct Server {
     )]
     pub url: String,
     /// API key for monitors and incidents (tf_…); prefer the environment to the flag
-    #[arg(
-        long,
-        value_name = "KEY",
-        env = "TOKIFLOW_API_KEY",
-        hide_env_values = true,
-        global = true
-    )]
+    #[arg(long, value_name = "KEY", env = "TOKIFLOW_API_KEY", hide_env_values = true, global = true)]
     pub api_key: Option<String>,
 }
 
@@ -132,12 +122,7 @@ pub struct CreateMonitor {
     #[arg(long, value_name = "EXPR")]
     pub cron: Option<String>,
     /// The cron schedule's time zone, e.g. Europe/Riga
-    #[arg(
-        long,
-        value_name = "ZONE",
-        conflicts_with = "interval",
-        default_value = "UTC"
-    )]
+    #[arg(long, value_name = "ZONE", conflicts_with = "interval", default_value = "UTC")]
     pub tz: String,
     /// How late a ping may be before the monitor is LATE (at most 30 days)
     #[arg(
@@ -194,11 +179,7 @@ pub enum IncidentStatus {
 impl IncidentStatus {
     /// The API's `status` query value: the name clap accepts.
     pub fn as_query(self) -> String {
-        self.to_possible_value()
-            .as_ref()
-            .map(PossibleValue::get_name)
-            .unwrap_or_default()
-            .to_owned()
+        self.to_possible_value().as_ref().map(PossibleValue::get_name).unwrap_or_default().to_owned()
     }
 }
 

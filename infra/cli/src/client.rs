@@ -40,33 +40,20 @@ impl Client {
         })
     }
 
-    pub async fn send(
-        &self,
-        method: Method,
-        path: &str,
-        body: Option<Bytes>,
-    ) -> anyhow::Result<Reply> {
+    pub async fn send(&self, method: Method, path: &str, body: Option<Bytes>) -> anyhow::Result<Reply> {
         let mut req = Request::builder()
             .method(method)
             .uri(format!("{}{path}", self.base))
-            .header(
-                header::USER_AGENT,
-                concat!("tokiflow-cli/", env!("CARGO_PKG_VERSION")),
-            );
+            .header(header::USER_AGENT, concat!("tokiflow-cli/", env!("CARGO_PKG_VERSION")));
         if path.starts_with("/api/") {
-            let key = self
-                .api_key
-                .as_deref()
-                .context("set TOKIFLOW_API_KEY to an API key (tf_…)")?;
+            let key = self.api_key.as_deref().context("set TOKIFLOW_API_KEY to an API key (tf_…)")?;
             req = req.header(header::AUTHORIZATION, format!("Bearer {key}"));
         }
         if body.is_some() && path.starts_with("/api/") {
             req = req.header(header::CONTENT_TYPE, "application/json");
         }
         let req = req.body(Full::new(body.unwrap_or_default()))?;
-        let res = tokio::time::timeout(TIMEOUT, self.http.request(req))
-            .await
-            .context("request timed out")??;
+        let res = tokio::time::timeout(TIMEOUT, self.http.request(req)).await.context("request timed out")??;
         let status = res.status();
         let body = res.into_body().collect().await?.to_bytes();
         Ok(Reply { status, body })
@@ -79,9 +66,7 @@ impl Client {
         path: &str,
         body: Option<serde_json::Value>,
     ) -> anyhow::Result<serde_json::Value> {
-        let reply = self
-            .send(method, path, body.map(|b| Bytes::from(b.to_string())))
-            .await?;
+        let reply = self.send(method, path, body.map(|b| Bytes::from(b.to_string()))).await?;
         if !reply.status.is_success() {
             let message = serde_json::from_slice::<serde_json::Value>(&reply.body)
                 .ok()
@@ -103,14 +88,8 @@ impl Client {
         for attempt in 1..=PING_ATTEMPTS {
             match self.send(Method::POST, path, Some(body.clone())).await {
                 Ok(r) if r.status.is_success() => return Ok(()),
-                Ok(r)
-                    if r.status.is_client_error() && r.status != StatusCode::TOO_MANY_REQUESTS =>
-                {
-                    bail!(
-                        "ping refused: {} {}",
-                        r.status,
-                        String::from_utf8_lossy(&r.body)
-                    )
+                Ok(r) if r.status.is_client_error() && r.status != StatusCode::TOO_MANY_REQUESTS => {
+                    bail!("ping refused: {} {}", r.status, String::from_utf8_lossy(&r.body))
                 }
                 Ok(r) => last = format!("{} {}", r.status, String::from_utf8_lossy(&r.body)),
                 Err(e) => last = format!("{e:#}"),

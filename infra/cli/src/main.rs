@@ -18,10 +18,7 @@ use ping::{PingTarget, TargetError};
 fn main() {
     // --help, --version and usage errors print and exit here, before any I/O is set up.
     let cli = Cli::parse();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime");
     let code = runtime.block_on(async {
         execute(cli).await.unwrap_or_else(|e| {
             eprintln!("tokiflow: {e:#}");
@@ -46,9 +43,7 @@ async fn execute(cli: Cli) -> anyhow::Result<i32> {
         Command::Ping(args) => {
             let target = ping_target(&args.target, &cli.server, "ping");
             let body = Bytes::from(args.body.unwrap_or_default());
-            Client::new(target.base(), None)?
-                .ping(&target.path(args.kind), body)
-                .await?;
+            Client::new(target.base(), None)?.ping(&target.path(args.kind), body).await?;
             Ok(0)
         }
         Command::Monitors(command) => {
@@ -69,23 +64,15 @@ fn api(server: Server) -> anyhow::Result<Client> {
 /// The ping target of `tokiflow SUBCOMMAND`. Missing or malformed, it is a usage error like
 /// any other, so it exits through clap: the same `error:` line, usage and exit code 2.
 fn ping_target(args: &TargetArgs, server: &Server, subcommand: &str) -> PingTarget {
-    PingTarget::resolve(
-        args.token.as_deref(),
-        args.ping_url.as_deref(),
-        &server.url,
-        |name| std::env::var(name).ok(),
-    )
-    .unwrap_or_else(|e| {
-        let kind = match e {
-            TargetError::Missing => ErrorKind::MissingRequiredArgument,
-            TargetError::BadUrl(_) | TargetError::BadToken(_) => ErrorKind::ValueValidation,
-        };
-        let mut cmd = Cli::command();
-        // Built, so the usage line reads `tokiflow SUBCOMMAND …`.
-        cmd.build();
-        cmd.find_subcommand_mut(subcommand)
-            .expect("a declared subcommand")
-            .error(kind, e)
-            .exit()
-    })
+    PingTarget::resolve(args.token.as_deref(), args.ping_url.as_deref(), &server.url, |name| std::env::var(name).ok())
+        .unwrap_or_else(|e| {
+            let kind = match e {
+                TargetError::Missing => ErrorKind::MissingRequiredArgument,
+                TargetError::BadUrl(_) | TargetError::BadToken(_) => ErrorKind::ValueValidation,
+            };
+            let mut cmd = Cli::command();
+            // Built, so the usage line reads `tokiflow SUBCOMMAND …`.
+            cmd.build();
+            cmd.find_subcommand_mut(subcommand).expect("a declared subcommand").error(kind, e).exit()
+        })
 }

@@ -13,14 +13,8 @@ pub async fn monitors(c: &Client, command: Monitors) -> anyhow::Result<()> {
             }
         }
         Monitors::Create(args) => {
-            let m = c
-                .api(Method::POST, "/api/v1/monitors", Some(create_body(args)))
-                .await?;
-            println!(
-                "created {}\nping token (shown once): {}",
-                s(&m["id"]),
-                s(&m["pingToken"])
-            );
+            let m = c.api(Method::POST, "/api/v1/monitors", Some(create_body(args))).await?;
+            println!("created {}\nping token (shown once): {}", s(&m["id"]), s(&m["pingToken"]));
         }
         Monitors::Pause(m) => change(c, format!("/api/v1/monitors/{}/pause", m.id)).await?,
         Monitors::Resume(m) => change(c, format!("/api/v1/monitors/{}/resume", m.id)).await?,
@@ -69,13 +63,7 @@ pub async fn incidents(c: &Client, command: Incidents) -> anyhow::Result<()> {
             let path = format!("/api/v1/incidents/{}/events", i.id);
             let events = c.api(Method::GET, &path, None).await?;
             for e in events["items"].as_array().into_iter().flatten() {
-                println!(
-                    "{}  {:<12} {:<12} {}",
-                    s(&e["at"]),
-                    s(&e["change"]),
-                    s(&e["status"]),
-                    s(&e["severity"])
-                );
+                println!("{}  {:<12} {:<12} {}", s(&e["at"]), s(&e["change"]), s(&e["status"]), s(&e["severity"]));
             }
         }
     }

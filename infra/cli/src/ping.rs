@@ -62,9 +62,7 @@ pub enum TargetError {
     Missing,
     #[error("{0} is not a ping URL: expected http(s)://HOST/ping/TOKEN")]
     BadUrl(&'static str),
-    #[error(
-        "{0} is not a ping token: expected 1-{MAX_TOKEN_LEN} letters, digits, '-', '_', '.' or '~'"
-    )]
+    #[error("{0} is not a ping token: expected 1-{MAX_TOKEN_LEN} letters, digits, '-', '_', '.' or '~'")]
     BadToken(&'static str),
 }
 
@@ -114,39 +112,28 @@ impl PingTarget {
         if !is_token(token) {
             return Err(TargetError::BadToken(source));
         }
-        Ok(Self {
-            base: server.trim_end_matches('/').to_owned(),
-            token: token.to_owned(),
-        })
+        Ok(Self { base: server.trim_end_matches('/').to_owned(), token: token.to_owned() })
     }
 
     /// `http(s)://HOST[/PREFIX]/ping/TOKEN[/]`: what the server prints for a monitor. A state
     /// or query after the token is refused rather than dropped: the subcommand says those.
     fn from_url(url: &str, source: &'static str) -> Result<Self, TargetError> {
         let bad = || TargetError::BadUrl(source);
-        let after_scheme = url
-            .strip_prefix("https://")
-            .or_else(|| url.strip_prefix("http://"))
-            .ok_or_else(bad)?;
+        let after_scheme = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://")).ok_or_else(bad)?;
         let (base, token) = url.rsplit_once("/ping/").ok_or_else(bad)?;
         let host_given = base.len() > url.len() - after_scheme.len();
         let token = token.strip_suffix('/').unwrap_or(token);
         if !host_given || !is_token(token) {
             return Err(bad());
         }
-        Ok(Self {
-            base: base.to_owned(),
-            token: token.to_owned(),
-        })
+        Ok(Self { base: base.to_owned(), token: token.to_owned() })
     }
 }
 
 /// Tokens are base-62; the URL's unreserved characters are allowed too, and nothing that
 /// would change the URL's meaning (`/`, `?`, `#`, spaces) once put in its path.
 fn is_token(s: &str) -> bool {
-    (1..=MAX_TOKEN_LEN).contains(&s.len())
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_.~".contains(&b))
+    (1..=MAX_TOKEN_LEN).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.~".contains(&b))
 }
 
 #[cfg(test)]
@@ -155,15 +142,9 @@ mod tests {
 
     const SERVER: &str = "http://127.0.0.1:8080";
 
-    fn resolve(
-        token: Option<&str>,
-        url: Option<&str>,
-        env: &[(&str, &str)],
-    ) -> Result<(String, String), TargetError> {
+    fn resolve(token: Option<&str>, url: Option<&str>, env: &[(&str, &str)]) -> Result<(String, String), TargetError> {
         let t = PingTarget::resolve(token, url, SERVER, |name| {
-            env.iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, v)| (*v).to_owned())
+            env.iter().find(|(n, _)| *n == name).map(|(_, v)| (*v).to_owned())
         })?;
         Ok((t.base, t.token))
     }
@@ -192,22 +173,10 @@ mod tests {
 
     #[test]
     fn flags_win_over_the_environment_and_the_url_variable_over_the_token_one() {
-        let env = [
-            (PING_URL_ENV, "https://env.example/ping/fromurl"),
-            (PING_TOKEN_ENV, "fromtoken"),
-        ];
-        assert_eq!(
-            resolve(Some("flag"), Some("https://x.example/ping/u"), &env),
-            target(SERVER, "flag")
-        );
-        assert_eq!(
-            resolve(None, Some("https://x.example/ping/u"), &env),
-            target("https://x.example", "u")
-        );
-        assert_eq!(
-            resolve(None, None, &env),
-            target("https://env.example", "fromurl")
-        );
+        let env = [(PING_URL_ENV, "https://env.example/ping/fromurl"), (PING_TOKEN_ENV, "fromtoken")];
+        assert_eq!(resolve(Some("flag"), Some("https://x.example/ping/u"), &env), target(SERVER, "flag"));
+        assert_eq!(resolve(None, Some("https://x.example/ping/u"), &env), target("https://x.example", "u"));
+        assert_eq!(resolve(None, None, &env), target("https://env.example", "fromurl"));
         assert_eq!(resolve(None, None, &env[1..]), target(SERVER, "fromtoken"));
         assert_eq!(
             resolve(None, None, &[(PING_URL_ENV, ""), (PING_TOKEN_ENV, "t")]),
@@ -221,16 +190,8 @@ mod tests {
     fn ping_urls() {
         for (url, base, token) in [
             ("https://h.example/ping/abc", "https://h.example", "abc"),
-            (
-                "http://127.0.0.1:8080/ping/abc/",
-                "http://127.0.0.1:8080",
-                "abc",
-            ),
-            (
-                "https://h.example/tf/ping/abc",
-                "https://h.example/tf",
-                "abc",
-            ),
+            ("http://127.0.0.1:8080/ping/abc/", "http://127.0.0.1:8080", "abc"),
+            ("https://h.example/tf/ping/abc", "https://h.example/tf", "abc"),
             ("https://ping/ping/abc", "https://ping", "abc"),
         ] {
             assert_eq!(resolve(None, Some(url), &[]), target(base, token), "{url}");
@@ -245,11 +206,7 @@ mod tests {
             "https://h.example/ping/abc?rid=1",
             "https://h.example/ping/a c",
         ] {
-            assert_eq!(
-                resolve(None, Some(url), &[]),
-                Err(TargetError::BadUrl("--url")),
-                "{url}"
-            );
+            assert_eq!(resolve(None, Some(url), &[]), Err(TargetError::BadUrl("--url")), "{url}");
         }
     }
 

@@ -25,11 +25,7 @@ impl Tail {
     }
 }
 
-async fn tee(
-    mut from: impl AsyncRead + Unpin,
-    mut to: impl AsyncWrite + Unpin,
-    tail: Arc<Mutex<Tail>>,
-) {
+async fn tee(mut from: impl AsyncRead + Unpin, mut to: impl AsyncWrite + Unpin, tail: Arc<Mutex<Tail>>) {
     let mut buf = [0u8; 8192];
     loop {
         match from.read(&mut buf).await {
@@ -38,9 +34,7 @@ async fn tee(
                 // Our own stdout going away must not stop the job: keep draining it.
                 let _ = to.write_all(&buf[..n]).await;
                 let _ = to.flush().await;
-                tail.lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .push(&buf[..n]);
+                tail.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(&buf[..n]);
             }
         }
     }
@@ -65,23 +59,13 @@ pub async fn run(client: &Client, target: &PingTarget, cmd: &[String]) -> i32 {
             let message = format!("tokiflow: cannot run {:?}: {e}", cmd[0]);
             eprintln!("{message}");
             // 127: what a shell answers for a command it cannot run.
-            let _ = client
-                .ping(&ping_path(PingKind::Exit(127)), Bytes::from(message))
-                .await;
+            let _ = client.ping(&ping_path(PingKind::Exit(127)), Bytes::from(message)).await;
             return 127;
         }
     };
     let tail = Arc::new(Mutex::new(Tail::default()));
-    let out = tokio::spawn(tee(
-        child.stdout.take().expect("piped"),
-        tokio::io::stdout(),
-        tail.clone(),
-    ));
-    let err = tokio::spawn(tee(
-        child.stderr.take().expect("piped"),
-        tokio::io::stderr(),
-        tail.clone(),
-    ));
+    let out = tokio::spawn(tee(child.stdout.take().expect("piped"), tokio::io::stdout(), tail.clone()));
+    let err = tokio::spawn(tee(child.stderr.take().expect("piped"), tokio::io::stderr(), tail.clone()));
     let status = child.wait().await;
     let _ = tokio::join!(out, err);
     let code = match status {
@@ -91,13 +75,7 @@ pub async fn run(client: &Client, target: &PingTarget, cmd: &[String]) -> i32 {
             1
         }
     };
-    let body: Vec<u8> = tail
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .0
-        .iter()
-        .copied()
-        .collect();
+    let body: Vec<u8> = tail.lock().unwrap_or_else(std::sync::PoisonError::into_inner).0.iter().copied().collect();
     // Exit codes above 255 do not exist on Unix; a signal is reported as 128 + its number.
     let reported = PingKind::Exit(code.clamp(0, 255) as u8);
     if let Err(e) = client.ping(&ping_path(reported), Bytes::from(body)).await {

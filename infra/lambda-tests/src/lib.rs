@@ -1,6 +1,7 @@
 //! A harness for the Lambda functions under `cargo lambda watch`: an emulated Lambda
 //! control plane on loopback, with the functions pointed at DynamoDB Local and moto
 //! (`infra/scripts/with-emulators.sh` starts those and exports their endpoints).
+use chrono::{DateTime, Utc};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -16,7 +17,6 @@ use tokiflow_shared::domain::schedule::Schedule;
 use tokiflow_shared::domain::secret::PingToken;
 use tokiflow_shared::domain::text::Name;
 use tokiflow_shared::ports::store::{MonitorStore, OrgStore};
-use chrono::{DateTime, Utc};
 
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("workspace root")
@@ -127,7 +127,8 @@ impl Backends {
 }
 
 /// The Lambda functions of the workspace, by binary name.
-pub const FUNCTIONS: [&str; 7] = ["ping-ingest", "missed-check", "retention-sweep", "incident-notifier", "status-page", "api", "bootstrap"];
+pub const FUNCTIONS: [&str; 7] =
+    ["ping-ingest", "missed-check", "retention-sweep", "incident-notifier", "status-page", "api", "bootstrap"];
 
 /// How long an invoke may wait for its answer: generous, because should the watch still
 /// find something to compile on a slow machine, the first invoke waits for that compile.
@@ -173,7 +174,18 @@ impl Watch {
         let port = free_port();
         let mut cmd = Command::new("cargo");
         cmd.current_dir(workspace_root())
-            .args(["lambda", "watch", "--ignore-changes", "--quiet", "--timeout", INVOKE_TIMEOUT_SECS, "-A", "127.0.0.1", "-P", &port.to_string()])
+            .args([
+                "lambda",
+                "watch",
+                "--ignore-changes",
+                "--quiet",
+                "--timeout",
+                INVOKE_TIMEOUT_SECS,
+                "-A",
+                "127.0.0.1",
+                "-P",
+                &port.to_string(),
+            ])
             .args(profile)
             .process_group(0);
         // The functions log (JSON lines) on stdout: into the log file when there is one.
@@ -210,14 +222,26 @@ impl Watch {
         eprintln!("invoking {function} with events/{event}");
         let out = Command::new("cargo")
             .current_dir(workspace_root())
-            .args(["lambda", "invoke", function, "-A", "127.0.0.1", "-P", &self.port.to_string(), "-o", "json", "--data-file"])
+            .args([
+                "lambda",
+                "invoke",
+                function,
+                "-A",
+                "127.0.0.1",
+                "-P",
+                &self.port.to_string(),
+                "-o",
+                "json",
+                "--data-file",
+            ])
             .arg(workspace_root().join("events").join(event))
             .output()
             .expect("cargo lambda invoke");
         if !out.status.success() {
             return Err(format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)));
         }
-        Ok(serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{event}: not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout))))
+        Ok(serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{event}: not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout))))
     }
 }
 
@@ -261,7 +285,10 @@ impl Receiver {
                     if reader.read_exact(&mut body).await.is_ok() {
                         kept.lock().unwrap().push(serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null));
                     }
-                    let _ = reader.get_mut().write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n").await;
+                    let _ = reader
+                        .get_mut()
+                        .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+                        .await;
                 });
             }
         });

@@ -4,14 +4,13 @@ use chrono::{Duration, Utc};
 use tokiflow_lambda_tests::{Backends, EVENTS_MONITOR, EVENTS_ORG, EVENTS_TOKEN, Receiver, Watch};
 use tokiflow_shared::domain::channel::{Channel, ChannelTarget, SigningSecret, WebhookUrl};
 use tokiflow_shared::domain::ids::{MonitorId, OrgId};
-use tokiflow_shared::domain::org::Org;
-use tokiflow_shared::domain::text::Name;
 use tokiflow_shared::domain::incident::{Incident, IncidentKind, Severity};
 use tokiflow_shared::domain::monitor::MonitorStatus;
+use tokiflow_shared::domain::org::Org;
 use tokiflow_shared::domain::run::RunState;
 use tokiflow_shared::domain::secret::PingToken;
+use tokiflow_shared::domain::text::Name;
 use tokiflow_shared::ports::store::{ConfigStore, IncidentStore, MonitorStore, OrgStore, RunStore};
-
 
 fn status(answer: &serde_json::Value) -> u64 {
     answer["statusCode"].as_u64().unwrap_or_else(|| panic!("no statusCode in {answer}"))
@@ -76,8 +75,12 @@ async fn the_functions_answer_every_sample_event() {
     let org = Org { id: OrgId::parse(EVENTS_ORG).unwrap(), ..Org::new(Name::new("Stream").unwrap(), Utc::now()) };
     b.store.create_org(&org).await.unwrap();
     let receiver = Receiver::start().await;
-    let target = ChannelTarget::Webhook { url: WebhookUrl::new(&receiver.url).unwrap(), secret: SigningSecret::generate() };
-    b.store.put_channel(&Channel::new(org.id.clone(), Name::new("hook").unwrap(), target, Severity::Low)).await.unwrap();
+    let target =
+        ChannelTarget::Webhook { url: WebhookUrl::new(&receiver.url).unwrap(), secret: SigningSecret::generate() };
+    b.store
+        .put_channel(&Channel::new(org.id.clone(), Name::new("hook").unwrap(), target, Severity::Low))
+        .await
+        .unwrap();
     let slug = status_page_of_the_stream_org(&b, &org).await;
     for _ in 0..2 {
         // Delivered twice (a retried batch): each event reaches the receiver once.
@@ -89,8 +92,10 @@ async fn the_functions_answer_every_sample_event() {
     reminder_sweep(&b, &watch, &missed[0], &receiver).await;
     // The notifier published the page showing the monitor: its MISSED incident (from the
     // missed check above) is open, HIGH: a partial outage, in the bucket.
-    let summary = tokiflow_shared::ports::static_site::SitePath::new(&format!("status/{slug}/api/v2/summary.json")).unwrap();
-    let (body, content_type, cache_control) = b.status_site.get(&summary).await.unwrap().expect("summary.json published");
+    let summary =
+        tokiflow_shared::ports::static_site::SitePath::new(&format!("status/{slug}/api/v2/summary.json")).unwrap();
+    let (body, content_type, cache_control) =
+        b.status_site.get(&summary).await.unwrap().expect("summary.json published");
     let summary: serde_json::Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(summary["components"][0]["status"], "partial_outage", "{summary}");
     assert_eq!(summary["page"]["url"], format!("https://status.tokiflow.example/status/{slug}"));
@@ -112,7 +117,8 @@ async fn reminder_sweep(b: &Backends, watch: &Watch, incident: &Incident, receiv
     use tokiflow_shared::domain::notification::delivery::{Delivery, DeliveryOutcome};
     use tokiflow_shared::domain::notification::record::DeliveryRecord;
     use tokiflow_shared::ports::store::DeliveryStore;
-    let target = ChannelTarget::Webhook { url: WebhookUrl::new(&receiver.url).unwrap(), secret: SigningSecret::generate() };
+    let target =
+        ChannelTarget::Webhook { url: WebhookUrl::new(&receiver.url).unwrap(), secret: SigningSecret::generate() };
     let mut channel = Channel::new(incident.org_id.clone(), Name::new("pager").unwrap(), target, Severity::Low);
     channel.realert_after = Some(RealertInterval::try_from(600).unwrap());
     b.store.put_channel(&channel).await.unwrap();
@@ -144,8 +150,10 @@ async fn reminder_sweep(b: &Backends, watch: &Watch, incident: &Incident, receiv
 async fn status_page_of_the_stream_org(b: &Backends, org: &Org) -> String {
     use tokiflow_shared::domain::status_page::{Component, StatusPage};
     use tokiflow_shared::domain::text::Slug;
-    let mut page = StatusPage::new(org.id.clone(), Name::new("Stream status").unwrap(), Slug::new("stream-status").unwrap());
-    page.components = vec![Component::new(Name::new("Nightly").unwrap(), 0, vec![MonitorId::parse(EVENTS_MONITOR).unwrap()])];
+    let mut page =
+        StatusPage::new(org.id.clone(), Name::new("Stream status").unwrap(), Slug::new("stream-status").unwrap());
+    page.components =
+        vec![Component::new(Name::new("Nightly").unwrap(), 0, vec![MonitorId::parse(EVENTS_MONITOR).unwrap()])];
     b.store.put_status_page(&page).await.unwrap();
     page.slug.to_string()
 }
@@ -202,7 +210,10 @@ async fn the_api_function_answers_its_sample_events() {
     assert_eq!(stored.created_by.as_str(), first["ownerId"].as_str().unwrap());
     assert_eq!(stored.scopes.len(), Scope::ALL.len(), "the owner's first key holds every scope");
     let bootstrapped = b.store.users_of_org(&stored.org_id).await.unwrap();
-    assert_eq!((bootstrapped.len(), bootstrapped[0].role, bootstrapped[0].email.as_str()), (1, Role::Owner, "ops@acme.test"));
+    assert_eq!(
+        (bootstrapped.len(), bootstrapped[0].role, bootstrapped[0].email.as_str()),
+        (1, Role::Owner, "ops@acme.test")
+    );
     let again = watch.try_invoke("bootstrap", "bootstrap.json").expect_err("a second bootstrap is refused");
     assert!(again.contains("already has an organisation"), "{again}");
     assert_eq!(b.store.orgs().await.unwrap().len(), 1, "the refusal made nothing");
@@ -224,7 +235,9 @@ async fn the_api_function_answers_its_sample_events() {
     };
     b.store.create_api_key(&key).await.unwrap();
 
-    let body = |answer: &serde_json::Value| -> serde_json::Value { serde_json::from_str(answer["body"].as_str().unwrap()).unwrap() };
+    let body = |answer: &serde_json::Value| -> serde_json::Value {
+        serde_json::from_str(answer["body"].as_str().unwrap()).unwrap()
+    };
     let created = watch.invoke("api", "api-create-monitor.json");
     assert_eq!(status(&created), 201, "{created}");
     let id = MonitorId::parse(body(&created)["id"].as_str().unwrap()).unwrap();
@@ -240,7 +253,13 @@ async fn the_api_function_answers_its_sample_events() {
     assert_eq!(b.store.monitors_of_org(&org.id).await.unwrap().len(), 1, "the refused create stored nothing");
 
     // An incident's events, read back from DynamoDB by the function.
-    let mut incident = tokiflow_shared::domain::incident::Incident::open(org.id.clone(), id, IncidentKind::Fail, Severity::High, Utc::now());
+    let mut incident = tokiflow_shared::domain::incident::Incident::open(
+        org.id.clone(),
+        id,
+        IncidentKind::Fail,
+        Severity::High,
+        Utc::now(),
+    );
     incident.id = tokiflow_shared::domain::ids::IncidentId::parse("inc_0195f3c0a0c07c9e8d7f6a5b4c3d2e1f").unwrap();
     b.store.put_incident(&incident).await.unwrap();
     let events = watch.invoke("api", "api-incident-events.json");

@@ -45,10 +45,11 @@ impl ConnLimits {
         }
         if let Some(v) = get("TOKIFLOW_MAX_CONNECTIONS") {
             let most = limits.max_connections;
-            limits.max_connections = v.parse::<usize>().ok().filter(|n| (16..=most).contains(n)).ok_or_else(|| ConfigError {
-                var: "TOKIFLOW_MAX_CONNECTIONS",
-                reason: format!("expected 16 to {most} (the open file limit less {RESERVED_FDS})"),
-            })?;
+            limits.max_connections =
+                v.parse::<usize>().ok().filter(|n| (16..=most).contains(n)).ok_or_else(|| ConfigError {
+                    var: "TOKIFLOW_MAX_CONNECTIONS",
+                    reason: format!("expected 16 to {most} (the open file limit less {RESERVED_FDS})"),
+                })?;
         }
         Ok(limits)
     }
@@ -122,9 +123,15 @@ mod tests {
         let env = |pairs: &'static [(&'static str, &'static str)]| {
             move |k: &str| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| (*v).to_owned())
         };
-        let set = ConnLimits::from_lookup(env(&[("TOKIFLOW_IDLE_TIMEOUT", "5"), ("TOKIFLOW_MAX_CONNECTIONS", "100")])).unwrap();
+        let set = ConnLimits::from_lookup(env(&[("TOKIFLOW_IDLE_TIMEOUT", "5"), ("TOKIFLOW_MAX_CONNECTIONS", "100")]))
+            .unwrap();
         assert_eq!((set.idle, set.max_connections), (Duration::from_secs(5), 100));
-        for (var, bad) in [("TOKIFLOW_IDLE_TIMEOUT", "0"), ("TOKIFLOW_IDLE_TIMEOUT", "x"), ("TOKIFLOW_MAX_CONNECTIONS", "1"), ("TOKIFLOW_MAX_CONNECTIONS", "99999999999")] {
+        for (var, bad) in [
+            ("TOKIFLOW_IDLE_TIMEOUT", "0"),
+            ("TOKIFLOW_IDLE_TIMEOUT", "x"),
+            ("TOKIFLOW_MAX_CONNECTIONS", "1"),
+            ("TOKIFLOW_MAX_CONNECTIONS", "99999999999"),
+        ] {
             let pairs: &'static [(&'static str, &'static str)] = Box::leak(vec![(var, bad)].into_boxed_slice());
             assert_eq!(ConnLimits::from_lookup(env(pairs)).unwrap_err().var, var, "{bad}");
         }

@@ -1,24 +1,23 @@
 //! The local server: the shared `App` behind a real HTTP listener, on embedded storage.
 mod conn;
-pub use conn::ConnLimits;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, State};
 use axum::http::Request;
 use axum::response::Response;
 use bytes::{Bytes, BytesMut};
+pub use conn::ConnLimits;
 use http_body_util::BodyExt;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use tokio::net::TcpListener;
+use tokiflow_shared::adapters::egress::EgressPolicy;
 use tokiflow_shared::adapters::embedded::EmbeddedStore;
 use tokiflow_shared::adapters::fs::{FsBlobStore, FsStaticSite};
-use tokiflow_shared::adapters::timer::TimerScheduler;
-use tokiflow_shared::config::Config;
-use tokiflow_shared::http::{ApiError, ApiRequest, App};
-use tokiflow_shared::adapters::egress::EgressPolicy;
 use tokiflow_shared::adapters::http_transport::{HttpTransportConfig, HyperTransport};
 use tokiflow_shared::adapters::outbox::Outbox;
 use tokiflow_shared::adapters::smtp::{SmtpConfig, SmtpEmail};
+use tokiflow_shared::adapters::timer::TimerScheduler;
+use tokiflow_shared::config::Config;
+use tokiflow_shared::http::{ApiError, ApiRequest, App};
 use tokiflow_shared::ports::transport::EmailSender;
 use tokiflow_shared::services::check_missed::MissedCheckService;
 use tokiflow_shared::services::deliver::RetryPolicy;
@@ -27,6 +26,7 @@ use tokiflow_shared::services::publish_status_page::StatusPublisher;
 use tokiflow_shared::services::subscribers::SubscriberService;
 use tokiflow_shared::services::sweep_retention::sweep_retention;
 use tokiflow_shared::services::test_channel::ChannelTester;
+use tokio::net::TcpListener;
 
 /// Everything the local server runs, on the embedded adapters under `config.data_dir`.
 pub struct Local {
@@ -70,9 +70,11 @@ impl Local {
         let transports = NotifierTransports { http, email, sms: outbox.clone() };
         let site = Arc::new(FsStaticSite::new(config.data_dir.join("site")));
         // Subscribers' webhooks are anyone's addresses: never the server's own network.
-        let strangers_transports = NotifierTransports { http: Arc::new(HyperTransport::new(strangers)?), ..transports.clone() };
+        let strangers_transports =
+            NotifierTransports { http: Arc::new(HyperTransport::new(strangers)?), ..transports.clone() };
         let subscribers = Arc::new(SubscriberService::new(store.clone(), strangers_transports, RetryPolicy::default()));
-        let publisher = Arc::new(StatusPublisher::new(store.clone(), site.clone(), subscribers.clone(), &config.base_url()));
+        let publisher =
+            Arc::new(StatusPublisher::new(store.clone(), site.clone(), subscribers.clone(), &config.base_url()));
         let tester = ChannelTester::new(transports.clone(), app_url.clone());
         let notifier = Arc::new(Notifier::new(store.clone(), transports, RetryPolicy::default(), app_url));
         let app = App::new(store.clone(), blobs.clone(), timers.clone(), config.limits)
@@ -227,7 +229,11 @@ async fn contain_panics(req: Request<Body>, next: axum::middleware::Next) -> Res
     }
 }
 
-async fn handle(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, req: Request<Body>) -> Response {
+async fn handle(
+    State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    req: Request<Body>,
+) -> Response {
     let (parts, body) = req.into_parts();
     let policy = app.body_policy(parts.uri.path());
     let (body, body_size) = match read_body(body, policy.keep, policy.drain_rest).await {

@@ -7,17 +7,21 @@ use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::Duration;
-use tokio::net::TcpListener;
 use tokiflow_shared::config::Config;
 use tokiflow_shared::services::bootstrap::{BootstrapError, bootstrap};
 use tokiflow_shared::services::seed::{DemoCredentials, seed_demo};
+use tokio::net::TcpListener;
 
 /// How long a stop (SIGTERM, SIGINT) waits for in-flight requests before it closes the
 /// store anyway: well inside the 10 s that docker and systemd give before SIGKILL.
 const DRAIN: Duration = Duration::from_secs(8);
 
 #[derive(Parser)]
-#[command(name = "tokiflow-local", version, about = "Tokiflow on one machine: the ping API, the management API and status pages on embedded storage.")]
+#[command(
+    name = "tokiflow-local",
+    version,
+    about = "Tokiflow on one machine: the ping API, the management API and status pages on embedded storage."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -59,7 +63,8 @@ fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
     // A closed stderr (a log reader that went away) must not take the server down: the
     // default reports a failed write with `eprintln!`, which panics on that same stderr.
-    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).log_internal_errors(false);
+    let logs =
+        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).log_internal_errors(false);
     match format {
         LogFormat::Json => logs.json().init(),
         LogFormat::Text => logs.with_ansi(std::io::stderr().is_terminal()).init(),
@@ -97,7 +102,13 @@ async fn init(config: &Config, org: &str, owner: &str) -> anyhow::Result<()> {
         Err(e) => return Err(e.into()),
     };
     let mut out = std::io::stdout().lock();
-    writeln!(out, "Created organisation {:?} ({}) with owner {}.", made.org.name.as_str(), made.org.id, made.owner.email.as_str())?;
+    writeln!(
+        out,
+        "Created organisation {:?} ({}) with owner {}.",
+        made.org.name.as_str(),
+        made.org.id,
+        made.owner.email.as_str()
+    )?;
     writeln!(out, "Owner's API key (shown once; it is stored only as a hash): {}", made.secret.reveal())?;
     writeln!(out, "Data directory: {}", config.data_dir.display())?;
     Ok(())
@@ -106,7 +117,8 @@ async fn init(config: &Config, org: &str, owner: &str) -> anyhow::Result<()> {
 async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     let local = tokiflow_local::Local::open(&config)?;
     let store = local.store.clone();
-    let listener = TcpListener::bind(config.listen).await.with_context(|| format!("cannot listen on {}", config.listen))?;
+    let listener =
+        TcpListener::bind(config.listen).await.with_context(|| format!("cannot listen on {}", config.listen))?;
     let addr = listener.local_addr()?;
     let base = config.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
     tracing::info!(%addr, data_dir = %config.data_dir.display(), "tokiflow-local listening");
@@ -186,6 +198,7 @@ fn print_demo(creds: &DemoCredentials, base: &str) {
     }
     let _ = writeln!(out, "Demo API key (shown once): {}", creds.api_key.reveal());
     let _ = writeln!(out, "Status page slug: {}", creds.status_page_slug);
-    let _ = writeln!(out, "Schedule preview: {base}/api/v1/schedule/preview?cron=0%209%20*%20*%201-5&tz=America/New_York");
+    let _ =
+        writeln!(out, "Schedule preview: {base}/api/v1/schedule/preview?cron=0%209%20*%20*%201-5&tz=America/New_York");
     let _ = out.flush();
 }

@@ -16,10 +16,7 @@ async fn get(base: &str, path: &str, key: Option<&str>) -> (u16, serde_json::Val
     if let Some(k) = key {
         req = req.header("authorization", format!("Bearer {k}"));
     }
-    let res = client
-        .request(req.body(Full::new(Bytes::new())).unwrap())
-        .await
-        .unwrap();
+    let res = client.request(req.body(Full::new(Bytes::new())).unwrap()).await.unwrap();
     let status = res.status().as_u16();
     let body = res.into_body().collect().await.unwrap().to_bytes();
     (status, serde_json::from_slice(&body).unwrap())
@@ -33,40 +30,18 @@ async fn demo_key_lists_monitors_and_the_allowlist_sees_the_peer() {
 
     let (status, body) = get(&server.base, "/api/v1/monitors", Some(key)).await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(
-        body["items"].as_array().unwrap().len(),
-        3,
-        "the demo's monitors: {body}"
-    );
+    assert_eq!(body["items"].as_array().unwrap().len(), 3, "the demo's monitors: {body}");
     let (status, body) = get(&server.base, "/api/v1/monitors", None).await;
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (401, Some("unauthorized"))
-    );
+    assert_eq!((status, body["error"]["code"].as_str()), (401, Some("unauthorized")));
 
-    let mut org = server
-        .store
-        .orgs()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|o| o.name.as_str() == DEMO_ORG_NAME)
-        .unwrap();
-    org.set_allowlist(vec!["10.0.0.0/8".parse().unwrap()])
-        .unwrap();
+    let mut org = server.store.orgs().await.unwrap().into_iter().find(|o| o.name.as_str() == DEMO_ORG_NAME).unwrap();
+    org.set_allowlist(vec!["10.0.0.0/8".parse().unwrap()]).unwrap();
     server.store.update_org(&org).await.unwrap();
     let (status, _) = get(&server.base, "/api/v1/monitors", Some(key)).await;
     assert_eq!(status, 401, "127.0.0.1 is not in 10.0.0.0/8: answered as a wrong key");
-    org.set_allowlist(vec![
-        "127.0.0.0/8".parse().unwrap(),
-        "::1/128".parse().unwrap(),
-    ])
-    .unwrap();
+    org.set_allowlist(vec!["127.0.0.0/8".parse().unwrap(), "::1/128".parse().unwrap()]).unwrap();
     server.store.update_org(&org).await.unwrap();
-    assert_eq!(
-        get(&server.base, "/api/v1/monitors", Some(key)).await.0,
-        200
-    );
+    assert_eq!(get(&server.base, "/api/v1/monitors", Some(key)).await.0, 200);
 
     let (status, doc) = get(&server.base, "/api/v1/openapi.json", None).await;
     assert_eq!(status, 200);

@@ -46,8 +46,15 @@ async fn a_test_send_reaches_the_receiver_with_the_exact_signed_payload() {
 
     let (status, result) = api("POST", format!("/api/v1/channels/{id}/test"), String::new()).await;
     assert_eq!(status, 200, "{result}");
-    assert_eq!((&result["delivered"], &result["status"], &result["error"]), (&true.into(), &200.into(), &serde_json::Value::Null), "{result}");
-    assert!(!result.to_string().contains(secret) && !result.to_string().contains(&url), "no URL or secret in the answer: {result}");
+    assert_eq!(
+        (&result["delivered"], &result["status"], &result["error"]),
+        (&true.into(), &200.into(), &serde_json::Value::Null),
+        "{result}"
+    );
+    assert!(
+        !result.to_string().contains(secret) && !result.to_string().contains(&url),
+        "no URL or secret in the answer: {result}"
+    );
 
     let got = received.lock().unwrap().clone();
     assert_eq!(got.len(), 1, "sent once");
@@ -57,10 +64,13 @@ async fn a_test_send_reaches_the_receiver_with_the_exact_signed_payload() {
     let at: DateTime<Utc> = doc["createdAt"].as_str().unwrap().parse().unwrap();
     let org = s.store.orgs().await.unwrap().into_iter().find(|o| o.name.as_str() == DEMO_ORG_NAME).unwrap();
     let incident = test_incident(&org.id, at);
-    let target = ChannelTarget::Webhook { url: WebhookUrl::new(&url).unwrap(), secret: SigningSecret::new(secret).unwrap() };
+    let target =
+        ChannelTarget::Webhook { url: WebhookUrl::new(&url).unwrap(), secret: SigningSecret::new(secret).unwrap() };
     // The local server's links point at its configured base URL (the default listen address).
     let ctx = test_context(org.name.clone(), "http://127.0.0.1:8080".parse().unwrap());
-    let Message::Post(expected) = render(&Notice::test(&incident, at), &target, &ctx) else { panic!("a webhook is a POST") };
+    let Message::Post(expected) = render(&Notice::test(&incident, at), &target, &ctx) else {
+        panic!("a webhook is a POST")
+    };
     assert_eq!(String::from_utf8_lossy(sent), expected.body);
     assert_eq!(doc["type"], "incident.test");
     assert_eq!(result["noticeId"], doc["id"], "the answer names the message sent");
@@ -68,13 +78,15 @@ async fn a_test_send_reaches_the_receiver_with_the_exact_signed_payload() {
     assert_eq!(headers["tokiflow-event-id"], doc["id"].as_str().unwrap());
     assert_eq!(headers["content-type"], "application/json");
     let signature = headers["tokiflow-signature"].to_str().unwrap();
-    verify(&SigningSecret::new(secret).unwrap(), signature, sent, Utc::now(), DEFAULT_TOLERANCE).expect("signed with the channel's secret");
+    verify(&SigningSecret::new(secret).unwrap(), signature, sent, Utc::now(), DEFAULT_TOLERANCE)
+        .expect("signed with the channel's secret");
 
     // A receiver that refuses: one attempt, its status (not its words) in the answer.
     let (url, refused) = webhook_receiver(StatusCode::SERVICE_UNAVAILABLE).await;
     let body = serde_json::json!({"name": "down", "target": {"kind": "WEBHOOK", "url": url, "secret": secret}});
     let (_, down) = api("POST", "/api/v1/channels".into(), body.to_string()).await;
-    let (status, result) = api("POST", format!("/api/v1/channels/{}/test", down["id"].as_str().unwrap()), String::new()).await;
+    let (status, result) =
+        api("POST", format!("/api/v1/channels/{}/test", down["id"].as_str().unwrap()), String::new()).await;
     assert_eq!(status, 200, "the test ran; its result says it failed: {result}");
     assert_eq!((&result["delivered"], &result["status"]), (&false.into(), &503.into()), "{result}");
     assert_eq!(result["error"], "HTTP 503");

@@ -31,7 +31,10 @@ async fn a_silent_monitor_gets_exactly_one_missed_incident_within_a_second_and_a
     let found = incidents(&s, &m).await;
     assert_eq!(found.len(), 1, "{found:?}");
     let missed = &found[0];
-    assert_eq!((missed.kind, missed.severity, missed.status), (IncidentKind::Missed, Severity::High, IncidentStatus::Open));
+    assert_eq!(
+        (missed.kind, missed.severity, missed.status),
+        (IncidentKind::Missed, Severity::High, IncidentStatus::Open)
+    );
     let delay = missed.opened_at - deadline;
     assert!(delay >= Duration::zero() && delay < Duration::seconds(1), "detected {delay} after the deadline");
     assert_eq!(s.reload(&m).await.status, MonitorStatus::Down);

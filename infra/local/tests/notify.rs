@@ -56,7 +56,10 @@ async fn a_missed_ping_reaches_slack_and_email_once_and_the_recovery_resolves_bo
     let to_slack = ChannelTarget::Slack { webhook_url: WebhookUrl::new(&slack_url).unwrap() };
     let to_email = ChannelTarget::Email { to: Email::new("ops@example.com").unwrap() };
     for (name, target) in [("ops slack", to_slack), ("ops email", to_email)] {
-        s.store.put_channel(&Channel::new(org.id.clone(), Name::new(name).unwrap(), target, Severity::Low)).await.unwrap();
+        s.store
+            .put_channel(&Channel::new(org.id.clone(), Name::new(name).unwrap(), target, Severity::Low))
+            .await
+            .unwrap();
     }
     let (m, token) = s.monitor_in(&org, "nightly backup", 2, 1).await;
     assert_eq!(s.get(&format!("/ping/{}", token.reveal())).await.status, 200);
@@ -92,7 +95,12 @@ async fn a_missed_ping_reaches_slack_and_email_once_and_the_recovery_resolves_bo
     let d = DeliveryStatus::Delivered;
     assert_eq!(
         seen,
-        [(NoticeKind::Opened, E, d), (NoticeKind::Opened, S, d), (NoticeKind::Resolved, E, d), (NoticeKind::Resolved, S, d)]
+        [
+            (NoticeKind::Opened, E, d),
+            (NoticeKind::Opened, S, d),
+            (NoticeKind::Resolved, E, d),
+            (NoticeKind::Resolved, S, d)
+        ]
     );
     tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
     assert_eq!(slack.lock().unwrap().len(), 2, "nothing sent twice");
@@ -132,14 +140,18 @@ async fn an_incident_left_open_is_sent_again_after_the_channels_interval_until_a
     let reminder = slack.lock().unwrap()[1].to_string();
     assert!(reminder.contains("Still open") && reminder.contains("nightly backup"), "{reminder}");
     assert!(s.notifier.remind(hour).await.unwrap().is_empty(), "a second sweep finds nothing due");
-    assert!(s.notifier.remind(hour + chrono::Duration::minutes(59)).await.unwrap().is_empty(), "spaced from the reminder");
+    assert!(
+        s.notifier.remind(hour + chrono::Duration::minutes(59)).await.unwrap().is_empty(),
+        "spaced from the reminder"
+    );
     let second = s.notifier.remind(hour + chrono::Duration::minutes(61)).await.unwrap();
     assert_eq!(second.delivered.len(), 1);
     assert_eq!(emails(&s).len(), 1, "the e-mail channel set no interval");
 
     let incident = s.store.incidents_of_monitor(&m.id).await.unwrap().remove(0);
     let log = s.store.deliveries_of_incident(&incident.id).await.unwrap();
-    let reminders: Vec<_> = log.iter().filter(|r| r.change == NoticeKind::Reminder).map(|r| r.event_key.clone()).collect();
+    let reminders: Vec<_> =
+        log.iter().filter(|r| r.change == NoticeKind::Reminder).map(|r| r.event_key.clone()).collect();
     assert_eq!(reminders, [format!("{}#REMINDER#1", incident.id), format!("{}#REMINDER#2", incident.id)]);
 
     let mut acked = incident.clone();

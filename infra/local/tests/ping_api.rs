@@ -9,7 +9,10 @@ use tokiflow_shared::domain::run::RunState;
 use tokiflow_shared::ports::blob::{BlobKey, BlobStore};
 use tokiflow_shared::ports::store::{IncidentStore, RunStore};
 
-async fn latest_run(s: &TestServer, m: &tokiflow_shared::domain::monitor::Monitor) -> tokiflow_shared::domain::run::Run {
+async fn latest_run(
+    s: &TestServer,
+    m: &tokiflow_shared::domain::monitor::Monitor,
+) -> tokiflow_shared::domain::run::Run {
     s.store.runs(&m.id, 1, None).await.unwrap().items.remove(0)
 }
 
@@ -164,7 +167,10 @@ async fn schedule_preview_route() {
     let s = TestServer::start().await;
     let r = s.get("/api/v1/schedule/preview?interval=60&count=3&from=2026-01-01T00:00:00Z").await;
     assert_eq!(r.status, 200);
-    assert_eq!(r.json(), serde_json::json!({"next": ["2026-01-01T00:01:00Z", "2026-01-01T00:02:00Z", "2026-01-01T00:03:00Z"]}));
+    assert_eq!(
+        r.json(),
+        serde_json::json!({"next": ["2026-01-01T00:01:00Z", "2026-01-01T00:02:00Z", "2026-01-01T00:03:00Z"]})
+    );
     let r = s.get("/api/v1/schedule/preview?cron=0%202%20*%20*%20*&tz=Mars%2FBase").await;
     assert_eq!((r.status, r.error_field().as_deref()), (400, Some("tz")));
     let r = s.get("/api/v1/schedule/preview?cron=0%2025%20*%20*%20*").await;

@@ -15,7 +15,8 @@ fn workspace_root() -> PathBuf {
 fn quick_start_commands() -> Vec<String> {
     let readme = std::fs::read_to_string(workspace_root().join("README.md")).unwrap();
     let section = readme.split("\n## Quick start").nth(1).expect("README.md has a Quick start section");
-    let block = section.split("```sh\n").nth(1).and_then(|b| b.split("```").next()).expect("a ```sh block in the Quick start");
+    let block =
+        section.split("```sh\n").nth(1).and_then(|b| b.split("```").next()).expect("a ```sh block in the Quick start");
     block
         .lines()
         .map(|l| l.split(" #").next().unwrap_or("").trim().to_owned())
@@ -54,7 +55,8 @@ fn the_test_command_is_what_ci_runs() {
 async fn the_run_command_serves_the_demo_as_written() {
     use std::os::unix::process::CommandExt;
     let commands = quick_start_commands();
-    let run = commands.iter().find(|c| c.contains("--demo")).expect("a run command with --demo in the Quick start").clone();
+    let run =
+        commands.iter().find(|c| c.contains("--demo")).expect("a run command with --demo in the Quick start").clone();
     let data = tempfile::tempdir().unwrap();
     let log = data.path().join("stderr.log");
     let child = Command::new("bash")

@@ -26,10 +26,7 @@ const SELF_LOCKOUT: &str = "^(removeMember|updateMember|revokeApiKey)$";
 
 fn schemathesis() -> PathBuf {
     let st = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.tools/venv/bin/st");
-    assert!(
-        st.exists(),
-        "schemathesis is missing: run ./infra/scripts/install-tools.sh"
-    );
+    assert!(st.exists(), "schemathesis is missing: run ./infra/scripts/install-tools.sh");
     st
 }
 
@@ -40,24 +37,20 @@ async fn run(server: &common::TestServer, key: &str, filter: [&str; 2]) -> Outpu
     cmd.arg("run")
         .arg(format!("{}/api/v1/openapi.json", server.base))
         .args(["-H", &format!("Authorization: Bearer {key}")])
-        .args(["--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"])
+        .args([
+            "--checks",
+            "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance",
+        ])
         .args(["--phases", "examples,coverage,fuzzing", "--max-examples", "10", "--seed", "1", "--workers", "1"])
         .args(filter)
         .env("NO_COLOR", "1")
         .current_dir(server.dir.path());
     // Blocking, off the runtime that serves the requests.
-    let out = tokio::task::spawn_blocking(move || cmd.output())
-        .await
-        .unwrap()
-        .unwrap();
+    let out = tokio::task::spawn_blocking(move || cmd.output()).await.unwrap().unwrap();
     let report = String::from_utf8_lossy(&out.stdout);
     let lines: Vec<&str> = report.lines().collect();
     println!("{}", lines[lines.len().saturating_sub(40)..].join("\n"));
-    assert!(
-        out.status.success(),
-        "schemathesis found failures:\n{report}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "schemathesis found failures:\n{report}\n{}", String::from_utf8_lossy(&out.stderr));
     out
 }
 
@@ -66,10 +59,7 @@ async fn the_api_conforms_to_its_openapi_document() {
     // A rate limit well above what the run sends, so it tests the routes, not the limiter
     // (429 is documented, and tested in shared/tests/api_policy.rs).
     let server = common::TestServer::start_with(tempfile::tempdir().unwrap(), |c| {
-        c.api_rate = tokiflow_shared::domain::rate_limit::RateLimit {
-            capacity: 1e6,
-            per_second: 1e6,
-        };
+        c.api_rate = tokiflow_shared::domain::rate_limit::RateLimit { capacity: 1e6, per_second: 1e6 };
     })
     .await;
     let demo = seed_demo(server.store.as_ref(), Utc::now()).await.unwrap();
@@ -77,9 +67,7 @@ async fn the_api_conforms_to_its_openapi_document() {
 
     let first = run(&server, key, ["--exclude-operation-id-regex", SELF_LOCKOUT]).await;
     let bearer = format!("Bearer {key}");
-    let still = server
-        .send_with("GET", "/api/v1/monitors", &[("authorization", &bearer)])
-        .await;
+    let still = server.send_with("GET", "/api/v1/monitors", &[("authorization", &bearer)]).await;
     assert_eq!(
         still.status,
         200,

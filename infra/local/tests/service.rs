@@ -25,7 +25,13 @@ fn client() -> Client<HttpConnector, Full<Bytes>> {
     Client::builder(TokioExecutor::new()).build_http()
 }
 
-async fn call(client: &Client<HttpConnector, Full<Bytes>>, method: &str, url: &str, key: Option<&str>, body: &str) -> (u16, String) {
+async fn call(
+    client: &Client<HttpConnector, Full<Bytes>>,
+    method: &str,
+    url: &str,
+    key: Option<&str>,
+    body: &str,
+) -> (u16, String) {
     let mut req = http::Request::builder().method(method).uri(url);
     if let Some(key) = key {
         req = req.header("authorization", format!("Bearer {key}"));
@@ -127,7 +133,10 @@ async fn sigterm_finishes_requests_in_flight_loses_no_acknowledged_ping_and_exit
         .spawn()
         .unwrap();
     let printed = read_demo(server.stdout.take().unwrap());
-    assert!(printed.iter().all(|l| !l.contains('\u{1b}') && !l.contains("\"level\"")), "stdout holds only the demo: {printed:?}");
+    assert!(
+        printed.iter().all(|l| !l.contains('\u{1b}') && !l.contains("\"level\"")),
+        "stdout holds only the demo: {printed:?}"
+    );
     let url = printed.iter().find_map(|l| l.find("http://").map(|i| l[i..].trim().to_owned())).unwrap();
     let mut stderr = server.stderr.take().unwrap();
     let logs = std::thread::spawn(move || {
@@ -177,7 +186,8 @@ async fn sigterm_finishes_requests_in_flight_loses_no_acknowledged_ping_and_exit
 
     let logs = logs.join().unwrap();
     for line in logs.lines() {
-        let entry: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("not a JSON log line ({e}): {line}"));
+        let entry: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not a JSON log line ({e}): {line}"));
         assert!(entry["level"].is_string(), "{line}");
     }
     assert!(logs.contains("SIGTERM") && logs.contains("\"stopped\""), "{logs}");
@@ -197,7 +207,13 @@ async fn sigterm_finishes_requests_in_flight_loses_no_acknowledged_ping_and_exit
         }
     }
     let lost: Vec<_> = acked.iter().filter(|b| !stored.contains(*b)).collect();
-    assert!(lost.is_empty(), "{} of {} acknowledged pings lost: {:?}", lost.len(), acked.len(), &lost[..lost.len().min(5)]);
+    assert!(
+        lost.is_empty(),
+        "{} of {} acknowledged pings lost: {:?}",
+        lost.len(),
+        acked.len(),
+        &lost[..lost.len().min(5)]
+    );
     store.close();
 }
 
@@ -215,7 +231,12 @@ async fn a_panicking_request_answers_500_and_the_server_keeps_serving() {
     let router = tokiflow_local::router(local.app.clone()).route("/poisoned", axum::routing::get(poisoned));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(tokiflow_local::serve_router(router, listener, tokiflow_local::ConnLimits::default(), std::future::pending()));
+    tokio::spawn(tokiflow_local::serve_router(
+        router,
+        listener,
+        tokiflow_local::ConnLimits::default(),
+        std::future::pending(),
+    ));
 
     let c = client();
     let (status, body) = call(&c, "GET", &format!("{base}/poisoned"), None, "").await;
@@ -227,9 +248,8 @@ async fn a_panicking_request_answers_500_and_the_server_keeps_serving() {
     // The request that used to kill the server (hardening item 1) is now refused by name.
     let key = creds.api_key.reveal();
     for secs in ["9223372036854775807", "-9223372036854775808", "9223372036854775"] {
-        let channel = format!(
-            r#"{{"name":"x","target":{{"kind":"EMAIL","to":"ops@example.com"}},"realertAfterSecs":{secs}}}"#
-        );
+        let channel =
+            format!(r#"{{"name":"x","target":{{"kind":"EMAIL","to":"ops@example.com"}},"realertAfterSecs":{secs}}}"#);
         let (status, body) = call(&c, "POST", &format!("{base}/api/v1/channels"), Some(key), &channel).await;
         assert_eq!(status, 422, "{body}");
         assert!(body.contains("realertAfterSecs"), "{body}");
@@ -274,7 +294,9 @@ async fn more_idle_sockets_than_the_file_limit_do_not_starve_the_server() {
     trickle.write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\n").unwrap();
 
     let c = client();
-    let healthz = tokio::time::timeout(Duration::from_secs(60), call(&c, "GET", &format!("http://{addr}/healthz"), None, "")).await;
+    let healthz =
+        tokio::time::timeout(Duration::from_secs(60), call(&c, "GET", &format!("http://{addr}/healthz"), None, ""))
+            .await;
     assert_eq!(healthz.expect("answered while 400 idle sockets were open").0, 200);
 
     // The half-sent request is closed by the server, not left holding a slot.

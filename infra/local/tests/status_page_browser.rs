@@ -20,18 +20,11 @@ impl Drop for Server {
 }
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 /// Starts the server with `--demo` and waits until it has printed the demo (it listens
@@ -39,12 +32,7 @@ fn free_port() -> u16 {
 fn start_demo(data: &Path) -> (Server, String) {
     let port = free_port();
     let mut child = Command::new(env!("CARGO_BIN_EXE_tokiflow-local"))
-        .args([
-            "--demo",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--data-dir",
-        ])
+        .args(["--demo", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
         .arg(data)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
@@ -72,8 +60,7 @@ fn demo_status_page_renders_in_headless_chromium() {
     );
     let root = root();
     assert!(
-        root.join("infra/.tools/npm/node_modules/playwright-core/package.json")
-            .exists(),
+        root.join("infra/.tools/npm/node_modules/playwright-core/package.json").exists(),
         "playwright-core is missing: run infra/scripts/install-tools.sh"
     );
     let data = tempfile::tempdir().unwrap();
@@ -90,13 +77,9 @@ fn demo_status_page_renders_in_headless_chromium() {
         .stderr(Stdio::inherit())
         .output()
         .expect("run node (Node 20 must be on PATH)");
-    assert!(
-        out.status.success(),
-        "the browser script failed: {:?}",
-        out.status
-    );
-    let seen: serde_json::Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+    assert!(out.status.success(), "the browser script failed: {:?}", out.status);
+    let seen: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
 
     assert_eq!(seen["title"], "Tokiflow Demo Status status");
     // The demo monitors are not pinged after seeding, so the server's missed checks may
@@ -110,42 +93,17 @@ fn demo_status_page_renders_in_headless_chromium() {
     };
     assert_eq!(seen["bannerColour"], colour, "the stylesheet applied");
     let components = seen["components"].as_array().unwrap();
-    let names: Vec<&str> = components
-        .iter()
-        .map(|c| c["name"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        names,
-        ["API heartbeat", "Database backup", "Morning report"]
-    );
-    let labels = [
-        "Operational",
-        "Under maintenance",
-        "Degraded performance",
-        "Partial outage",
-        "Major outage",
-    ];
+    let names: Vec<&str> = components.iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["API heartbeat", "Database backup", "Morning report"]);
+    let labels = ["Operational", "Under maintenance", "Degraded performance", "Partial outage", "Major outage"];
     for c in components {
         assert!(labels.contains(&c["status"].as_str().unwrap()), "{c}");
     }
-    assert_ne!(
-        components[0]["status"], "Operational",
-        "the active incident degrades the API"
-    );
-    assert_eq!(
-        seen["incidents"],
-        serde_json::json!(["Elevated API latency"])
-    );
-    assert_eq!(
-        seen["maintenance"],
-        serde_json::json!(["Weekly database maintenance"])
-    );
+    assert_ne!(components[0]["status"], "Operational", "the active incident degrades the API");
+    assert_eq!(seen["incidents"], serde_json::json!(["Elevated API latency"]));
+    assert_eq!(seen["maintenance"], serde_json::json!(["Weekly database maintenance"]));
     assert_eq!(seen["scripts"], 0, "the page needs no JavaScript");
     assert_eq!(seen["consoleErrors"], serde_json::json!([]));
     let png = std::fs::read(&shot).expect("screenshot saved");
-    assert!(
-        png.starts_with(b"\x89PNG") && png.len() > 10_000,
-        "a real screenshot ({} bytes)",
-        png.len()
-    );
+    assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000, "a real screenshot ({} bytes)", png.len());
 }

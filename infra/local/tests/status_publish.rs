@@ -23,7 +23,13 @@ async fn page(s: &TestServer, org: &Org, slug: &str, monitor: &MonitorId, visibi
     page
 }
 
-type Acme = (TestServer, Org, tokiflow_shared::domain::monitor::Monitor, tokiflow_shared::domain::secret::PingToken, StatusPage);
+type Acme = (
+    TestServer,
+    Org,
+    tokiflow_shared::domain::monitor::Monitor,
+    tokiflow_shared::domain::secret::PingToken,
+    StatusPage,
+);
 
 /// A server, an org with a monitor, and its public page `acme` showing the monitor.
 async fn acme() -> Acme {
@@ -34,7 +40,13 @@ async fn acme() -> Acme {
 /// receivers (the server itself never allows it).
 async fn acme_reaching_loopback() -> Acme {
     let dir = tempfile::tempdir().unwrap();
-    acme_on(TestServer::start_with(dir, |c| c.subscriber_egress = tokiflow_shared::adapters::egress::EgressPolicy::AllowPrivate).await).await
+    acme_on(
+        TestServer::start_with(dir, |c| {
+            c.subscriber_egress = tokiflow_shared::adapters::egress::EgressPolicy::AllowPrivate
+        })
+        .await,
+    )
+    .await
 }
 
 async fn acme_on(s: TestServer) -> Acme {
@@ -68,23 +80,33 @@ async fn incidents_republish_the_static_copy_of_public_pages_only() {
     })
     .await;
     let root = s.site_dir.join("status/acme");
-    for file in ["index.html", "api/v2/status.json", "api/v2/incidents/unresolved.json", "feed.atom", "feed.rss", "badge.svg"] {
+    for file in
+        ["index.html", "api/v2/status.json", "api/v2/incidents/unresolved.json", "feed.atom", "feed.rss", "badge.svg"]
+    {
         assert!(root.join(file).is_file(), "{file} published");
     }
     assert!(root.join(format!("components/{}/badge.svg", public.components[0].id)).is_file());
     assert!(!s.site_dir.join("status/acme-internal").exists(), "a private page is never published");
     let stored = s.store.status_page_by_slug("acme").await.unwrap().unwrap();
-    assert_eq!(stored.components[0].status, ComponentStatus::PartialOutage, "the cached status is recomputed and stored");
+    assert_eq!(
+        stored.components[0].status,
+        ComponentStatus::PartialOutage,
+        "the cached status is recomputed and stored"
+    );
     // The static copy is what the function serves, but for links: those are on the
     // configured public URL, not on the test's loopback port.
     let mut served = s.get("/status/acme/api/v2/summary.json").await.json();
-    let published: serde_json::Value = serde_json::from_slice(&std::fs::read(root.join("api/v2/summary.json")).unwrap()).unwrap();
+    let published: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(root.join("api/v2/summary.json")).unwrap()).unwrap();
     assert_eq!(published["page"]["url"], "http://127.0.0.1:8080/status/acme");
     served["page"]["url"] = published["page"]["url"].clone();
     assert_eq!(published, served);
 
     assert_eq!(s.get(&format!("/ping/{}", token.reveal())).await.status, 200, "the job recovers");
-    wait_for("recovery in the published summary", || published_status(&s.site_dir, "acme").as_deref() == Some("operational")).await;
+    wait_for("recovery in the published summary", || {
+        published_status(&s.site_dir, "acme").as_deref() == Some("operational")
+    })
+    .await;
     // The summary is written first; the notifier marks the event delivered only after the
     // whole page is published (under load the rest can still be on its way).
     wait_for("the notifier to finish publishing", || s.store.pending_events(64).is_ok_and(|p| p.is_empty())).await;
@@ -135,7 +157,14 @@ async fn subscribe_confirm_hear_of_an_incident_unsubscribe_hear_nothing() {
     let fan = "fan@example.com";
     let json = [("content-type", "application/json")];
 
-    let r = s.send_body_with("POST", "/status/acme/subscribe", &json, format!(r#"{{"email":"{fan}","events":["outage","resolved"]}}"#)).await;
+    let r = s
+        .send_body_with(
+            "POST",
+            "/status/acme/subscribe",
+            &json,
+            format!(r#"{{"email":"{fan}","events":["outage","resolved"]}}"#),
+        )
+        .await;
     assert_eq!(r.status, 202, "{}", text(&r));
     assert_eq!(r.json()["status"], "pending");
     let mails = mail_to(&s, fan);
@@ -145,10 +174,12 @@ async fn subscribe_confirm_hear_of_an_incident_unsubscribe_hear_nothing() {
 
     // Unconfirmed: an incident sends it nothing.
     assert_eq!(s.get(&format!("/ping/{}/fail", token.reveal())).await.status, 200);
-    wait_for("the outage published", || published_status(&s.site_dir, "acme").as_deref() == Some("partial_outage")).await;
+    wait_for("the outage published", || published_status(&s.site_dir, "acme").as_deref() == Some("partial_outage"))
+        .await;
     assert_eq!(mail_to(&s, fan).len(), 1, "nothing before confirmation");
     assert_eq!(s.get(&format!("/ping/{}", token.reveal())).await.status, 200);
-    wait_for("the recovery published", || published_status(&s.site_dir, "acme").as_deref() == Some("operational")).await;
+    wait_for("the recovery published", || published_status(&s.site_dir, "acme").as_deref() == Some("operational"))
+        .await;
 
     let r = s.get(&verify).await;
     assert_eq!(r.status, 200, "{}", text(&r));
@@ -177,9 +208,13 @@ async fn subscribe_confirm_hear_of_an_incident_unsubscribe_hear_nothing() {
     assert_eq!(s.send("POST", &unsubscribe, "").await.status, 404, "the subscription is gone");
 
     assert_eq!(s.get(&format!("/ping/{}", token.reveal())).await.status, 200);
-    wait_for("the recovery published", || published_status(&s.site_dir, "acme").as_deref() == Some("operational")).await;
+    wait_for("the recovery published", || published_status(&s.site_dir, "acme").as_deref() == Some("operational"))
+        .await;
     assert_eq!(s.get(&format!("/ping/{}/fail", token.reveal())).await.status, 200);
-    wait_for("the next outage published", || published_status(&s.site_dir, "acme").as_deref() == Some("partial_outage")).await;
+    wait_for("the next outage published", || {
+        published_status(&s.site_dir, "acme").as_deref() == Some("partial_outage")
+    })
+    .await;
     assert_eq!(mail_to(&s, fan).len(), 2, "nothing after unsubscribing");
 }
 
@@ -196,7 +231,11 @@ async fn subscription_routes_refuse_bad_input_clearly() {
     assert_eq!((r.status, r.error_field().as_deref()), (422, Some("email")), "exactly one target");
     let r = post("/status/acme/subscribe", r#"{"email":"a@example.com","events":["sometimes"]}"#).await;
     assert_eq!((r.status, r.error_field().as_deref()), (422, Some("events")));
-    let r = post("/status/acme/subscribe", r#"{"email":"a@example.com","components":["cmp_00000000000000000000000000000000"]}"#).await;
+    let r = post(
+        "/status/acme/subscribe",
+        r#"{"email":"a@example.com","components":["cmp_00000000000000000000000000000000"]}"#,
+    )
+    .await;
     assert_eq!((r.status, r.error_field().as_deref()), (422, Some("components")));
     let r = post("/status/acme/subscribe", r#"{"email":"a@example.com","colour":"red"}"#).await;
     assert_eq!((r.status, r.error_field().as_deref()), (400, Some("colour")));
@@ -206,7 +245,11 @@ async fn subscription_routes_refuse_bad_input_clearly() {
     let r = s.send_body_with("POST", "/status/acme/subscribe", &json, big).await;
     assert_eq!(r.status, 413);
     assert_eq!(s.get("/status/acme/subscribe").await.status, 405);
-    assert_eq!(post("/status/hidden/subscribe", r#"{"email":"a@example.com"}"#).await.status, 404, "private pages take none");
+    assert_eq!(
+        post("/status/hidden/subscribe", r#"{"email":"a@example.com"}"#).await.status,
+        404,
+        "private pages take none"
+    );
     assert_eq!(post("/status/nope/subscribe", r#"{"email":"a@example.com"}"#).await.status, 404);
 
     let r = s.get("/status/acme/subscribe/verify").await;
@@ -218,7 +261,14 @@ async fn subscription_routes_refuse_bad_input_clearly() {
 
     // A form works as JSON does.
     let form = [("content-type", "application/x-www-form-urlencoded")];
-    let r = s.send_body_with("POST", "/status/acme/subscribe", &form, "email=form%40example.com&events=outage&events=resolved").await;
+    let r = s
+        .send_body_with(
+            "POST",
+            "/status/acme/subscribe",
+            &form,
+            "email=form%40example.com&events=outage&events=resolved",
+        )
+        .await;
     assert_eq!(r.status, 202, "{}", text(&r));
     assert_eq!(mail_to(&s, "form@example.com").len(), 1);
 }
@@ -245,10 +295,17 @@ async fn a_status_incident_reaches_confirmed_subscribers_signed_and_is_published
     assert_eq!(s.get(verify_path).await.status, 200);
 
     // Someone who only wants to hear of maintenance hears nothing of an outage.
-    let quiet = SubscriberTarget::Email { address: tokiflow_shared::domain::org::Email::new("quiet@example.com").unwrap() };
-    let mut quiet = Subscriber::subscribe(page.id.clone(), quiet, BTreeSet::new(), BTreeSet::from([SubscriberEvent::Maintenance]), chrono::Utc::now())
-        .unwrap()
-        .subscriber;
+    let quiet =
+        SubscriberTarget::Email { address: tokiflow_shared::domain::org::Email::new("quiet@example.com").unwrap() };
+    let mut quiet = Subscriber::subscribe(
+        page.id.clone(),
+        quiet,
+        BTreeSet::new(),
+        BTreeSet::from([SubscriberEvent::Maintenance]),
+        chrono::Utc::now(),
+    )
+    .unwrap()
+    .subscriber;
     quiet.verified_at = Some(chrono::Utc::now());
     s.store.put_subscriber(&quiet).await.unwrap();
 
@@ -266,11 +323,16 @@ async fn a_status_incident_reaches_confirmed_subscribers_signed_and_is_published
 
     let got = received.lock().unwrap().clone();
     let types: Vec<&str> = got.iter().map(|(h, _)| h["tokiflow-event"].to_str().unwrap()).collect();
-    assert_eq!(types, ["subscription.verify", "status.outage", "status.outage"], "the incident, then the component it took down");
+    assert_eq!(
+        types,
+        ["subscription.verify", "status.outage", "status.outage"],
+        "the incident, then the component it took down"
+    );
     let secret = tokiflow_shared::domain::channel::SigningSecret::new(&secret).unwrap();
     for (headers, body) in &got[1..] {
         let signature = headers["tokiflow-signature"].to_str().unwrap();
-        verify(&secret, signature, body, chrono::Utc::now(), chrono::Duration::minutes(5)).expect("signed with the subscription's secret");
+        verify(&secret, signature, body, chrono::Utc::now(), chrono::Duration::minutes(5))
+            .expect("signed with the subscription's secret");
         let news: serde_json::Value = serde_json::from_slice(body).unwrap();
         assert!(news["unsubscribeUrl"].as_str().unwrap().contains("/status/acme/unsubscribe?token=sub_"), "{news}");
     }
@@ -309,7 +371,9 @@ async fn repeated_sign_ups_send_one_request_and_a_page_takes_an_hours_worth() {
     assert_eq!(s.store.subscribers_of_page(&page.id).await.unwrap().len(), 1);
 
     for i in 1..SIGNUPS_PER_HOUR {
-        let r = s.send_body_with("POST", "/status/acme/subscribe", &json, format!(r#"{{"email":"p{i}@example.com"}}"#)).await;
+        let r = s
+            .send_body_with("POST", "/status/acme/subscribe", &json, format!(r#"{{"email":"p{i}@example.com"}}"#))
+            .await;
         assert_eq!(r.status, 202, "{i}: {}", text(&r));
     }
     let r = s.send_body_with("POST", "/status/acme/subscribe", &json, r#"{"email":"one-too-many@example.com"}"#).await;

@@ -1,8 +1,8 @@
 //! The AWS adapters wired from a Lambda function's environment, built once per cold start.
 use super::dynamodb::{DynamoStore, DynamoTables};
 use super::eventbridge::{EventBridgeScheduler, ScheduleTarget};
-use super::s3::{S3BlobStore, S3StaticSite};
 use super::http_transport::{HttpTransportConfig, HyperTransport};
+use super::s3::{S3BlobStore, S3StaticSite};
 use super::ses::SesEmail;
 use super::sns::SnsSms;
 use crate::config::{ConfigError, required_env};
@@ -76,7 +76,8 @@ impl AwsAdapters {
             return Ok(None);
         }
         // Subscribers' webhooks are anyone's addresses: public ones only, whatever the setting.
-        let transports = self.transports_with(|config| config.egress = crate::adapters::egress::EgressPolicy::PublicOnly)?;
+        let transports =
+            self.transports_with(|config| config.egress = crate::adapters::egress::EgressPolicy::PublicOnly)?;
         Ok(Some(Arc::new(SubscriberService::new(self.store.clone(), transports, RetryPolicy::default()))))
     }
 
@@ -84,13 +85,17 @@ impl AwsAdapters {
         self.transports_with(|_| {})
     }
 
-    fn transports_with(&self, adjust: impl FnOnce(&mut HttpTransportConfig)) -> Result<NotifierTransports, ConfigError> {
+    fn transports_with(
+        &self,
+        adjust: impl FnOnce(&mut HttpTransportConfig),
+    ) -> Result<NotifierTransports, ConfigError> {
         let env = |k: &str| std::env::var(k).ok();
         let mut config = HttpTransportConfig::from_lookup(env)?;
         adjust(&mut config);
         let http = HyperTransport::new(config)
             .map_err(|e| ConfigError { var: "SSL_CERT_FILE", reason: format!("no CA certificates: {e}") })?;
-        let email = SesEmail::new(&self.sdk, required_env("TOKIFLOW_EMAIL_FROM")?, env("TOKIFLOW_SES_CONFIGURATION_SET"));
+        let email =
+            SesEmail::new(&self.sdk, required_env("TOKIFLOW_EMAIL_FROM")?, env("TOKIFLOW_SES_CONFIGURATION_SET"));
         Ok(NotifierTransports { http: Arc::new(http), email: Arc::new(email), sms: Arc::new(SnsSms::new(&self.sdk)) })
     }
 }

@@ -23,23 +23,13 @@ where
     let message = format!("{service}: {}", DisplayErrorContext(&e));
     tracing::warn!(service, error = %message, "send failed");
     match &e {
-        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => {
-            TransportError::Unreachable(message)
-        }
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => TransportError::Unreachable(message),
         SdkError::ResponseError(_) => TransportError::Unavailable(message),
         SdkError::ServiceError(se) => {
             let status = se.raw().status().as_u16();
-            let transient = status == 429
-                || status >= 500
-                || se
-                    .err()
-                    .code()
-                    .is_some_and(|c| TRANSIENT_CODES.contains(&c));
-            if transient {
-                TransportError::Unavailable(message)
-            } else {
-                TransportError::Rejected(message)
-            }
+            let transient =
+                status == 429 || status >= 500 || se.err().code().is_some_and(|c| TRANSIENT_CODES.contains(&c));
+            if transient { TransportError::Unavailable(message) } else { TransportError::Rejected(message) }
         }
         _ => TransportError::Rejected(message),
     }

@@ -17,14 +17,16 @@
 //! every monitor write is conditional on `version` (a stale read ends in `Conflict`, and
 //! the service re-reads and retries).
 use crate::domain::channel::Channel;
-use crate::domain::notification::record::DeliveryRecord;
 use crate::domain::dependency::MonitorDependency;
-use crate::domain::ids::{ChannelId, IncidentId, MaintenanceId, MonitorId, OrgId, RunId, StatusPageId, SubscriberId, UserId};
+use crate::domain::ids::{
+    ChannelId, IncidentId, MaintenanceId, MonitorId, OrgId, RunId, StatusPageId, SubscriberId, UserId,
+};
 use crate::domain::incident::{Incident, IncidentStatus};
 use crate::domain::incident_event::IncidentEvent;
 use crate::domain::maintenance::MaintenanceWindow;
 use crate::domain::missed::CheckOutcome;
 use crate::domain::monitor::{Monitor, PingOutcome};
+use crate::domain::notification::record::DeliveryRecord;
 use crate::domain::org::{ApiKey, Org, User};
 use crate::domain::run::Run;
 use crate::domain::secret::SecretHash;
@@ -459,7 +461,14 @@ impl DynamoStore {
     pub async fn create_tables(&self) -> Result<(), StoreError> {
         let tables = [
             TableDef { name: &self.t.monitors, hash: "pk", range: None, ttl: false, stream: false, index: None },
-            TableDef { name: &self.t.runs, hash: "monitorId", range: Some("runId"), ttl: true, stream: false, index: None },
+            TableDef {
+                name: &self.t.runs,
+                hash: "monitorId",
+                range: Some("runId"),
+                ttl: true,
+                stream: false,
+                index: None,
+            },
             TableDef {
                 name: &self.t.incidents,
                 hash: "id",
@@ -495,7 +504,10 @@ impl DynamoStore {
                 .projection(Projection::builder().projection_type(ProjectionType::All).build())
                 .build()
                 .map_err(backend)?;
-            req = req.attribute_definitions(attribute(hash)?).attribute_definitions(attribute(range)?).global_secondary_indexes(gsi);
+            req = req
+                .attribute_definitions(attribute(hash)?)
+                .attribute_definitions(attribute(range)?)
+                .global_secondary_indexes(gsi);
         }
         if def.stream {
             let spec = StreamSpecification::builder()
@@ -521,7 +533,11 @@ impl DynamoStore {
             .await
             .map_err(|e| backend(format!("table {} did not become active: {e}", def.name)))?;
         if def.ttl {
-            let ttl = TimeToLiveSpecification::builder().attribute_name(TTL_ATTRIBUTE).enabled(true).build().map_err(backend)?;
+            let ttl = TimeToLiveSpecification::builder()
+                .attribute_name(TTL_ATTRIBUTE)
+                .enabled(true)
+                .build()
+                .map_err(backend)?;
             self.client
                 .update_time_to_live()
                 .table_name(def.name)
@@ -534,7 +550,13 @@ impl DynamoStore {
         Ok(())
     }
 
-    async fn get(&self, op: &'static str, table: &str, key: Item, consistent: bool) -> Result<Option<Item>, StoreError> {
+    async fn get(
+        &self,
+        op: &'static str,
+        table: &str,
+        key: Item,
+        consistent: bool,
+    ) -> Result<Option<Item>, StoreError> {
         let out = self
             .client
             .get_item()
@@ -549,7 +571,12 @@ impl DynamoStore {
         Ok(out.item)
     }
 
-    async fn get_doc<T: DeserializeOwned>(&self, op: &'static str, table: &str, key: Item) -> Result<Option<T>, StoreError> {
+    async fn get_doc<T: DeserializeOwned>(
+        &self,
+        op: &'static str,
+        table: &str,
+        key: Item,
+    ) -> Result<Option<T>, StoreError> {
         self.get(op, table, key, true).await?.as_ref().map(from_item).transpose()
     }
 
@@ -612,7 +639,8 @@ impl DynamoStore {
                     tracing::debug!(op, "monitor write had already landed (retried request)");
                     Ok(())
                 }
-                Some(PutItemError::ConditionalCheckFailedException(_)) | Some(PutItemError::TransactionConflictException(_)) => {
+                Some(PutItemError::ConditionalCheckFailedException(_))
+                | Some(PutItemError::TransactionConflictException(_)) => {
                     tracing::debug!(op, expected_version, "monitor changed since it was read");
                     Err(StoreError::Conflict)
                 }
@@ -675,7 +703,9 @@ impl DynamoStore {
                 .table_name(q.table)
                 .set_index_name(q.index.map(str::to_owned))
                 .key_condition_expression(q.condition)
-                .set_expression_attribute_values(Some(q.values.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()))
+                .set_expression_attribute_values(Some(
+                    q.values.iter().map(|(k, v)| (k.to_string(), v.clone())).collect(),
+                ))
                 .scan_index_forward(!q.newest_first)
                 .consistent_read(q.index.is_none())
                 .set_limit(remaining)
@@ -693,7 +723,13 @@ impl DynamoStore {
         }
     }
 
-    async fn count(&self, op: &'static str, table: &str, condition: &'static str, values: Vec<(&'static str, AttributeValue)>) -> Result<u64, StoreError> {
+    async fn count(
+        &self,
+        op: &'static str,
+        table: &str,
+        condition: &'static str,
+        values: Vec<(&'static str, AttributeValue)>,
+    ) -> Result<u64, StoreError> {
         let mut count = 0u64;
         let mut start: Option<Item> = None;
         loop {
@@ -727,7 +763,8 @@ impl DynamoStore {
             for round in 0..BATCH_ROUNDS {
                 let Some(keys) = pending.take() else { break };
                 backoff(round).await;
-                let request = KeysAndAttributes::builder().set_keys(Some(keys)).consistent_read(true).build().map_err(backend)?;
+                let request =
+                    KeysAndAttributes::builder().set_keys(Some(keys)).consistent_read(true).build().map_err(backend)?;
                 let out = self
                     .client
                     .batch_get_item()
@@ -738,7 +775,8 @@ impl DynamoStore {
                     .map_err(|e| sdk_error(op, e))?;
                 self.meter_read(out.consumed_capacity());
                 found.extend(out.responses.and_then(|mut r| r.remove(table)).unwrap_or_default());
-                pending = out.unprocessed_keys.and_then(|mut u| u.remove(table)).map(|k| k.keys).filter(|k| !k.is_empty());
+                pending =
+                    out.unprocessed_keys.and_then(|mut u| u.remove(table)).map(|k| k.keys).filter(|k| !k.is_empty());
             }
             if pending.is_some() {
                 return Err(backend(format!("{op}: keys still unprocessed after {BATCH_ROUNDS} rounds")));
@@ -782,7 +820,12 @@ impl DynamoStore {
     // -----------------------------------------------------------------------------------
     // Store-specific steps
 
-    async fn config_docs<T: DeserializeOwned>(&self, op: &'static str, pk: String, sk_prefix: &str) -> Result<Vec<T>, StoreError> {
+    async fn config_docs<T: DeserializeOwned>(
+        &self,
+        op: &'static str,
+        pk: String,
+        sk_prefix: &str,
+    ) -> Result<Vec<T>, StoreError> {
         let q = Q {
             table: &self.t.config,
             index: None,
@@ -812,7 +855,8 @@ impl DynamoStore {
     /// Best effort: if this fails, the caller still sees `Conflict` and retries the same
     /// ping with the same run id, whose write replaces this run.
     async fn take_back_run(&self, run: &Run) {
-        if let Err(e) = self.delete("commit_ping.take_back_run", &self.t.runs, run_key(&run.monitor_id, &run.id)).await {
+        if let Err(e) = self.delete("commit_ping.take_back_run", &self.t.runs, run_key(&run.monitor_id, &run.id)).await
+        {
             tracing::warn!(monitor_id = %run.monitor_id, run_id = %run.id, error = %e, "could not remove the run of a rejected ping");
         }
     }
@@ -840,7 +884,11 @@ impl DynamoStore {
     fn opened_writes(&self, opened: &[Incident]) -> Result<Vec<Write>, StoreError> {
         let mut writes = Vec::with_capacity(opened.len() * 2);
         for i in opened {
-            writes.push(put_write(&self.t.incidents, incident_item(i)?, Some(Cond::new("attribute_not_exists(id)", OnFail::Conflict)))?);
+            writes.push(put_write(
+                &self.t.incidents,
+                incident_item(i)?,
+                Some(Cond::new("attribute_not_exists(id)", OnFail::Conflict)),
+            )?);
             writes.push(self.event_write(&IncidentEvent::opened(i))?);
         }
         Ok(writes)
@@ -851,7 +899,11 @@ impl DynamoStore {
     }
 
     fn versioned_write(&self, item: Item, expected_version: u64) -> Result<Write, StoreError> {
-        put_write(&self.t.monitors, item, Some(Cond::new("version = :v", OnFail::Conflict).value(":v", n(expected_version))))
+        put_write(
+            &self.t.monitors,
+            item,
+            Some(Cond::new("version = :v", OnFail::Conflict).value(":v", n(expected_version))),
+        )
     }
 }
 
@@ -872,7 +924,11 @@ impl MonitorStore for DynamoStore {
             put_write(&self.t.monitors, monitor_item(m, None)?, Some(Cond::absent(OnFail::Exists("monitor"))))?,
             put_write(&self.t.monitors, token_item(m), Some(Cond::absent(OnFail::Exists("monitor token"))))?,
             // The org's list of monitors: consistent, unlike an index.
-            put_write(&self.t.config, config_key(org_pk(&m.org_id), format!("MON#{}", m.id)), Some(Cond::absent(OnFail::Exists("monitor"))))?,
+            put_write(
+                &self.t.config,
+                config_key(org_pk(&m.org_id), format!("MON#{}", m.id)),
+                Some(Cond::absent(OnFail::Exists("monitor"))),
+            )?,
         ];
         self.transact("create_monitor", writes).await
     }
@@ -887,7 +943,8 @@ impl MonitorStore for DynamoStore {
         let Some(token) = self.get("monitor_by_token", &self.t.monitors, token_key(token_hash), false).await? else {
             return Ok(None);
         };
-        let id = MonitorId::parse(attr(&token, "monitorId")?).ok_or_else(|| backend("token item has a malformed monitorId"))?;
+        let id = MonitorId::parse(attr(&token, "monitorId")?)
+            .ok_or_else(|| backend("token item has a malformed monitorId"))?;
         let item = self.get("monitor_by_token", &self.t.monitors, monitor_key(&id), false).await?;
         // A stale read may still show a rotated token: only the monitor's own hash counts.
         match item.as_ref().map(from_item::<Monitor>).transpose()? {
@@ -910,15 +967,20 @@ impl MonitorStore for DynamoStore {
             .iter()
             .map(|m| attr(m, "sk").map(|sk| HashMap::from([("pk".to_owned(), s(sk))])))
             .collect::<Result<Vec<_>, _>>()?;
-        let mut monitors: Vec<Monitor> =
-            self.batch_get("monitors_of_org", &self.t.monitors, keys).await?.iter().map(from_item).collect::<Result<_, _>>()?;
+        let mut monitors: Vec<Monitor> = self
+            .batch_get("monitors_of_org", &self.t.monitors, keys)
+            .await?
+            .iter()
+            .map(from_item)
+            .collect::<Result<_, _>>()?;
         monitors.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(monitors)
     }
 
     async fn update_monitor(&self, m: &Monitor, expected_version: u64) -> Result<(), StoreError> {
         // Read first, only to learn whether the token moves (an API edit, not the ping path).
-        let Some(current) = self.get_doc::<Monitor>("update_monitor", &self.t.monitors, monitor_key(&m.id)).await? else {
+        let Some(current) = self.get_doc::<Monitor>("update_monitor", &self.t.monitors, monitor_key(&m.id)).await?
+        else {
             return Err(StoreError::Conflict);
         };
         if current.version != expected_version {
@@ -937,7 +999,11 @@ impl MonitorStore for DynamoStore {
 
     async fn delete_monitor(&self, m: &Monitor, expected_version: u64) -> Result<(), StoreError> {
         let writes = vec![
-            delete_write_if(&self.t.monitors, monitor_key(&m.id), Some(Cond::new("version = :v", OnFail::Conflict).value(":v", n(expected_version))))?,
+            delete_write_if(
+                &self.t.monitors,
+                monitor_key(&m.id),
+                Some(Cond::new("version = :v", OnFail::Conflict).value(":v", n(expected_version))),
+            )?,
             delete_write(&self.t.monitors, token_key(&m.token_hash))?,
             delete_write(&self.t.config, config_key(org_pk(&m.org_id), format!("MON#{}", m.id)))?,
         ];
@@ -1055,8 +1121,12 @@ impl IncidentStore for DynamoStore {
     /// Looked up by key: an incident's events can only have a handful of keys.
     async fn incident_events(&self, incident: &IncidentId) -> Result<Vec<IncidentEvent>, StoreError> {
         let keys = IncidentEvent::possible_keys(incident).into_iter().map(id_key).collect();
-        let mut events: Vec<IncidentEvent> =
-            self.batch_get("incident_events", &self.t.incidents, keys).await?.iter().map(from_item).collect::<Result<_, _>>()?;
+        let mut events: Vec<IncidentEvent> = self
+            .batch_get("incident_events", &self.t.incidents, keys)
+            .await?
+            .iter()
+            .map(from_item)
+            .collect::<Result<_, _>>()?;
         IncidentEvent::chronological(&mut events);
         Ok(events)
     }
@@ -1069,7 +1139,9 @@ impl IncidentStore for DynamoStore {
     ) -> Result<(), StoreError> {
         let cond = || {
             Ok::<_, StoreError>(
-                Cond::new("#status = :expected", OnFail::Conflict).name("#status", "status").value(":expected", s(status_name(&expected)?)),
+                Cond::new("#status = :expected", OnFail::Conflict)
+                    .name("#status", "status")
+                    .value(":expected", s(status_name(&expected)?)),
             )
         };
         let mut writes = vec![put_write(&self.t.incidents, incident_item(incident)?, Some(cond()?))?];
@@ -1082,7 +1154,12 @@ impl IncidentStore for DynamoStore {
         let written = self.transact("update_incident", writes).await;
         match written {
             // A failed condition on a missing item reads as a conflict: tell them apart.
-            Err(StoreError::Conflict) if self.get("update_incident", &self.t.incidents, incident_key(&incident.id), true).await?.is_none() => {
+            Err(StoreError::Conflict)
+                if self
+                    .get("update_incident", &self.t.incidents, incident_key(&incident.id), true)
+                    .await?
+                    .is_none() =>
+            {
                 Err(StoreError::NotFound("incident"))
             }
             other => other,
@@ -1169,9 +1246,17 @@ impl OrgStore for DynamoStore {
     async fn create_user(&self, user: &User) -> Result<(), StoreError> {
         let pk = org_pk(&user.org_id);
         let writes = vec![
-            put_write(&self.t.config, config_item(&pk, format!("USER#{}", user.id), to_doc(user)?), Some(Cond::absent(OnFail::Exists("user"))))?,
+            put_write(
+                &self.t.config,
+                config_item(&pk, format!("USER#{}", user.id), to_doc(user)?),
+                Some(Cond::absent(OnFail::Exists("user"))),
+            )?,
             // One e-mail per org: the marker collides, not the user.
-            put_write(&self.t.config, config_key(&pk, format!("EMAIL#{}", user.email.as_str())), Some(Cond::absent(OnFail::Exists("user e-mail"))))?,
+            put_write(
+                &self.t.config,
+                config_key(&pk, format!("EMAIL#{}", user.email.as_str())),
+                Some(Cond::absent(OnFail::Exists("user e-mail"))),
+            )?,
         ];
         self.transact("create_user", writes).await
     }
@@ -1184,8 +1269,16 @@ impl OrgStore for DynamoStore {
     async fn create_api_key(&self, k: &ApiKey) -> Result<(), StoreError> {
         let doc = to_doc(k)?;
         let writes = vec![
-            put_write(&self.t.config, config_item(org_pk(&k.org_id), format!("KEY#{}", k.id), doc.clone()), Some(Cond::absent(OnFail::Exists("api key"))))?,
-            put_write(&self.t.config, config_item(format!("APIKEY#{}", k.key_hash.to_hex()), "APIKEY", doc), Some(Cond::absent(OnFail::Exists("api key"))))?,
+            put_write(
+                &self.t.config,
+                config_item(org_pk(&k.org_id), format!("KEY#{}", k.id), doc.clone()),
+                Some(Cond::absent(OnFail::Exists("api key"))),
+            )?,
+            put_write(
+                &self.t.config,
+                config_item(format!("APIKEY#{}", k.key_hash.to_hex()), "APIKEY", doc),
+                Some(Cond::absent(OnFail::Exists("api key"))),
+            )?,
         ];
         self.transact("create_api_key", writes).await
     }
@@ -1205,11 +1298,18 @@ impl OrgStore for DynamoStore {
         };
         let doc = to_doc(k)?;
         let by_hash = config_item(format!("APIKEY#{}", k.key_hash.to_hex()), "APIKEY", doc.clone());
-        let mut writes = vec![put_write(&self.t.config, config_item(org_pk(&k.org_id), format!("KEY#{}", k.id), doc), Some(Cond::new("attribute_exists(pk)", OnFail::Missing("api key"))))?];
+        let mut writes = vec![put_write(
+            &self.t.config,
+            config_item(org_pk(&k.org_id), format!("KEY#{}", k.id), doc),
+            Some(Cond::new("attribute_exists(pk)", OnFail::Missing("api key"))),
+        )?];
         if current.key_hash == k.key_hash {
             writes.push(put_write(&self.t.config, by_hash, None)?);
         } else {
-            writes.push(delete_write(&self.t.config, config_key(format!("APIKEY#{}", current.key_hash.to_hex()), "APIKEY"))?);
+            writes.push(delete_write(
+                &self.t.config,
+                config_key(format!("APIKEY#{}", current.key_hash.to_hex()), "APIKEY"),
+            )?);
             writes.push(put_write(&self.t.config, by_hash, Some(Cond::absent(OnFail::Exists("api key"))))?);
         }
         self.transact("put_api_key", writes).await
@@ -1217,7 +1317,8 @@ impl OrgStore for DynamoStore {
 
     async fn update_user(&self, user: &User) -> Result<(), StoreError> {
         let item = config_item(org_pk(&user.org_id), format!("USER#{}", user.id), to_doc(user)?);
-        self.put("update_user", &self.t.config, item, Some(Cond::new("attribute_exists(pk)", OnFail::Missing("user")))).await
+        self.put("update_user", &self.t.config, item, Some(Cond::new("attribute_exists(pk)", OnFail::Missing("user"))))
+            .await
     }
 
     /// Removes the user and its e-mail marker, so the address can be invited again.
@@ -1235,7 +1336,8 @@ impl OrgStore for DynamoStore {
 
     async fn update_org(&self, org: &Org) -> Result<(), StoreError> {
         let item = config_item("ORGS", org.id.as_str(), to_doc(org)?);
-        self.put("update_org", &self.t.config, item, Some(Cond::new("attribute_exists(pk)", OnFail::Missing("org")))).await
+        self.put("update_org", &self.t.config, item, Some(Cond::new("attribute_exists(pk)", OnFail::Missing("org"))))
+            .await
     }
 }
 
@@ -1311,7 +1413,10 @@ impl ConfigStore for DynamoStore {
                 .value(":slug", s(os)),
         };
         let doc = to_doc(page)?;
-        let owned = |what| Cond::new("attribute_not_exists(pk) OR pageId = :id", OnFail::Exists(what)).value(":id", s(page.id.as_str()));
+        let owned = |what| {
+            Cond::new("attribute_not_exists(pk) OR pageId = :id", OnFail::Exists(what))
+                .value(":id", s(page.id.as_str()))
+        };
         let claim = |pk: String, sk: &str| {
             let mut item = config_item(pk, sk, doc.clone());
             item.insert("pageId".into(), s(page.id.as_str()));
@@ -1322,10 +1427,18 @@ impl ConfigStore for DynamoStore {
             put_write(&self.t.config, marker, Some(unchanged))?,
             put_write(&self.t.config, claim(format!("SLUG#{slug}"), "SLUG"), Some(owned("status page slug")))?,
             // The org's listing of its pages (the publisher looks for a monitor's pages).
-            put_write(&self.t.config, config_item(org_pk(&page.org_id), format!("PAGE#{}", page.id), doc.clone()), None)?,
+            put_write(
+                &self.t.config,
+                config_item(org_pk(&page.org_id), format!("PAGE#{}", page.id), doc.clone()),
+                None,
+            )?,
         ];
         if let Some(d) = domain {
-            writes.push(put_write(&self.t.config, claim(format!("DOMAIN#{d}"), "DOMAIN"), Some(owned("status page domain")))?);
+            writes.push(put_write(
+                &self.t.config,
+                claim(format!("DOMAIN#{d}"), "DOMAIN"),
+                Some(owned("status page domain")),
+            )?);
         }
         if let Some(old) = old_slug.filter(|o| o != slug) {
             writes.push(delete_write(&self.t.config, config_key(format!("SLUG#{old}"), "SLUG"))?);
@@ -1358,7 +1471,11 @@ impl StatusStore for DynamoStore {
     }
 
     /// Ids are UUIDv7, so a backwards query on `SINC#` is newest first.
-    async fn status_incidents_of_page(&self, page: &StatusPageId, limit: usize) -> Result<Vec<StatusIncident>, StoreError> {
+    async fn status_incidents_of_page(
+        &self,
+        page: &StatusPageId,
+        limit: usize,
+    ) -> Result<Vec<StatusIncident>, StoreError> {
         let q = Q {
             table: &self.t.config,
             index: None,
@@ -1410,7 +1527,12 @@ impl SubscriberStore for DynamoStore {
 
 #[async_trait]
 impl SweepStore for DynamoStore {
-    async fn runs_before(&self, monitor: &MonitorId, cutoff: DateTime<Utc>, limit: usize) -> Result<Vec<Run>, StoreError> {
+    async fn runs_before(
+        &self,
+        monitor: &MonitorId,
+        cutoff: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Run>, StoreError> {
         let limit = limit.min(MAX_PAGE * 10);
         if limit == 0 {
             return Ok(Vec::new());
@@ -1431,10 +1553,20 @@ impl SweepStore for DynamoStore {
         self.batch_delete("delete_runs", &self.t.runs, keys).await
     }
 
-    async fn resolved_incidents_before(&self, monitor: &MonitorId, cutoff: DateTime<Utc>, limit: usize) -> Result<Vec<IncidentId>, StoreError> {
+    async fn resolved_incidents_before(
+        &self,
+        monitor: &MonitorId,
+        cutoff: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<IncidentId>, StoreError> {
         let mut incidents = self.incidents_of_monitor(monitor).await?;
         incidents.reverse(); // oldest first, as the embedded store answers
-        Ok(incidents.into_iter().filter(|i| i.resolved_at.is_some_and(|at| at < cutoff)).take(limit).map(|i| i.id).collect())
+        Ok(incidents
+            .into_iter()
+            .filter(|i| i.resolved_at.is_some_and(|at| at < cutoff))
+            .take(limit)
+            .map(|i| i.id)
+            .collect())
     }
 
     async fn delete_incidents(&self, ids: &[IncidentId]) -> Result<(), StoreError> {
@@ -1447,7 +1579,10 @@ impl SweepStore for DynamoStore {
         self.batch_delete("delete_incidents", &self.t.incidents, keys).await?;
         for id in ids {
             let keys = self.query("delete_incidents.deliveries", deliveries_query(&self.t.config, id)).await?;
-            let keys = keys.into_iter().map(|mut item| config_key(attr_owned(&mut item, "pk"), attr_owned(&mut item, "sk"))).collect();
+            let keys = keys
+                .into_iter()
+                .map(|mut item| config_key(attr_owned(&mut item, "pk"), attr_owned(&mut item, "sk")))
+                .collect();
             self.batch_delete("delete_incidents.deliveries", &self.t.config, keys).await?;
         }
         Ok(())

@@ -92,7 +92,13 @@ mod tests {
 
     #[test]
     fn only_inserted_events_are_events() {
-        let incident = Incident::open(OrgId::generate(), MonitorId::generate(), IncidentKind::Missed, Severity::High, DateTime::UNIX_EPOCH);
+        let incident = Incident::open(
+            OrgId::generate(),
+            MonitorId::generate(),
+            IncidentKind::Missed,
+            Severity::High,
+            DateTime::UNIX_EPOCH,
+        );
         let doc = serde_json::to_string(&IncidentEvent::opened(&incident)).unwrap();
         let batch: StreamBatch = serde_json::from_value(serde_json::json!({"Records": [
             record("INSERT", "EVENT", &doc),
@@ -118,6 +124,9 @@ mod tests {
     #[test]
     fn failures_answer_in_lambdas_shape() {
         let r = BatchResponse { batch_item_failures: vec![ItemFailure { item_identifier: "111".into() }] };
-        assert_eq!(serde_json::to_value(r).unwrap(), serde_json::json!({"batchItemFailures": [{"itemIdentifier": "111"}]}));
+        assert_eq!(
+            serde_json::to_value(r).unwrap(),
+            serde_json::json!({"batchItemFailures": [{"itemIdentifier": "111"}]})
+        );
     }
 }

@@ -59,18 +59,14 @@ const NOT_PUBLIC: &[(&str, &str)] = &[
 ];
 
 fn nets(list: &[(&str, &'static str)]) -> Vec<(IpNet, &'static str)> {
-    list.iter()
-        .map(|(net, what)| (net.parse().expect("a valid CIDR"), *what))
-        .collect()
+    list.iter().map(|(net, what)| (net.parse().expect("a valid CIDR"), *what)).collect()
 }
 
 static ALWAYS_NETS: LazyLock<Vec<(IpNet, &'static str)>> = LazyLock::new(|| nets(ALWAYS));
 static NOT_PUBLIC_NETS: LazyLock<Vec<(IpNet, &'static str)>> = LazyLock::new(|| nets(NOT_PUBLIC));
 
 fn find(list: &[(IpNet, &'static str)], ip: IpAddr) -> Option<&'static str> {
-    list.iter()
-        .find(|(net, _)| net.contains(&ip))
-        .map(|(_, what)| *what)
+    list.iter().find(|(net, _)| net.contains(&ip)).map(|(_, what)| *what)
 }
 
 impl EgressPolicy {
@@ -130,13 +126,7 @@ mod tests {
         ] {
             assert_eq!(verdict(p, ip), Err(what), "{ip}");
         }
-        for ip in [
-            "93.184.215.14",
-            "1.1.1.1",
-            "172.32.0.1",
-            "2606:4700:4700::1111",
-            "::ffff:1.1.1.1",
-        ] {
+        for ip in ["93.184.215.14", "1.1.1.1", "172.32.0.1", "2606:4700:4700::1111", "::ffff:1.1.1.1"] {
             assert_eq!(verdict(p, ip), Ok(()), "{ip}");
         }
     }
@@ -147,12 +137,7 @@ mod tests {
         for ip in ["127.0.0.1", "10.0.0.1", "::1", "192.168.0.10"] {
             assert_eq!(verdict(p, ip), Ok(()), "{ip}");
         }
-        for ip in [
-            "169.254.169.254",
-            "fd00:ec2::254",
-            "::ffff:169.254.169.254",
-            "fe80::1",
-        ] {
+        for ip in ["169.254.169.254", "fd00:ec2::254", "::ffff:169.254.169.254", "fe80::1"] {
             assert!(verdict(p, ip).is_err(), "{ip}");
         }
     }

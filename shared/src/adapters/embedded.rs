@@ -6,14 +6,16 @@
 //! after its transaction is in the WAL, which survives `kill -9`. The WAL stays
 //! bounded however long writes go on (`wal` says how).
 use crate::domain::channel::Channel;
-use crate::domain::notification::record::DeliveryRecord;
 use crate::domain::dependency::MonitorDependency;
-use crate::domain::ids::{ChannelId, IncidentId, MaintenanceId, MonitorId, OrgId, RunId, StatusPageId, SubscriberId, UserId};
+use crate::domain::ids::{
+    ChannelId, IncidentId, MaintenanceId, MonitorId, OrgId, RunId, StatusPageId, SubscriberId, UserId,
+};
 use crate::domain::incident::{Incident, IncidentStatus};
 use crate::domain::incident_event::IncidentEvent;
 use crate::domain::maintenance::MaintenanceWindow;
 use crate::domain::missed::CheckOutcome;
 use crate::domain::monitor::{Monitor, PingOutcome};
+use crate::domain::notification::record::DeliveryRecord;
 use crate::domain::org::{ApiKey, Org, User};
 use crate::domain::run::Run;
 use crate::domain::secret::SecretHash;
@@ -160,10 +162,7 @@ impl EmbeddedStore {
             (ok, reply)
         });
         let sender = self.writer.lock().expect("writer lock").clone();
-        sender
-            .ok_or_else(|| backend("store is closed"))?
-            .send(job)
-            .map_err(|_| backend("store writer stopped"))?;
+        sender.ok_or_else(|| backend("store is closed"))?.send(job).map_err(|_| backend("store writer stopped"))?;
         rx.await.map_err(|_| backend("store writer stopped"))?
     }
 
@@ -189,12 +188,8 @@ impl EmbeddedStore {
 
     fn doc<T: DeserializeOwned>(&self, sql: &str, key: &str) -> Result<Option<T>, StoreError> {
         self.read(|c| {
-            let doc: Option<String> = c
-                .prepare_cached(sql)
-                .map_err(backend)?
-                .query_row([key], |r| r.get(0))
-                .optional()
-                .map_err(backend)?;
+            let doc: Option<String> =
+                c.prepare_cached(sql).map_err(backend)?.query_row([key], |r| r.get(0)).optional().map_err(backend)?;
             doc.map(|d| from_doc(&d)).transpose()
         })
     }
@@ -228,7 +223,9 @@ impl EmbeddedStore {
             let mut stmt = c
                 .prepare_cached("SELECT seq, doc FROM incident_events WHERE delivered = 0 ORDER BY seq LIMIT ?1")
                 .map_err(backend)?;
-            let rows = stmt.query_map([limit as i64], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))).map_err(backend)?;
+            let rows = stmt
+                .query_map([limit as i64], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))
+                .map_err(backend)?;
             rows.map(|r| {
                 let (seq, doc) = r.map_err(backend)?;
                 Ok(PendingEvent { seq, event: from_doc(&doc)? })
@@ -239,7 +236,8 @@ impl EmbeddedStore {
 
     pub async fn mark_delivered(&self, seqs: Vec<i64>) -> Result<(), StoreError> {
         self.write(move |c| {
-            let mut stmt = c.prepare_cached("UPDATE incident_events SET delivered = 1 WHERE seq = ?1").map_err(backend)?;
+            let mut stmt =
+                c.prepare_cached("UPDATE incident_events SET delivered = 1 WHERE seq = ?1").map_err(backend)?;
             for seq in seqs {
                 stmt.execute([seq]).map_err(backend)?;
             }
@@ -365,7 +363,9 @@ impl IncidentRow {
             "INSERT INTO incidents (id, monitor_id, org_id, status, opened_at, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
              ON CONFLICT (id) DO UPDATE SET status = excluded.status, doc = excluded.doc",
         )
-        .and_then(|mut s| s.execute(params![self.id, self.monitor_id, self.org_id, self.status, self.opened_at, self.doc]))
+        .and_then(|mut s| {
+            s.execute(params![self.id, self.monitor_id, self.org_id, self.status, self.opened_at, self.doc])
+        })
         .map_err(backend)?;
         Ok(())
     }
@@ -439,7 +439,9 @@ impl MonitorRow {
                 .prepare_cached("UPDATE monitors SET version = ?1, doc = ?2 WHERE id = ?3 AND version = ?4")
                 .and_then(|mut s| s.execute(params![self.version, self.doc, self.id, expected])),
             Some(hash) => c
-                .prepare_cached("UPDATE monitors SET version = ?1, doc = ?2, token_hash = ?3 WHERE id = ?4 AND version = ?5")
+                .prepare_cached(
+                    "UPDATE monitors SET version = ?1, doc = ?2, token_hash = ?3 WHERE id = ?4 AND version = ?5",
+                )
                 .and_then(|mut s| s.execute(params![self.version, self.doc, hash, self.id, expected])),
         }
         .map_err(unique("monitor token"))?;
@@ -495,7 +497,9 @@ impl MonitorStore for EmbeddedStore {
     async fn delete_monitor(&self, m: &Monitor, expected_version: u64) -> Result<(), StoreError> {
         let (id, expected) = (m.id.to_string(), expected_version as i64);
         self.write(move |c| {
-            let n = c.execute("DELETE FROM monitors WHERE id = ?1 AND version = ?2", params![id, expected]).map_err(backend)?;
+            let n = c
+                .execute("DELETE FROM monitors WHERE id = ?1 AND version = ?2", params![id, expected])
+                .map_err(backend)?;
             if n == 1 { Ok(()) } else { Err(StoreError::Conflict) }
         })
         .await
@@ -508,11 +512,12 @@ impl PingStore for EmbeddedStore {
         let monitor = MonitorRow::of(&outcome.monitor, false)?;
         let run = RunRow::of(&outcome.run)?;
         if outcome.opened.is_empty() && outcome.resolved.is_empty() {
-            return self.write(move |c| {
-                monitor.update(c, expected_version)?;
-                run.insert(c)
-            })
-            .await;
+            return self
+                .write(move |c| {
+                    monitor.update(c, expected_version)?;
+                    run.insert(c)
+                })
+                .await;
         }
         let opened = opened_rows(&outcome.opened)?;
         let (resolved, at) = (outcome.resolved.clone(), outcome.run.received_at);
@@ -607,7 +612,8 @@ impl IncidentStore for EmbeddedStore {
         monitor: Option<(&Monitor, u64)>,
     ) -> Result<(), StoreError> {
         let row = IncidentRow::of(incident)?;
-        let event = IncidentEvent::of_status_change(incident, expected, Utc::now()).map(|e| EventRow::of(&e)).transpose()?;
+        let event =
+            IncidentEvent::of_status_change(incident, expected, Utc::now()).map(|e| EventRow::of(&e)).transpose()?;
         let expected = to_doc(&expected)?.trim_matches('"').to_owned();
         let monitor = monitor.map(|(m, v)| MonitorRow::of(m, false).map(|row| (row, v))).transpose()?;
         self.write(move |c| {
@@ -681,7 +687,14 @@ fn upsert_delivery(c: &Connection, r: &DeliveryRecord) -> Result<(), StoreError>
         "INSERT INTO deliveries (key, incident_id, started_at, doc) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (key) DO UPDATE SET started_at = excluded.started_at, doc = excluded.doc",
     )
-    .and_then(|mut s| s.execute(params![r.key(), r.incident_id.as_str(), r.started_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true), doc]))
+    .and_then(|mut s| {
+        s.execute(params![
+            r.key(),
+            r.incident_id.as_str(),
+            r.started_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            doc
+        ])
+    })
     .map_err(backend)?;
     Ok(())
 }
@@ -730,8 +743,11 @@ impl OrgStore for EmbeddedStore {
         let (id, org, email, doc) =
             (user.id.to_string(), user.org_id.to_string(), user.email.as_str().to_owned(), to_doc(user)?);
         self.write(move |c| {
-            c.execute("INSERT INTO users (id, org_id, email, doc) VALUES (?1, ?2, ?3, ?4)", params![id, org, email, doc])
-                .map_err(unique("user"))?;
+            c.execute(
+                "INSERT INTO users (id, org_id, email, doc) VALUES (?1, ?2, ?3, ?4)",
+                params![id, org, email, doc],
+            )
+            .map_err(unique("user"))?;
             Ok(())
         })
         .await
@@ -744,8 +760,11 @@ impl OrgStore for EmbeddedStore {
     async fn create_api_key(&self, key: &ApiKey) -> Result<(), StoreError> {
         let (id, org, hash, doc) = (key.id.to_string(), key.org_id.to_string(), key.key_hash.to_hex(), to_doc(key)?);
         self.write(move |c| {
-            c.execute("INSERT INTO api_keys (id, org_id, key_hash, doc) VALUES (?1, ?2, ?3, ?4)", params![id, org, hash, doc])
-                .map_err(unique("api key"))?;
+            c.execute(
+                "INSERT INTO api_keys (id, org_id, key_hash, doc) VALUES (?1, ?2, ?3, ?4)",
+                params![id, org, hash, doc],
+            )
+            .map_err(unique("api key"))?;
             Ok(())
         })
         .await
@@ -800,7 +819,8 @@ async fn delete_simple(store: &EmbeddedStore, table: &'static str, id: &str, org
     let (id, org) = (id.to_owned(), org.to_string());
     store
         .write(move |c| {
-            c.execute(&format!("DELETE FROM {table} WHERE id = ?1 AND org_id = ?2"), params![id, org]).map_err(backend)?;
+            c.execute(&format!("DELETE FROM {table} WHERE id = ?1 AND org_id = ?2"), params![id, org])
+                .map_err(backend)?;
             Ok(())
         })
         .await
@@ -829,8 +849,11 @@ impl ConfigStore for EmbeddedStore {
     async fn remove_dependency(&self, dep: &MonitorDependency) -> Result<(), StoreError> {
         let (org, up, down) = (dep.org_id.to_string(), dep.upstream.to_string(), dep.downstream.to_string());
         self.write(move |c| {
-            c.execute("DELETE FROM dependencies WHERE org_id = ?1 AND upstream = ?2 AND downstream = ?3", params![org, up, down])
-                .map_err(backend)?;
+            c.execute(
+                "DELETE FROM dependencies WHERE org_id = ?1 AND upstream = ?2 AND downstream = ?3",
+                params![org, up, down],
+            )
+            .map_err(backend)?;
             Ok(())
         })
         .await
@@ -891,12 +914,21 @@ impl ConfigStore for EmbeddedStore {
 }
 
 /// Inserts or replaces a `(id, page_id, doc)` row of a page's table.
-async fn put_page_row<T: Serialize>(store: &EmbeddedStore, table: &'static str, id: &str, page: &StatusPageId, item: &T) -> Result<(), StoreError> {
+async fn put_page_row<T: Serialize>(
+    store: &EmbeddedStore,
+    table: &'static str,
+    id: &str,
+    page: &StatusPageId,
+    item: &T,
+) -> Result<(), StoreError> {
     let (id, page, doc) = (id.to_owned(), page.to_string(), to_doc(item)?);
     store
         .write(move |c| {
-            c.execute(&format!("INSERT OR REPLACE INTO {table} (id, page_id, doc) VALUES (?1, ?2, ?3)"), params![id, page, doc])
-                .map_err(backend)?;
+            c.execute(
+                &format!("INSERT OR REPLACE INTO {table} (id, page_id, doc) VALUES (?1, ?2, ?3)"),
+                params![id, page, doc],
+            )
+            .map_err(backend)?;
             Ok(())
         })
         .await
@@ -908,7 +940,11 @@ impl StatusStore for EmbeddedStore {
         put_page_row(self, "status_incidents", incident.id.as_str(), &incident.page_id, incident).await
     }
 
-    async fn status_incidents_of_page(&self, page: &StatusPageId, limit: usize) -> Result<Vec<StatusIncident>, StoreError> {
+    async fn status_incidents_of_page(
+        &self,
+        page: &StatusPageId,
+        limit: usize,
+    ) -> Result<Vec<StatusIncident>, StoreError> {
         let limit = limit.clamp(1, MAX_PAGE) as i64;
         self.read(|c| {
             let mut stmt = c
@@ -959,7 +995,12 @@ impl SubscriberStore for EmbeddedStore {
 
 #[async_trait]
 impl SweepStore for EmbeddedStore {
-    async fn runs_before(&self, monitor: &MonitorId, cutoff: DateTime<Utc>, limit: usize) -> Result<Vec<Run>, StoreError> {
+    async fn runs_before(
+        &self,
+        monitor: &MonitorId,
+        cutoff: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Run>, StoreError> {
         let bound = RunId::time_bound(cutoff);
         self.read(|c| {
             let mut stmt = c
@@ -984,9 +1025,16 @@ impl SweepStore for EmbeddedStore {
         .await
     }
 
-    async fn resolved_incidents_before(&self, monitor: &MonitorId, cutoff: DateTime<Utc>, limit: usize) -> Result<Vec<IncidentId>, StoreError> {
-        let resolved: Vec<Incident> =
-            self.docs("SELECT doc FROM incidents WHERE monitor_id = ?1 AND status = 'RESOLVED' ORDER BY opened_at", monitor.as_str())?;
+    async fn resolved_incidents_before(
+        &self,
+        monitor: &MonitorId,
+        cutoff: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<IncidentId>, StoreError> {
+        let resolved: Vec<Incident> = self.docs(
+            "SELECT doc FROM incidents WHERE monitor_id = ?1 AND status = 'RESOLVED' ORDER BY opened_at",
+            monitor.as_str(),
+        )?;
         Ok(resolved
             .into_iter()
             .filter(|i| i.resolved_at.is_some_and(|at| at < cutoff))

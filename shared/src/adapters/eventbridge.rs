@@ -48,7 +48,8 @@ pub struct EventBridgeScheduler {
 /// characters of `[0-9a-zA-Z-_.]` that EventBridge allows (moto does not check; we do).
 pub fn schedule_name(monitor: &MonitorId) -> Result<String, SchedulerError> {
     let name = format!("tf-{monitor}");
-    let ok = name.len() <= MAX_NAME && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+    let ok =
+        name.len() <= MAX_NAME && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
     ok.then_some(name).ok_or_else(|| SchedulerError::Backend(format!("bad schedule name for {monitor}")))
 }
 
@@ -74,11 +75,10 @@ impl EventBridgeScheduler {
 
     fn target(&self, monitor: &MonitorId, at: DateTime<Utc>) -> Result<Target, SchedulerError> {
         let input = serde_json::json!({ "monitorId": monitor.as_str(), "deadline": at.to_rfc3339() }).to_string();
-        let mut t = Target::builder()
-            .arn(&self.target.function_arn)
-            .role_arn(&self.target.role_arn)
-            .input(input)
-            .retry_policy(RetryPolicy::builder().maximum_retry_attempts(5).maximum_event_age_in_seconds(3600).build());
+        let mut t =
+            Target::builder().arn(&self.target.function_arn).role_arn(&self.target.role_arn).input(input).retry_policy(
+                RetryPolicy::builder().maximum_retry_attempts(5).maximum_event_age_in_seconds(3600).build(),
+            );
         if let Some(dlq) = &self.target.dead_letter_arn {
             t = t.dead_letter_config(DeadLetterConfig::builder().arn(dlq).build());
         }

@@ -17,10 +17,7 @@ pub struct FsBlobStore {
 
 impl FsBlobStore {
     pub fn new(root: impl Into<PathBuf>, base_url: Url) -> Self {
-        Self {
-            root: root.into(),
-            base_url,
-        }
+        Self { root: root.into(), base_url }
     }
 
     fn path(&self, key: &BlobKey) -> PathBuf {

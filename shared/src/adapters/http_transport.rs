@@ -50,14 +50,10 @@ impl HttpTransportConfig {
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let mut config = Self::default();
         if let Some(v) = get("TOKIFLOW_OUTBOUND_TIMEOUT_MS") {
-            let ms = v
-                .parse::<u64>()
-                .ok()
-                .filter(|ms| (100..=60_000).contains(ms))
-                .ok_or_else(|| ConfigError {
-                    var: "TOKIFLOW_OUTBOUND_TIMEOUT_MS",
-                    reason: format!("{v:?} is not a number of milliseconds from 100 to 60000"),
-                })?;
+            let ms = v.parse::<u64>().ok().filter(|ms| (100..=60_000).contains(ms)).ok_or_else(|| ConfigError {
+                var: "TOKIFLOW_OUTBOUND_TIMEOUT_MS",
+                reason: format!("{v:?} is not a number of milliseconds from 100 to 60000"),
+            })?;
             config.timeout = Duration::from_millis(ms);
             config.connect_timeout = config.connect_timeout.min(config.timeout);
         }
@@ -88,9 +84,7 @@ pub struct HyperTransport {
 impl HyperTransport {
     /// Fails only if the system's CA certificates cannot be loaded.
     pub fn new(config: HttpTransportConfig) -> std::io::Result<Self> {
-        let mut http = HttpConnector::new_with_resolver(GuardedResolver {
-            policy: config.egress,
-        });
+        let mut http = HttpConnector::new_with_resolver(GuardedResolver { policy: config.egress });
         http.enforce_http(false);
         http.set_connect_timeout(Some(config.connect_timeout));
         let https = hyper_rustls::HttpsConnectorBuilder::new()
@@ -98,9 +92,7 @@ impl HyperTransport {
             .https_or_http()
             .enable_http1()
             .wrap_connector(http);
-        let client = Client::builder(TokioExecutor::new())
-            .pool_idle_timeout(Duration::from_secs(30))
-            .build(https);
+        let client = Client::builder(TokioExecutor::new()).pool_idle_timeout(Duration::from_secs(30)).build(https);
         Ok(Self { client, config })
     }
 
@@ -129,26 +121,15 @@ impl HyperTransport {
             }
         }
         let body_start = crate::domain::text::preview(&kept, BODY_KEPT);
-        Ok(HttpReply {
-            status,
-            retry_after,
-            body_start,
-        })
+        Ok(HttpReply { status, retry_after, body_start })
     }
 }
 
 #[async_trait]
 impl HttpPoster for HyperTransport {
-    async fn post_json(
-        &self,
-        url: &Url,
-        headers: &[(&str, String)],
-        body: Bytes,
-    ) -> Result<HttpReply, TransportError> {
+    async fn post_json(&self, url: &Url, headers: &[(&str, String)], body: Bytes) -> Result<HttpReply, TransportError> {
         if !matches!(url.scheme(), "http" | "https") {
-            return Err(TransportError::Refused(
-                "only http and https URLs are called".into(),
-            ));
+            return Err(TransportError::Refused("only http and https URLs are called".into()));
         }
         let literal = match url.host() {
             Some(Host::Ipv4(ip)) => Some(IpAddr::V4(ip)),
@@ -157,10 +138,7 @@ impl HttpPoster for HyperTransport {
             None => return Err(TransportError::Refused("the URL has no host".into())),
         };
         if let Some(ip) = literal {
-            self.config
-                .egress
-                .check(ip)
-                .map_err(|b| TransportError::Refused(b.to_string()))?;
+            self.config.egress.check(ip).map_err(|b| TransportError::Refused(b.to_string()))?;
         }
         let mut request = http::Request::post(url.as_str())
             .header(http::header::CONTENT_TYPE, "application/json")
@@ -169,13 +147,10 @@ impl HttpPoster for HyperTransport {
             request = request.header(*name, value);
         }
         // The builder's error would quote the offending header; say only that one was bad.
-        let request = request
-            .body(Full::new(body))
-            .map_err(|_| TransportError::Refused("a header is not valid HTTP".into()))?;
+        let request =
+            request.body(Full::new(body)).map_err(|_| TransportError::Refused("a header is not valid HTTP".into()))?;
         let timeout = self.config.timeout;
-        tokio::time::timeout(timeout, self.call(request))
-            .await
-            .map_err(|_| TransportError::Timeout(timeout))?
+        tokio::time::timeout(timeout, self.call(request)).await.map_err(|_| TransportError::Timeout(timeout))?
     }
 }
 
@@ -186,9 +161,7 @@ fn client_error(e: hyper_util::client::legacy::Error) -> TransportError {
     let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(&e);
     while let Some(cause) = source {
         // An io::Error's `source` skips the error it wraps, so look inside it here.
-        let wrapped = cause
-            .downcast_ref::<std::io::Error>()
-            .and_then(|io| io.get_ref());
+        let wrapped = cause.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref());
         if let Some(blocked) = wrapped.and_then(|w| w.downcast_ref::<Blocked>()) {
             return TransportError::Refused(blocked.to_string());
         }
@@ -196,16 +169,8 @@ fn client_error(e: hyper_util::client::legacy::Error) -> TransportError {
         source = cause.source();
     }
     causes.dedup();
-    let what = if e.is_connect() {
-        "could not connect"
-    } else {
-        "the connection failed"
-    };
-    TransportError::Unreachable(if causes.is_empty() {
-        what.into()
-    } else {
-        format!("{what}: {}", causes.join(": "))
-    })
+    let what = if e.is_connect() { "could not connect" } else { "the connection failed" };
+    TransportError::Unreachable(if causes.is_empty() { what.into() } else { format!("{what}: {}", causes.join(": ")) })
 }
 
 /// The system resolver, refusing names that resolve to any address the policy forbids.
@@ -226,19 +191,13 @@ impl tower_service::Service<Name> for GuardedResolver {
     fn call(&mut self, name: Name) -> Self::Future {
         let policy = self.policy;
         Box::pin(async move {
-            let addrs: Vec<SocketAddr> =
-                tokio::net::lookup_host((name.as_str(), 0)).await?.collect();
+            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((name.as_str(), 0)).await?.collect();
             if addrs.is_empty() {
-                return Err(std::io::Error::new(
-                    std::io::ErrorKind::NotFound,
-                    "the name has no addresses",
-                ));
+                return Err(std::io::Error::new(std::io::ErrorKind::NotFound, "the name has no addresses"));
             }
             // All or nothing: a name with one internal address among public ones is refused.
             for addr in &addrs {
-                policy
-                    .check(addr.ip())
-                    .map_err(|b| std::io::Error::new(std::io::ErrorKind::PermissionDenied, b))?;
+                policy.check(addr.ip()).map_err(|b| std::io::Error::new(std::io::ErrorKind::PermissionDenied, b))?;
             }
             Ok(addrs.into_iter())
         })
@@ -252,18 +211,10 @@ mod tests {
     #[test]
     fn config_from_the_environment() {
         let lookup = |pairs: &'static [(&'static str, &'static str)]| {
-            move |k: &str| {
-                pairs
-                    .iter()
-                    .find(|(name, _)| *name == k)
-                    .map(|(_, v)| v.to_string())
-            }
+            move |k: &str| pairs.iter().find(|(name, _)| *name == k).map(|(_, v)| v.to_string())
         };
         let c = HttpTransportConfig::from_lookup(lookup(&[])).unwrap();
-        assert_eq!(
-            (c.timeout, c.egress),
-            (Duration::from_secs(10), EgressPolicy::PublicOnly)
-        );
+        assert_eq!((c.timeout, c.egress), (Duration::from_secs(10), EgressPolicy::PublicOnly));
         let c = HttpTransportConfig::from_lookup(lookup(&[
             ("TOKIFLOW_OUTBOUND_TIMEOUT_MS", "500"),
             ("TOKIFLOW_OUTBOUND_ALLOW_PRIVATE", "true"),
@@ -271,17 +222,11 @@ mod tests {
         .unwrap();
         assert_eq!(
             (c.timeout, c.connect_timeout, c.egress),
-            (
-                Duration::from_millis(500),
-                Duration::from_millis(500),
-                EgressPolicy::AllowPrivate
-            )
+            (Duration::from_millis(500), Duration::from_millis(500), EgressPolicy::AllowPrivate)
         );
-        let bad =
-            HttpTransportConfig::from_lookup(lookup(&[("TOKIFLOW_OUTBOUND_ALLOW_PRIVATE", "yes")]));
+        let bad = HttpTransportConfig::from_lookup(lookup(&[("TOKIFLOW_OUTBOUND_ALLOW_PRIVATE", "yes")]));
         assert_eq!(bad.unwrap_err().var, "TOKIFLOW_OUTBOUND_ALLOW_PRIVATE");
-        let bad =
-            HttpTransportConfig::from_lookup(lookup(&[("TOKIFLOW_OUTBOUND_TIMEOUT_MS", "0")]));
+        let bad = HttpTransportConfig::from_lookup(lookup(&[("TOKIFLOW_OUTBOUND_TIMEOUT_MS", "0")]));
         assert_eq!(bad.unwrap_err().var, "TOKIFLOW_OUTBOUND_TIMEOUT_MS");
     }
 }

@@ -7,9 +7,9 @@ mod aws_send_error;
 pub mod dynamodb;
 #[cfg(feature = "aws")]
 pub mod dynamodb_stream;
+pub mod egress;
 #[cfg(feature = "embedded")]
 pub mod embedded;
-pub mod egress;
 #[cfg(feature = "aws")]
 pub mod eventbridge;
 pub mod fs;

@@ -11,24 +11,10 @@ use std::path::{Path, PathBuf};
 
 /// One message as written to the outbox.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(
-    tag = "kind",
-    rename_all = "SCREAMING_SNAKE_CASE",
-    rename_all_fields = "camelCase"
-)]
+#[serde(tag = "kind", rename_all = "SCREAMING_SNAKE_CASE", rename_all_fields = "camelCase")]
 pub enum OutboxEntry {
-    Email {
-        written_at: DateTime<Utc>,
-        to: Email,
-        subject: String,
-        text: String,
-        html: String,
-    },
-    Sms {
-        written_at: DateTime<Utc>,
-        to: PhoneNumber,
-        text: String,
-    },
+    Email { written_at: DateTime<Utc>, to: Email, subject: String, text: String, html: String },
+    Sms { written_at: DateTime<Utc>, to: PhoneNumber, text: String },
 }
 
 pub struct Outbox {
@@ -44,26 +30,15 @@ impl Outbox {
         &self.dir
     }
 
-    async fn write(
-        &self,
-        suffix: &str,
-        entry: &OutboxEntry,
-        now: DateTime<Utc>,
-    ) -> Result<(), TransportError> {
+    async fn write(&self, suffix: &str, entry: &OutboxEntry, now: DateTime<Utc>) -> Result<(), TransportError> {
         let failed = |e: std::io::Error| TransportError::Unavailable(format!("outbox: {e}"));
         tokio::fs::create_dir_all(&self.dir).await.map_err(failed)?;
         // Names sort by time: a UUIDv7 keeps two messages in one millisecond apart, in order.
-        let name = format!(
-            "{}-{}.{suffix}.json",
-            now.format("%Y%m%dT%H%M%S%.3fZ"),
-            uuid::Uuid::now_v7().simple()
-        );
+        let name = format!("{}-{}.{suffix}.json", now.format("%Y%m%dT%H%M%S%.3fZ"), uuid::Uuid::now_v7().simple());
         let json = serde_json::to_vec_pretty(entry).expect("outbox entries serialise");
         let tmp = self.dir.join(format!(".{name}.tmp"));
         tokio::fs::write(&tmp, json).await.map_err(failed)?;
-        tokio::fs::rename(&tmp, self.dir.join(&name))
-            .await
-            .map_err(failed)
+        tokio::fs::rename(&tmp, self.dir.join(&name)).await.map_err(failed)
     }
 
     /// Every message in the outbox, oldest first (for tests and the local server's view).
@@ -75,10 +50,7 @@ impl Outbox {
         };
         paths.retain(|p| p.extension().is_some_and(|x| x == "json"));
         paths.sort();
-        paths
-            .iter()
-            .map(|p| serde_json::from_slice(&std::fs::read(p)?).map_err(std::io::Error::other))
-            .collect()
+        paths.iter().map(|p| serde_json::from_slice(&std::fs::read(p)?).map_err(std::io::Error::other)).collect()
     }
 }
 
@@ -101,16 +73,7 @@ impl EmailSender for Outbox {
 impl SmsSender for Outbox {
     async fn send_sms(&self, m: &SmsMessage) -> Result<(), TransportError> {
         let now = Utc::now();
-        self.write(
-            "sms",
-            &OutboxEntry::Sms {
-                written_at: now,
-                to: m.to.clone(),
-                text: m.text.clone(),
-            },
-            now,
-        )
-        .await
+        self.write("sms", &OutboxEntry::Sms { written_at: now, to: m.to.clone(), text: m.text.clone() }, now).await
     }
 }
 
@@ -122,21 +85,14 @@ mod tests {
     async fn one_file_per_message_and_no_leftovers() {
         let dir = tempfile::tempdir().unwrap();
         let outbox = Outbox::new(dir.path().join("outbox"));
-        assert_eq!(
-            outbox.entries().unwrap(),
-            vec![],
-            "a missing directory is an empty outbox"
-        );
+        assert_eq!(outbox.entries().unwrap(), vec![], "a missing directory is an empty outbox");
         let email = EmailMessage {
             to: Email::new("ops@example.com").unwrap(),
             subject: "[Tokiflow] Incident opened".into(),
             text: "plain".into(),
             html: "<p>html</p>".into(),
         };
-        let sms = SmsMessage {
-            to: PhoneNumber::new("+14155550100").unwrap(),
-            text: "Tokiflow: opened".into(),
-        };
+        let sms = SmsMessage { to: PhoneNumber::new("+14155550100").unwrap(), text: "Tokiflow: opened".into() };
         outbox.send_email(&email).await.unwrap();
         outbox.send_sms(&sms).await.unwrap();
         outbox.send_email(&email).await.unwrap();

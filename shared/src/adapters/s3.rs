@@ -41,7 +41,12 @@ impl S3BlobStore {
     /// Path-style addressing (`endpoint/bucket/key`) is used when `force_path_style` is
     /// set or the config overrides the endpoint: S3 stand-ins such as moto serve every
     /// bucket on one host, while AWS itself wants virtual-hosted style.
-    pub fn new(sdk_config: &aws_config::SdkConfig, bucket: impl Into<String>, prefix: impl Into<String>, force_path_style: bool) -> Self {
+    pub fn new(
+        sdk_config: &aws_config::SdkConfig,
+        bucket: impl Into<String>,
+        prefix: impl Into<String>,
+        force_path_style: bool,
+    ) -> Self {
         let path_style = force_path_style || sdk_config.endpoint_url().is_some();
         let conf = aws_sdk_s3::config::Builder::from(sdk_config).force_path_style(path_style).build();
         Self { client: Client::from_conf(conf), bucket: bucket.into(), prefix: prefix.into() }
@@ -53,7 +58,12 @@ impl S3BlobStore {
 
     /// For tests and local stand-ins; in AWS the bucket comes from the SAM template.
     pub async fn create_bucket(&self) -> Result<(), BlobError> {
-        self.client.create_bucket().bucket(&self.bucket).send().await.map_err(|e| sdk_error("create_bucket", &self.bucket, e))?;
+        self.client
+            .create_bucket()
+            .bucket(&self.bucket)
+            .send()
+            .await
+            .map_err(|e| sdk_error("create_bucket", &self.bucket, e))?;
         Ok(())
     }
 }
@@ -81,7 +91,11 @@ impl BlobStore for S3BlobStore {
         let object = self.object(key);
         match self.client.get_object().bucket(&self.bucket).key(&object).send().await {
             Ok(out) => {
-                let body = out.body.collect().await.map_err(|e| BlobError::Backend(format!("get {object}: reading the body: {e}")))?;
+                let body = out
+                    .body
+                    .collect()
+                    .await
+                    .map_err(|e| BlobError::Backend(format!("get {object}: reading the body: {e}")))?;
                 Ok(Some(body.into_bytes()))
             }
             Err(e) if e.as_service_error().is_some_and(|se| se.is_no_such_key()) => Ok(None),
@@ -92,7 +106,13 @@ impl BlobStore for S3BlobStore {
     /// S3 deletes are idempotent: deleting a missing key succeeds.
     async fn delete(&self, key: &BlobKey) -> Result<(), BlobError> {
         let object = self.object(key);
-        self.client.delete_object().bucket(&self.bucket).key(&object).send().await.map_err(|e| sdk_error("delete", &object, e))?;
+        self.client
+            .delete_object()
+            .bucket(&self.bucket)
+            .key(&object)
+            .send()
+            .await
+            .map_err(|e| sdk_error("delete", &object, e))?;
         Ok(())
     }
 
@@ -144,7 +164,12 @@ impl S3StaticSite {
 
     /// For tests; in AWS the bucket comes from the SAM template.
     pub async fn create_bucket(&self) -> Result<(), SiteError> {
-        self.client.create_bucket().bucket(&self.bucket).send().await.map_err(|e| site_error("create_bucket", &self.bucket, e))?;
+        self.client
+            .create_bucket()
+            .bucket(&self.bucket)
+            .send()
+            .await
+            .map_err(|e| site_error("create_bucket", &self.bucket, e))?;
         Ok(())
     }
 
@@ -153,7 +178,8 @@ impl S3StaticSite {
         match self.client.get_object().bucket(&self.bucket).key(path.as_str()).send().await {
             Ok(out) => {
                 let (content_type, cache_control) = (out.content_type.clone(), out.cache_control.clone());
-                let body = out.body.collect().await.map_err(|e| SiteError::Backend(format!("get {}: {e}", path.as_str())))?;
+                let body =
+                    out.body.collect().await.map_err(|e| SiteError::Backend(format!("get {}: {e}", path.as_str())))?;
                 Ok(Some((body.into_bytes(), content_type, cache_control)))
             }
             Err(e) if e.as_service_error().is_some_and(|se| se.is_no_such_key()) => Ok(None),
@@ -203,7 +229,13 @@ impl StaticSite for S3StaticSite {
                 .map_err(|e| site_error("list", prefix.as_str(), e))?;
             for object in out.contents() {
                 if let Some(key) = object.key() {
-                    self.client.delete_object().bucket(&self.bucket).key(key).send().await.map_err(|e| site_error("delete", key, e))?;
+                    self.client
+                        .delete_object()
+                        .bucket(&self.bucket)
+                        .key(key)
+                        .send()
+                        .await
+                        .map_err(|e| site_error("delete", key, e))?;
                 }
             }
             match out.next_continuation_token {

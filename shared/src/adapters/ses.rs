@@ -14,38 +14,20 @@ pub struct SesEmail {
 }
 
 impl SesEmail {
-    pub fn new(
-        sdk_config: &aws_config::SdkConfig,
-        from: impl Into<String>,
-        configuration_set: Option<String>,
-    ) -> Self {
-        Self {
-            client: Client::new(sdk_config),
-            from: from.into(),
-            configuration_set,
-        }
+    pub fn new(sdk_config: &aws_config::SdkConfig, from: impl Into<String>, configuration_set: Option<String>) -> Self {
+        Self { client: Client::new(sdk_config), from: from.into(), configuration_set }
     }
 }
 
 fn utf8(data: &str) -> Result<Content, TransportError> {
-    Content::builder()
-        .data(data)
-        .charset("UTF-8")
-        .build()
-        .map_err(|e| TransportError::Rejected(format!("ses: {e}")))
+    Content::builder().data(data).charset("UTF-8").build().map_err(|e| TransportError::Rejected(format!("ses: {e}")))
 }
 
 #[async_trait]
 impl EmailSender for SesEmail {
     async fn send_email(&self, m: &EmailMessage) -> Result<(), TransportError> {
-        let body = Body::builder()
-            .text(utf8(&m.text)?)
-            .html(utf8(&m.html)?)
-            .build();
-        let message = Message::builder()
-            .subject(utf8(&m.subject)?)
-            .body(body)
-            .build();
+        let body = Body::builder().text(utf8(&m.text)?).html(utf8(&m.html)?).build();
+        let message = Message::builder().subject(utf8(&m.subject)?).body(body).build();
         self.client
             .send_email()
             .from_email_address(&self.from)

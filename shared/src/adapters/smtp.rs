@@ -35,10 +35,14 @@ impl SmtpConfig {
             return Ok(None);
         };
         if !relay.contains(':') || relay.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(crate::config::ConfigError { var: "TOKIFLOW_SMTP_RELAY", reason: format!("{relay:?} is not host:port") });
+            return Err(crate::config::ConfigError {
+                var: "TOKIFLOW_SMTP_RELAY",
+                reason: format!("{relay:?} is not host:port"),
+            });
         }
         let from = get("TOKIFLOW_SMTP_FROM").unwrap_or_else(|| "tokiflow@tokiflow.local".into());
-        let from = Email::new(&from).map_err(|e| crate::config::ConfigError { var: "TOKIFLOW_SMTP_FROM", reason: e.to_string() })?;
+        let from = Email::new(&from)
+            .map_err(|e| crate::config::ConfigError { var: "TOKIFLOW_SMTP_FROM", reason: e.to_string() })?;
         Ok(Some(Self { relay, from, timeout: Duration::from_secs(20) }))
     }
 }
@@ -197,7 +201,10 @@ fn quoted_printable(text: &str) -> String {
 
 /// A line that starts with `.` gets another, so the body cannot end the `DATA` early.
 fn dot_stuffed(data: &str) -> String {
-    data.split("\r\n").map(|l| if l.starts_with('.') { format!(".{l}") } else { l.to_owned() }).collect::<Vec<_>>().join("\r\n")
+    data.split("\r\n")
+        .map(|l| if l.starts_with('.') { format!(".{l}") } else { l.to_owned() })
+        .collect::<Vec<_>>()
+        .join("\r\n")
 }
 
 #[cfg(test)]
@@ -294,7 +301,11 @@ mod tests {
     }
 
     fn sender(relay: String) -> SmtpEmail {
-        SmtpEmail::new(SmtpConfig { relay, from: Email::new("alerts@tokiflow.test").unwrap(), timeout: Duration::from_secs(5) })
+        SmtpEmail::new(SmtpConfig {
+            relay,
+            from: Email::new("alerts@tokiflow.test").unwrap(),
+            timeout: Duration::from_secs(5),
+        })
     }
 
     #[tokio::test]
@@ -302,9 +313,17 @@ mod tests {
         let (addr, session) = relay("250 ok\r\n").await;
         sender(addr).send_email(&message()).await.unwrap();
         let log = session.await.unwrap();
-        assert!(log.starts_with("EHLO tokiflow.local\r\nMAIL FROM:<alerts@tokiflow.test>\r\nRCPT TO:<ops@example.com>\r\nDATA\r\n"), "{log}");
+        assert!(
+            log.starts_with(
+                "EHLO tokiflow.local\r\nMAIL FROM:<alerts@tokiflow.test>\r\nRCPT TO:<ops@example.com>\r\nDATA\r\n"
+            ),
+            "{log}"
+        );
         assert!(log.contains("Subject: [Tokiflow] Incident opened: Backup (missed)\r\n"), "{log}");
-        assert!(log.contains("Content-Type: text/plain; charset=utf-8") && log.contains("Content-Type: text/html; charset=utf-8"));
+        assert!(
+            log.contains("Content-Type: text/plain; charset=utf-8")
+                && log.contains("Content-Type: text/html; charset=utf-8")
+        );
         assert!(log.contains("\r\n..hidden line\r\n"), "dot-stuffed: {log}");
         assert!(log.contains("<p>No ping arrived.</p>"));
         assert!(log.ends_with(".\r\nQUIT\r\n"), "{log}");

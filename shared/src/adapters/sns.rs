@@ -13,9 +13,7 @@ pub struct SnsSms {
 
 impl SnsSms {
     pub fn new(sdk_config: &aws_config::SdkConfig) -> Self {
-        Self {
-            client: Client::new(sdk_config),
-        }
+        Self { client: Client::new(sdk_config) }
     }
 }
 

@@ -140,7 +140,10 @@ mod tests {
         let (second, _, _) = rx.recv().await.unwrap();
         assert_eq!((first, second), (a.clone(), b.clone()));
         assert!(fired1 >= at1, "never early");
-        assert!(tokio::time::timeout(std::time::Duration::from_millis(150), rx.recv()).await.is_err(), "c was disarmed");
+        assert!(
+            tokio::time::timeout(std::time::Duration::from_millis(150), rx.recv()).await.is_err(),
+            "c was disarmed"
+        );
         assert_eq!(s.armed(), 0);
     }
 

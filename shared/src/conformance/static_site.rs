@@ -19,13 +19,18 @@ pub async fn put_then_etag_names_the_body(site: &dyn StaticSite) {
 
 pub async fn delete_under_removes_only_that_prefix(site: &dyn StaticSite) {
     let kept = file("status/acme-two/index.html", b"two");
-    for f in [file("status/acme/index.html", b"x"), file("status/acme/components/cmp_1/badge.svg", b"y"), kept.clone()] {
+    for f in [file("status/acme/index.html", b"x"), file("status/acme/components/cmp_1/badge.svg", b"y"), kept.clone()]
+    {
         site.put(&f).await.unwrap();
     }
     let prefix = SitePath::prefix("status/acme/").unwrap();
     site.delete_under(&prefix).await.unwrap();
     assert_eq!(site.etag(&SitePath::new("status/acme/index.html").unwrap()).await.unwrap(), None);
     assert_eq!(site.etag(&SitePath::new("status/acme/components/cmp_1/badge.svg").unwrap()).await.unwrap(), None);
-    assert_eq!(site.etag(&kept.path).await.unwrap().as_deref(), Some(kept.etag()), "a page whose slug starts alike is kept");
+    assert_eq!(
+        site.etag(&kept.path).await.unwrap().as_deref(),
+        Some(kept.etag()),
+        "a page whose slug starts alike is kept"
+    );
     site.delete_under(&prefix).await.expect("deleting nothing is fine");
 }

@@ -142,8 +142,12 @@ pub async fn racing_commits_exactly_one_wins(s: &dyn Store) {
     let (m, _) = monitor(s, &org).await;
     let o: Vec<_> = (0..4).map(|i| m.apply_ping(ping(RunState::Success, now(), &format!("r{i}")))).collect();
     let v = m.version;
-    let (a, b, c, d) =
-        tokio::join!(s.commit_ping(&o[0], v), s.commit_ping(&o[1], v), s.commit_ping(&o[2], v), s.commit_ping(&o[3], v));
+    let (a, b, c, d) = tokio::join!(
+        s.commit_ping(&o[0], v),
+        s.commit_ping(&o[1], v),
+        s.commit_ping(&o[2], v),
+        s.commit_ping(&o[3], v)
+    );
     let results = [a, b, c, d];
     let wins = results.iter().filter(|r| r.is_ok()).count();
     assert_eq!(wins, 1, "exactly one of the racing commits wins: {results:?}");
@@ -195,7 +199,8 @@ pub async fn incidents_of_monitor_newest_first(s: &dyn Store) {
     let (m, _) = monitor(s, &org).await;
     let t0 = now();
     let mut a = Incident::open(org.id.clone(), m.id.clone(), IncidentKind::Late, Severity::Low, t0);
-    let b = Incident::open(org.id.clone(), m.id.clone(), IncidentKind::Missed, Severity::High, t0 + Duration::minutes(1));
+    let b =
+        Incident::open(org.id.clone(), m.id.clone(), IncidentKind::Missed, Severity::High, t0 + Duration::minutes(1));
     s.put_incident(&a).await.unwrap();
     s.put_incident(&b).await.unwrap();
     a.acknowledge(t0 + Duration::minutes(2)).unwrap();
@@ -246,7 +251,16 @@ pub async fn dependencies_maintenance_and_channels(s: &dyn Store) {
     assert_eq!(s.dependencies_of_org(&org.id).await.unwrap(), vec![dep]);
 
     let t0 = now();
-    let w = MaintenanceWindow::new(org.id.clone(), Name::new("upgrade").unwrap(), t0, t0 + Duration::hours(1), None, chrono_tz::Tz::Europe__Berlin, vec![a.id.clone()]).unwrap();
+    let w = MaintenanceWindow::new(
+        org.id.clone(),
+        Name::new("upgrade").unwrap(),
+        t0,
+        t0 + Duration::hours(1),
+        None,
+        chrono_tz::Tz::Europe__Berlin,
+        vec![a.id.clone()],
+    )
+    .unwrap();
     s.put_maintenance(&w).await.unwrap();
     assert_eq!(s.maintenance_of_org(&org.id).await.unwrap(), vec![w]);
 
@@ -437,12 +451,31 @@ pub async fn status_incidents_and_page_maintenance(s: &dyn Store) {
     first.post(IncidentState::Resolved, UpdateBody::new("Fixed").unwrap(), None, t0 + Duration::minutes(3)).unwrap();
     s.put_status_incident(&first).await.unwrap();
     let listed = s.status_incidents_of_page(&page, 10).await.unwrap();
-    assert_eq!(listed, vec![third.clone(), second.clone(), first.clone()], "newest first, with the resolved update, only this page's");
+    assert_eq!(
+        listed,
+        vec![third.clone(), second.clone(), first.clone()],
+        "newest first, with the resolved update, only this page's"
+    );
     assert_eq!(s.status_incidents_of_page(&page, 2).await.unwrap(), vec![third, second], "limited");
     assert!(s.status_incidents_of_page(&StatusPageId::generate(), 10).await.unwrap().is_empty());
 
-    let window = MaintenanceWindow::new(org.id.clone(), Name::new("DB upgrade").unwrap(), t0, t0 + Duration::hours(1), None, chrono_tz::Tz::UTC, vec![]).unwrap();
-    let mut m = PageMaintenance::new(page.clone(), window, vec![component.clone()], Some(UpdateBody::new("Short downtime").unwrap()), t0);
+    let window = MaintenanceWindow::new(
+        org.id.clone(),
+        Name::new("DB upgrade").unwrap(),
+        t0,
+        t0 + Duration::hours(1),
+        None,
+        chrono_tz::Tz::UTC,
+        vec![],
+    )
+    .unwrap();
+    let mut m = PageMaintenance::new(
+        page.clone(),
+        window,
+        vec![component.clone()],
+        Some(UpdateBody::new("Short downtime").unwrap()),
+        t0,
+    );
     s.put_page_maintenance(&m).await.unwrap();
     m.cancel(t0 + Duration::minutes(5));
     s.put_page_maintenance(&m).await.unwrap();
@@ -517,7 +550,8 @@ pub async fn update_incident_is_conditional_on_status(s: &dyn Store) {
     let mut monitor = failed.monitor.clone();
     monitor.open_incidents.remove(&IncidentKind::Fail);
     monitor.version += 1;
-    let stale = s.update_incident(&resolved, IncidentStatus::Acknowledged, Some((&monitor, failed.monitor.version + 7))).await;
+    let stale =
+        s.update_incident(&resolved, IncidentStatus::Acknowledged, Some((&monitor, failed.monitor.version + 7))).await;
     assert!(matches!(stale, Err(StoreError::Conflict)), "stale monitor: {stale:?}");
     assert_eq!(s.incident(&open.id).await.unwrap(), Some(acked.clone()), "nothing written when the monitor is stale");
     s.update_incident(&resolved, IncidentStatus::Acknowledged, Some((&monitor, failed.monitor.version))).await.unwrap();
@@ -569,7 +603,16 @@ pub async fn config_items_delete_idempotently(s: &dyn Store) {
     assert_eq!(s.dependencies_of_org(&org.id).await.unwrap(), vec![]);
 
     let t0 = now();
-    let w = MaintenanceWindow::new(org.id.clone(), Name::new("upgrade").unwrap(), t0, t0 + Duration::hours(1), None, chrono_tz::Tz::UTC, vec![]).unwrap();
+    let w = MaintenanceWindow::new(
+        org.id.clone(),
+        Name::new("upgrade").unwrap(),
+        t0,
+        t0 + Duration::hours(1),
+        None,
+        chrono_tz::Tz::UTC,
+        vec![],
+    )
+    .unwrap();
     s.put_maintenance(&w).await.unwrap();
     let to = ChannelTarget::Email { to: Email::new("ops@example.com").unwrap() };
     let ch = Channel::new(org.id.clone(), Name::new("ops").unwrap(), to, Severity::Low);
@@ -592,7 +635,11 @@ pub async fn status_pages_of_org_and_subscribers(s: &dyn Store) {
     let org = org(s).await;
     let other_org = self::org(s).await;
     let page = |org: &Org, n: u32| {
-        StatusPage::new(org.id.clone(), Name::new("Status").unwrap(), Slug::new(&format!("p{n}-{}", &RunId::generate().as_str()[20..36])).unwrap())
+        StatusPage::new(
+            org.id.clone(),
+            Name::new("Status").unwrap(),
+            Slug::new(&format!("p{n}-{}", &RunId::generate().as_str()[20..36])).unwrap(),
+        )
     };
     let (mut first, second, elsewhere) = (page(&org, 1), page(&org, 2), page(&other_org, 3));
     for p in [&first, &second, &elsewhere] {
@@ -607,7 +654,15 @@ pub async fn status_pages_of_org_and_subscribers(s: &dyn Store) {
 
     let subscribe = |page: &StatusPage, address: &str| {
         let target = SubscriberTarget::Email { address: Email::new(address).unwrap() };
-        Subscriber::subscribe(page.id.clone(), target, BTreeSet::new(), BTreeSet::from([SubscriberEvent::Outage]), now()).unwrap().subscriber
+        Subscriber::subscribe(
+            page.id.clone(),
+            target,
+            BTreeSet::new(),
+            BTreeSet::from([SubscriberEvent::Outage]),
+            now(),
+        )
+        .unwrap()
+        .subscriber
     };
     let mut a = subscribe(&first, "a@example.com");
     let b = subscribe(&first, "b@example.com");
@@ -620,7 +675,11 @@ pub async fn status_pages_of_org_and_subscribers(s: &dyn Store) {
     assert_eq!(s.subscriber(&first.id, &SubscriberId::generate()).await.unwrap(), None);
     a.verified_at = Some(now());
     s.put_subscriber(&a).await.unwrap();
-    assert_eq!(s.subscribers_of_page(&first.id).await.unwrap(), vec![a.clone(), b.clone()], "oldest first, replaced in place");
+    assert_eq!(
+        s.subscribers_of_page(&first.id).await.unwrap(),
+        vec![a.clone(), b.clone()],
+        "oldest first, replaced in place"
+    );
     s.delete_subscriber(&first.id, &a.id).await.unwrap();
     s.delete_subscriber(&first.id, &a.id).await.unwrap();
     s.delete_subscriber(&second.id, &b.id).await.unwrap();

@@ -83,9 +83,8 @@ pub struct PhoneNumber(String);
 impl PhoneNumber {
     pub fn new(s: &str) -> Result<Self, ChannelError> {
         let digits = s.strip_prefix('+').ok_or(ChannelError::BadPhone)?;
-        let ok = (8..=15).contains(&digits.len())
-            && digits.bytes().all(|b| b.is_ascii_digit())
-            && !digits.starts_with('0');
+        let ok =
+            (8..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) && !digits.starts_with('0');
         ok.then(|| Self(s.to_owned())).ok_or(ChannelError::BadPhone)
     }
 
@@ -198,13 +197,26 @@ impl From<RealertInterval> for i64 {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "SCREAMING_SNAKE_CASE", rename_all_fields = "camelCase")]
 pub enum ChannelTarget {
-    Email { to: Email },
-    Sms { phone: PhoneNumber },
-    Slack { webhook_url: WebhookUrl },
-    Teams { webhook_url: WebhookUrl },
-    Pagerduty { routing_key: RoutingKey },
+    Email {
+        to: Email,
+    },
+    Sms {
+        phone: PhoneNumber,
+    },
+    Slack {
+        webhook_url: WebhookUrl,
+    },
+    Teams {
+        webhook_url: WebhookUrl,
+    },
+    Pagerduty {
+        routing_key: RoutingKey,
+    },
     /// `secret` signs each delivery (HMAC-SHA256), so it must be kept, not hashed.
-    Webhook { url: WebhookUrl, secret: SigningSecret },
+    Webhook {
+        url: WebhookUrl,
+        secret: SigningSecret,
+    },
 }
 
 impl ChannelTarget {
@@ -272,7 +284,11 @@ mod tests {
         assert_eq!(WebhookUrl::new("not a url"), Err(ChannelError::BadUrl));
         let grows = format!("https://example.com/{}x", "\"".repeat(1000));
         assert!(grows.len() <= 2048);
-        assert_eq!(WebhookUrl::new(&grows), Err(ChannelError::BadUrl), "its stored form would be too long to read back");
+        assert_eq!(
+            WebhookUrl::new(&grows),
+            Err(ChannelError::BadUrl),
+            "its stored form would be too long to read back"
+        );
         assert!(PhoneNumber::new("+14155550100").is_ok());
         assert_eq!(PhoneNumber::new("4155550100"), Err(ChannelError::BadPhone));
         assert_eq!(RoutingKey::new("short"), Err(ChannelError::BadRoutingKey));
@@ -314,7 +330,12 @@ mod tests {
     #[test]
     fn new_fields_default_when_absent() {
         let org = OrgId::generate();
-        let ch = Channel::new(org, Name::new("ops").unwrap(), ChannelTarget::Email { to: Email::new("a@b.co").unwrap() }, Severity::Low);
+        let ch = Channel::new(
+            org,
+            Name::new("ops").unwrap(),
+            ChannelTarget::Email { to: Email::new("a@b.co").unwrap() },
+            Severity::Low,
+        );
         let mut json = serde_json::to_value(&ch).unwrap();
         assert!(json.get("monitors").is_none() && json.get("realertAfter").is_none());
         json.as_object_mut().unwrap().remove("pageCascades");

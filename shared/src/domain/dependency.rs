@@ -66,10 +66,7 @@ mod tests {
         let ab = MonitorDependency::new(org.clone(), a.clone(), b.clone(), &[]).unwrap();
         let bc = MonitorDependency::new(org.clone(), b.clone(), c.clone(), std::slice::from_ref(&ab)).unwrap();
         let edges = [ab, bc];
-        assert_eq!(
-            MonitorDependency::new(org.clone(), c.clone(), a.clone(), &edges),
-            Err(DependencyError::Cycle)
-        );
+        assert_eq!(MonitorDependency::new(org.clone(), c.clone(), a.clone(), &edges), Err(DependencyError::Cycle));
         assert!(MonitorDependency::new(org, a, c, &edges).is_ok(), "a shortcut is not a cycle");
     }
 }

@@ -113,7 +113,13 @@ mod tests {
     use crate::domain::incident::IncidentKind;
 
     fn open() -> Incident {
-        Incident::open(OrgId::generate(), MonitorId::generate(), IncidentKind::Missed, Severity::Medium, DateTime::UNIX_EPOCH)
+        Incident::open(
+            OrgId::generate(),
+            MonitorId::generate(),
+            IncidentKind::Missed,
+            Severity::Medium,
+            DateTime::UNIX_EPOCH,
+        )
     }
 
     fn at(s: i64) -> DateTime<Utc> {

@@ -93,7 +93,16 @@ impl MaintenanceWindow {
         if ends_at - starts_at > Duration::days(MAX_WINDOW_DAYS) {
             return Err(MaintenanceError::TooLong);
         }
-        let w = Self { id: MaintenanceId::generate(), org_id, name, starts_at, ends_at, recurrence, time_zone, monitor_ids };
+        let w = Self {
+            id: MaintenanceId::generate(),
+            org_id,
+            name,
+            starts_at,
+            ends_at,
+            recurrence,
+            time_zone,
+            monitor_ids,
+        };
         w.rule_set()?;
         Ok(w)
     }
@@ -135,11 +144,7 @@ impl MaintenanceWindow {
     /// The end of the occurrence covering `now`, if one does.
     pub fn covering(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         let len = self.length();
-        self.starts_between(now - len, now)
-            .into_iter()
-            .map(|start| start + len)
-            .filter(|end| *end > now)
-            .max()
+        self.starts_between(now - len, now).into_iter().map(|start| start + len).filter(|end| *end > now).max()
     }
 
     /// The next occurrence starting after `now`, within a year.
@@ -149,7 +154,11 @@ impl MaintenanceWindow {
 }
 
 /// The latest end among the windows of `monitor` that cover `now`.
-pub fn maintenance_until(windows: &[MaintenanceWindow], monitor: &MonitorId, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+pub fn maintenance_until(
+    windows: &[MaintenanceWindow],
+    monitor: &MonitorId,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
     windows.iter().filter(|w| w.applies_to(monitor)).filter_map(|w| w.covering(now)).max()
 }
 
@@ -195,7 +204,8 @@ mod tests {
     #[test]
     fn weekly_window_in_local_time_across_dst() {
         // Sundays 02:00-04:00 Berlin time. 2026-03-29 is the spring-forward Sunday.
-        let w = window("2026-01-04T01:00:00Z", "2026-01-04T03:00:00Z", Some("FREQ=WEEKLY;BYDAY=SU"), "Europe/Berlin").unwrap();
+        let w = window("2026-01-04T01:00:00Z", "2026-01-04T03:00:00Z", Some("FREQ=WEEKLY;BYDAY=SU"), "Europe/Berlin")
+            .unwrap();
         assert_eq!(w.covering(t("2026-01-11T02:30:00Z")), Some(t("2026-01-11T03:00:00Z")));
         assert_eq!(w.covering(t("2026-01-12T02:30:00Z")), None, "Monday");
         // Summer: 02:00 CEST is 00:00 UTC.
@@ -215,7 +225,15 @@ mod tests {
         assert!(Recurrence::parse("BYDAY=SU").is_err());
         assert!(Recurrence::parse("FREQ=DAILY\nFREQ=WEEKLY").is_err());
         let r = Recurrence::parse("FREQ=SOMETIMES").unwrap();
-        let w = MaintenanceWindow::new(OrgId::generate(), Name::new("x").unwrap(), t("2026-01-01T00:00:00Z"), t("2026-01-01T01:00:00Z"), Some(r), Tz::UTC, vec![]);
+        let w = MaintenanceWindow::new(
+            OrgId::generate(),
+            Name::new("x").unwrap(),
+            t("2026-01-01T00:00:00Z"),
+            t("2026-01-01T01:00:00Z"),
+            Some(r),
+            Tz::UTC,
+            vec![],
+        );
         assert_eq!(w.unwrap_err().field(), "recurrence");
     }
 

@@ -91,7 +91,9 @@ impl Monitor {
         for (kind, _) in due.into_iter().filter(|(_, is_due)| *is_due) {
             let mut incident = Incident::open(m.org_id.clone(), m.id.clone(), kind, m.severity, now);
             incident.summary = Some(match kind {
-                IncidentKind::Missed => format!("no ping since {}", m.last_ping_at.map_or("creation".into(), |t| t.to_rfc3339())),
+                IncidentKind::Missed => {
+                    format!("no ping since {}", m.last_ping_at.map_or("creation".into(), |t| t.to_rfc3339()))
+                }
                 _ => "a run started and has not finished within its max runtime".into(),
             });
             if let Some(up) = upstream {

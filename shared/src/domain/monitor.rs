@@ -240,9 +240,8 @@ impl Monitor {
                 m.remember_start(signal.rid, now);
             }
             RunState::Success | RunState::Fail => {
-                let duration_ms = m
-                    .take_start(signal.rid.as_ref())
-                    .map(|start| (now - start).num_milliseconds().max(0) as u64);
+                let duration_ms =
+                    m.take_start(signal.rid.as_ref()).map(|start| (now - start).num_milliseconds().max(0) as u64);
                 run.duration_ms = duration_ms;
                 run.z_score = duration_ms.and_then(|d| m.durations.z_score(d));
                 if let Some(d) = duration_ms {

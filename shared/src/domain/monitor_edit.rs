@@ -8,10 +8,7 @@ pub fn validate_spec(spec: &MonitorSpec) -> Result<(), MonitorError> {
     if spec.grace < Duration::zero() || spec.grace > max {
         return Err(MonitorError::BadGrace);
     }
-    if spec
-        .max_runtime
-        .is_some_and(|r| r <= Duration::zero() || r > max)
-    {
+    if spec.max_runtime.is_some_and(|r| r <= Duration::zero() || r > max) {
         return Err(MonitorError::BadMaxRuntime);
     }
     if spec.tags.len() > MAX_TAGS {
@@ -115,10 +112,7 @@ mod tests {
         let mut m = monitor();
         m.armed_for = m.next_check_at();
         let p = m.paused();
-        assert_eq!(
-            (p.status, p.armed_for, p.next_check_at()),
-            (MonitorStatus::Paused, None, None)
-        );
+        assert_eq!((p.status, p.armed_for, p.next_check_at()), (MonitorStatus::Paused, None, None));
         let r = p.resumed(t(500));
         assert_eq!(r.status, MonitorStatus::New);
         assert_eq!(r.next_check_at(), Some(t(570)));

@@ -137,18 +137,23 @@ impl User {
     /// shown once: it is stored only as a hash.
     pub fn invite(&mut self, now: DateTime<Utc>) -> InvitationToken {
         let secret = InvitationSecret::generate();
-        self.invitation = Some(Invitation {
-            token_hash: secret.hash(),
-            expires_at: now + chrono::Duration::days(INVITATION_DAYS),
-        });
+        self.invitation =
+            Some(Invitation { token_hash: secret.hash(), expires_at: now + chrono::Duration::days(INVITATION_DAYS) });
         InvitationToken { org_id: self.org_id.clone(), user_id: self.id.clone(), secret }
     }
 
     /// Uses up the invitation `token` is for: `Ok` once, for an unexpired token whose
     /// secret matches (compared in constant time); afterwards the invitation is gone.
-    pub fn accept_invitation(&mut self, token: &InvitationToken, now: DateTime<Utc>) -> Result<Invitation, InvitationError> {
+    pub fn accept_invitation(
+        &mut self,
+        token: &InvitationToken,
+        now: DateTime<Utc>,
+    ) -> Result<Invitation, InvitationError> {
         let invitation = self.invitation.as_ref().ok_or(InvitationError::Unknown)?;
-        if token.user_id != self.id || token.org_id != self.org_id || !invitation.token_hash.matches(token.secret.reveal()) {
+        if token.user_id != self.id
+            || token.org_id != self.org_id
+            || !invitation.token_hash.matches(token.secret.reveal())
+        {
             return Err(InvitationError::Unknown);
         }
         if now >= invitation.expires_at {
@@ -238,7 +243,13 @@ pub struct ApiKey {
 
 impl ApiKey {
     /// A new key acting as `created_by`, and its secret (shown once, stored as a hash).
-    pub fn issue(org_id: OrgId, name: Name, created_by: UserId, scopes: BTreeSet<Scope>, now: DateTime<Utc>) -> (Self, ApiKeySecret) {
+    pub fn issue(
+        org_id: OrgId,
+        name: Name,
+        created_by: UserId,
+        scopes: BTreeSet<Scope>,
+        now: DateTime<Utc>,
+    ) -> (Self, ApiKeySecret) {
         let secret = ApiKeySecret::generate();
         let key = Self {
             id: ApiKeyId::generate(),
@@ -318,7 +329,11 @@ mod tests {
         let sloppy = vec!["10.0.0.0/8".parse().unwrap(), "10.1.2.3/8".parse().unwrap()];
         assert_eq!(
             o.set_allowlist(sloppy),
-            Err(OrgError::HostBits { index: 1, given: "10.1.2.3/8".parse().unwrap(), network: "10.0.0.0/8".parse().unwrap() })
+            Err(OrgError::HostBits {
+                index: 1,
+                given: "10.1.2.3/8".parse().unwrap(),
+                network: "10.0.0.0/8".parse().unwrap()
+            })
         );
         assert!(o.set_allowlist(vec!["2001:db8::1/128".parse().unwrap(), "192.168.1.7/32".parse().unwrap()]).is_ok());
     }
@@ -357,7 +372,12 @@ mod tests {
         let foreign = InvitationToken { org_id: OrgId::generate(), ..token.clone() };
         assert_eq!(user.accept_invitation(&foreign, now), Err(InvitationError::Unknown));
         assert!(user.invitation.is_some(), "a refused attempt uses nothing up");
-        for bad in ["", "x.y.z", &format!("{}.{}", token.org_id, token.user_id), &format!("{}.{}.tf_abc", token.org_id, token.user_id)] {
+        for bad in [
+            "",
+            "x.y.z",
+            &format!("{}.{}", token.org_id, token.user_id),
+            &format!("{}.{}.tf_abc", token.org_id, token.user_id),
+        ] {
             assert!(InvitationToken::parse(bad).is_none(), "{bad}");
         }
     }

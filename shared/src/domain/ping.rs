@@ -183,7 +183,8 @@ mod tests {
 
     #[test]
     fn severity_and_rid() {
-        let p = PingSignal::parse(PingParts { severity: Some("critical"), rid: Some("abc-1"), ..Default::default() }).unwrap();
+        let p = PingSignal::parse(PingParts { severity: Some("critical"), rid: Some("abc-1"), ..Default::default() })
+            .unwrap();
         assert_eq!(p.severity, Some(Severity::Critical));
         assert_eq!(p.rid.unwrap().as_str(), "abc-1");
         let bad = PingSignal::parse(PingParts { severity: Some("urgent"), ..Default::default() });

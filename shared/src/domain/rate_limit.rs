@@ -10,10 +10,7 @@ pub struct RateLimit {
 impl Default for RateLimit {
     /// Generous for people and scripts, a brake on runaway loops.
     fn default() -> Self {
-        Self {
-            capacity: 120.0,
-            per_second: 20.0,
-        }
+        Self { capacity: 120.0, per_second: 20.0 }
     }
 }
 
@@ -25,10 +22,7 @@ pub struct TokenBucket {
 
 impl TokenBucket {
     pub fn full(limit: &RateLimit, now: f64) -> Self {
-        Self {
-            tokens: limit.capacity,
-            at: now,
-        }
+        Self { tokens: limit.capacity, at: now }
     }
 
     /// Takes one token, or says in how many whole seconds one will be there.
@@ -56,16 +50,9 @@ mod tests {
 
     #[test]
     fn burst_then_refill() {
-        let limit = RateLimit {
-            capacity: 3.0,
-            per_second: 0.5,
-        };
+        let limit = RateLimit { capacity: 3.0, per_second: 0.5 };
         let mut b = TokenBucket::full(&limit, 0.0);
-        assert!(
-            b.take(&limit, 0.0).is_ok()
-                && b.take(&limit, 0.0).is_ok()
-                && b.take(&limit, 0.0).is_ok()
-        );
+        assert!(b.take(&limit, 0.0).is_ok() && b.take(&limit, 0.0).is_ok() && b.take(&limit, 0.0).is_ok());
         assert_eq!(b.take(&limit, 0.0), Err(2), "one token takes 2 s at 0.5/s");
         assert_eq!(b.take(&limit, 1.0), Err(1));
         assert!(b.take(&limit, 2.0).is_ok());

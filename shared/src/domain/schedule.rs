@@ -47,9 +47,7 @@ impl Schedule {
 
     pub fn cron(expr: &str, tz: &str) -> Result<Self, ScheduleError> {
         let expr = CronExpr::parse(expr)?;
-        let tz = tz
-            .parse::<Tz>()
-            .map_err(|_| ScheduleError::BadTimeZone(tz.chars().take(64).collect()))?;
+        let tz = tz.parse::<Tz>().map_err(|_| ScheduleError::BadTimeZone(tz.chars().take(64).collect()))?;
         Ok(Self::Cron { expr, tz })
     }
 
@@ -63,9 +61,7 @@ impl Schedule {
 
     /// The next `count` expected times after `from`.
     pub fn preview(&self, from: DateTime<Utc>, count: usize) -> Vec<DateTime<Utc>> {
-        std::iter::successors(self.next_after(from), |t| self.next_after(*t))
-            .take(count)
-            .collect()
+        std::iter::successors(self.next_after(from), |t| self.next_after(*t)).take(count).collect()
     }
 }
 

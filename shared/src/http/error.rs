@@ -63,7 +63,14 @@ impl ApiError {
 
     pub fn rate_limited(retry_after_secs: u64) -> Self {
         let header = Some(Box::new((header::RETRY_AFTER, HeaderValue::from(retry_after_secs))));
-        Self { header, ..Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", format!("too many requests; retry in {retry_after_secs} s")) }
+        Self {
+            header,
+            ..Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                format!("too many requests; retry in {retry_after_secs} s"),
+            )
+        }
     }
 
     /// The response header this error carries, if any.
@@ -81,7 +88,11 @@ impl ApiError {
     }
 
     pub fn too_large(limit: usize) -> Self {
-        Self::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", format!("request body must be at most {limit} bytes"))
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("request body must be at most {limit} bytes"),
+        )
     }
 
     pub fn internal() -> Self {
@@ -165,7 +176,10 @@ mod tests {
         let res = ApiError::bad_request("severity", "bad severity").into_response();
         assert_eq!(res.status(), StatusCode::BAD_REQUEST);
         let v: serde_json::Value = serde_json::from_slice(res.body()).unwrap();
-        assert_eq!(v, serde_json::json!({"error": {"code": "bad_request", "message": "bad severity", "field": "severity"}}));
+        assert_eq!(
+            v,
+            serde_json::json!({"error": {"code": "bad_request", "message": "bad severity", "field": "severity"}})
+        );
     }
 
     #[test]

@@ -8,7 +8,9 @@ use std::net::IpAddr;
 
 pub fn to_api_request(app: &App, req: Request) -> ApiRequest {
     let source_ip = match req.request_context_ref() {
-        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.http.source_ip.as_deref().and_then(|ip| ip.parse::<IpAddr>().ok()),
+        Some(RequestContext::ApiGatewayV2(ctx)) => {
+            ctx.http.source_ip.as_deref().and_then(|ip| ip.parse::<IpAddr>().ok())
+        }
         _ => None,
     };
     let (parts, body) = req.into_parts();
@@ -38,7 +40,8 @@ pub fn to_lambda_response(res: ApiResponse) -> Response<Body> {
 /// The routes one function answers. A type per function, not a runtime choice, so each
 /// function links only its own routes.
 pub trait Routes: Clone + Copy + Send + Sync + 'static {
-    fn answer(self, app: std::sync::Arc<App>, req: ApiRequest) -> impl std::future::Future<Output = ApiResponse> + Send;
+    fn answer(self, app: std::sync::Arc<App>, req: ApiRequest)
+    -> impl std::future::Future<Output = ApiResponse> + Send;
 }
 
 /// `/ping/…`: the ping-ingest function.
@@ -129,7 +132,8 @@ where
 {
     crate::telemetry::init_lambda_logging();
     let aws = crate::adapters::aws::AwsAdapters::from_env().await?;
-    let app = App::new(aws.store.clone(), aws.blobs.clone(), aws.scheduler.clone(), crate::config::BodyLimits::default());
+    let app =
+        App::new(aws.store.clone(), aws.blobs.clone(), aws.scheduler.clone(), crate::config::BodyLimits::default());
     let app = equip(&aws, app)?;
     run(std::sync::Arc::new(app), handle).await
 }

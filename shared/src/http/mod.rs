@@ -13,16 +13,16 @@ mod subscribe;
 pub use error::ApiError;
 
 use crate::config::BodyLimits;
+use crate::domain::rate_limit::RateLimit;
 use crate::ports::blob::BlobStore;
 use crate::ports::scheduler::Scheduler;
 use crate::ports::store::Store;
-use crate::domain::rate_limit::RateLimit;
 use crate::services::auth::RateLimiter;
 use crate::services::ingest_ping::PingService;
 use crate::services::manage::ManageService;
-use crate::services::test_channel::ChannelTester;
-use crate::services::subscribers::SubscriberService;
 use crate::services::publish_status_page::StatusPublisher;
+use crate::services::subscribers::SubscriberService;
+use crate::services::test_channel::ChannelTester;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, Response, StatusCode, header};
 use std::net::IpAddr;
@@ -70,7 +70,12 @@ pub struct App {
 }
 
 impl App {
-    pub fn new(store: Arc<dyn Store>, blobs: Arc<dyn BlobStore>, scheduler: Arc<dyn Scheduler>, limits: BodyLimits) -> Self {
+    pub fn new(
+        store: Arc<dyn Store>,
+        blobs: Arc<dyn BlobStore>,
+        scheduler: Arc<dyn Scheduler>,
+        limits: BodyLimits,
+    ) -> Self {
         Self {
             pings: PingService::new(store.clone(), blobs.clone(), scheduler.clone(), limits),
             manage: ManageService::new(store.clone(), scheduler, blobs),

@@ -42,15 +42,8 @@ pub async fn by_slug(app: &App, rest: &str, req: &ApiRequest) -> Result<ApiRespo
     if resource.is_some() {
         allowed(&req.method)?;
     }
-    let page = app
-        .store
-        .status_page_by_slug(slug.as_str())
-        .await?
-        .ok_or_else(unknown)?;
-    let location = PageLocation {
-        origin: origin(&req.headers),
-        prefix: format!("/status/{slug}"),
-    };
+    let page = app.store.status_page_by_slug(slug.as_str()).await?.ok_or_else(unknown)?;
+    let location = PageLocation { origin: origin(&req.headers), prefix: format!("/status/{slug}") };
     let Some(resource) = resource else {
         let route = subscription.expect("a subscription route when no resource");
         return subscribe::handle(app, page, location, route, req).await;
@@ -94,10 +87,7 @@ async fn on_domain(
     resource: Option<Resource>,
     req: &ApiRequest,
 ) -> Result<ApiResponse, ApiError> {
-    let location = PageLocation {
-        origin: format!("https://{host}"),
-        prefix: String::new(),
-    };
+    let location = PageLocation { origin: format!("https://{host}"), prefix: String::new() };
     let Some(resource) = resource else {
         let route = subscription.expect("a subscription route when no resource");
         return subscribe::handle(app, page, location, route, req).await;
@@ -131,26 +121,21 @@ async fn serve(
         }
     };
     let view = load_view(app.store.as_ref(), page, location, Utc::now()).await?;
-    let rendered =
-        render::render(&view, &resource).ok_or_else(|| ApiError::not_found("no such component"))?;
+    let rendered = render::render(&view, &resource).ok_or_else(|| ApiError::not_found("no such component"))?;
     Ok(respond(rendered, private, &req.headers))
 }
 
 /// The token from `?token=` or `Authorization: Bearer …`; bounded before it is hashed.
 /// A malformed query counts as no token, so it gets the same 404 as anything else.
 fn presented_token(req: &ApiRequest) -> Option<PageToken> {
-    let from_query = Query::parse(req.query.as_deref())
-        .ok()
-        .and_then(|q| q.get("token"));
+    let from_query = Query::parse(req.query.as_deref()).ok().and_then(|q| q.get("token"));
     let from_header = req
         .headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::to_owned);
-    from_query
-        .or(from_header)
-        .and_then(|t| PageToken::from_untrusted(&t))
+    from_query.or(from_header).and_then(|t| PageToken::from_untrusted(&t))
 }
 
 /// The name the visitor asked for: behind CloudFront (whose origin request must carry
@@ -167,9 +152,7 @@ fn request_host(headers: &HeaderMap) -> Option<&str> {
 fn plain_host(host: &str) -> Option<&str> {
     let plain = !host.is_empty()
         && host.len() <= 260
-        && host
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b));
+        && host.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b));
     plain.then_some(host)
 }
 
@@ -181,71 +164,37 @@ fn origin(headers: &HeaderMap) -> String {
     if let Some(viewer) = headers.get(VIEWER_HOST).and_then(|h| plain_host(h.to_str().ok()?)) {
         return format!("https://{viewer}");
     }
-    let https = headers
-        .get("x-forwarded-proto")
-        .is_some_and(|p| p.as_bytes().eq_ignore_ascii_case(b"https"));
+    let https = headers.get("x-forwarded-proto").is_some_and(|p| p.as_bytes().eq_ignore_ascii_case(b"https"));
     let scheme = if https { "https" } else { "http" };
-    format!(
-        "{scheme}://{}",
-        request_host(headers).unwrap_or("localhost")
-    )
+    format!("{scheme}://{}", request_host(headers).unwrap_or("localhost"))
 }
 
 /// Whether `If-None-Match` names this entity tag (weak comparison, as RFC 9110 asks
 /// for this header), or is `*`.
 fn not_modified(headers: &HeaderMap, etag: &str) -> bool {
-    headers
-        .get_all(header::IF_NONE_MATCH)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|tag| {
+    headers.get_all(header::IF_NONE_MATCH).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).any(
+        |tag| {
             let tag = tag.trim();
             tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == etag
-        })
+        },
+    )
 }
 
 fn respond(rendered: Rendered, private: bool, request: &HeaderMap) -> ApiResponse {
     let fresh = not_modified(request, &rendered.etag);
-    let mut res = Response::new(if fresh {
-        Bytes::new()
-    } else {
-        Bytes::from(rendered.body)
-    });
-    *res.status_mut() = if fresh {
-        StatusCode::NOT_MODIFIED
-    } else {
-        StatusCode::OK
-    };
+    let mut res = Response::new(if fresh { Bytes::new() } else { Bytes::from(rendered.body) });
+    *res.status_mut() = if fresh { StatusCode::NOT_MODIFIED } else { StatusCode::OK };
     let h = res.headers_mut();
-    h.insert(
-        header::ETAG,
-        HeaderValue::from_str(&rendered.etag).expect("hex etag"),
-    );
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static(if private { PRIVATE_CACHE } else { PUBLIC_CACHE }),
-    );
+    h.insert(header::ETAG, HeaderValue::from_str(&rendered.etag).expect("hex etag"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(if private { PRIVATE_CACHE } else { PUBLIC_CACHE }));
     if !fresh {
-        h.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static(rendered.content_type),
-        );
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static(rendered.content_type));
     }
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CSP),
-    );
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
     if !private {
         // Widgets on other sites read the JSON and badges.
-        h.insert(
-            header::ACCESS_CONTROL_ALLOW_ORIGIN,
-            HeaderValue::from_static("*"),
-        );
+        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
     }
     res
 }
@@ -264,10 +213,7 @@ mod tests {
     fn if_none_match_forms() {
         let tag = "\"abc\"";
         assert!(not_modified(&with(header::IF_NONE_MATCH, "\"abc\""), tag));
-        assert!(not_modified(
-            &with(header::IF_NONE_MATCH, "\"x\", W/\"abc\""),
-            tag
-        ));
+        assert!(not_modified(&with(header::IF_NONE_MATCH, "\"x\", W/\"abc\""), tag));
         assert!(not_modified(&with(header::IF_NONE_MATCH, "*"), tag));
         assert!(!not_modified(&with(header::IF_NONE_MATCH, "\"abd\""), tag));
         assert!(!not_modified(&HeaderMap::new(), tag));
@@ -279,10 +225,6 @@ mod tests {
         assert_eq!(origin(&h), "http://127.0.0.1:8080");
         h.insert("x-forwarded-proto", HeaderValue::from_static("https"));
         assert_eq!(origin(&h), "https://127.0.0.1:8080");
-        assert_eq!(
-            origin(&with(header::HOST, "evil\"host")),
-            "http://localhost",
-            "odd hosts are not echoed"
-        );
+        assert_eq!(origin(&with(header::HOST, "evil\"host")), "http://localhost", "odd hosts are not echoed");
     }
 }

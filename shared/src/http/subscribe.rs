@@ -18,7 +18,8 @@ use serde_json::json as json_value;
 /// Most components one subscription may name (a page has at most 200).
 const MAX_FILTER: usize = 200;
 /// The confirmation pages post back to themselves and nowhere else.
-const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+const CSP: &str =
+    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SubscriptionRoute {
@@ -55,7 +56,13 @@ fn unknown() -> ApiError {
 }
 
 /// `at` is where the page was reached: links in its messages go there.
-pub async fn handle(app: &App, page: StatusPage, at: PageLocation, route: SubscriptionRoute, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
+pub async fn handle(
+    app: &App,
+    page: StatusPage,
+    at: PageLocation,
+    route: SubscriptionRoute,
+    req: &ApiRequest,
+) -> Result<ApiResponse, ApiError> {
     let home = at.path("/");
     // Private pages have no subscribers: they answer as pages that do not exist.
     if !matches!(page.visibility, Visibility::Public) {
@@ -63,7 +70,12 @@ pub async fn handle(app: &App, page: StatusPage, at: PageLocation, route: Subscr
     }
     let service = app.subscribers.as_ref().ok_or_else(|| ApiError::not_found("subscriptions are not enabled here"))?;
     let now = Utc::now();
-    let token = || Query::parse(req.query.as_deref()).ok().and_then(|q| q.get("token")).ok_or_else(|| ApiError::bad_request("token", "the link's token is missing"));
+    let token = || {
+        Query::parse(req.query.as_deref())
+            .ok()
+            .and_then(|q| q.get("token"))
+            .ok_or_else(|| ApiError::bad_request("token", "the link's token is missing"))
+    };
     match (route, req.method.clone()) {
         (SubscriptionRoute::Subscribe, Method::POST) => {
             let subscribed = service.subscribe(&page, &at, input(req)?, now).await.map_err(error)?;
@@ -79,7 +91,13 @@ pub async fn handle(app: &App, page: StatusPage, at: PageLocation, route: Subscr
         }
         (SubscriptionRoute::Verify, Method::GET | Method::HEAD) => {
             service.verify(&page, &token()?, now).await.map_err(error)?;
-            Ok(html(&page, &home, "Subscription confirmed", "You will hear about changes to this page. Every message has a link to unsubscribe.", None))
+            Ok(html(
+                &page,
+                &home,
+                "Subscription confirmed",
+                "You will hear about changes to this page. Every message has a link to unsubscribe.",
+                None,
+            ))
         }
         (SubscriptionRoute::Unsubscribe, Method::GET | Method::HEAD) => {
             let token = token()?;

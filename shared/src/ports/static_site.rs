@@ -18,7 +18,10 @@ pub struct SitePath(String);
 impl SitePath {
     pub fn new(s: &str) -> Option<Self> {
         let segment_ok = |seg: &str| {
-            !seg.is_empty() && seg != "." && seg != ".." && seg.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+            !seg.is_empty()
+                && seg != "."
+                && seg != ".."
+                && seg.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
         };
         let ok = s.len() <= 512 && s.split('/').all(segment_ok);
         ok.then(|| Self(s.to_owned()))

@@ -1,13 +1,15 @@
 //! The store port, split per concern so a service asks only for what it uses.
 use crate::domain::channel::Channel;
-use crate::domain::notification::record::DeliveryRecord;
 use crate::domain::dependency::MonitorDependency;
-use crate::domain::ids::{ChannelId, IncidentId, MaintenanceId, MonitorId, OrgId, RunId, StatusPageId, SubscriberId, UserId};
+use crate::domain::ids::{
+    ChannelId, IncidentId, MaintenanceId, MonitorId, OrgId, RunId, StatusPageId, SubscriberId, UserId,
+};
 use crate::domain::incident::{Incident, IncidentStatus};
 use crate::domain::incident_event::IncidentEvent;
 use crate::domain::maintenance::MaintenanceWindow;
 use crate::domain::missed::CheckOutcome;
 use crate::domain::monitor::{Monitor, PingOutcome};
+use crate::domain::notification::record::DeliveryRecord;
 use crate::domain::org::{ApiKey, Org, User};
 use crate::domain::run::Run;
 use crate::domain::secret::SecretHash;
@@ -152,7 +154,11 @@ pub trait StatusStore: Send + Sync {
     /// Creates or replaces.
     async fn put_status_incident(&self, incident: &StatusIncident) -> Result<(), StoreError>;
     /// Newest first, at most `limit` (itself at most `MAX_PAGE`).
-    async fn status_incidents_of_page(&self, page: &StatusPageId, limit: usize) -> Result<Vec<StatusIncident>, StoreError>;
+    async fn status_incidents_of_page(
+        &self,
+        page: &StatusPageId,
+        limit: usize,
+    ) -> Result<Vec<StatusIncident>, StoreError>;
     /// Creates or replaces.
     async fn put_page_maintenance(&self, maintenance: &PageMaintenance) -> Result<(), StoreError>;
     /// Oldest first.
@@ -177,16 +183,46 @@ pub trait SubscriberStore: Send + Sync {
 #[async_trait]
 pub trait SweepStore: Send + Sync {
     /// Up to `limit` runs of `monitor` received before `cutoff`, oldest first.
-    async fn runs_before(&self, monitor: &MonitorId, cutoff: DateTime<Utc>, limit: usize) -> Result<Vec<Run>, StoreError>;
+    async fn runs_before(
+        &self,
+        monitor: &MonitorId,
+        cutoff: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Run>, StoreError>;
     async fn delete_runs(&self, monitor: &MonitorId, ids: &[RunId]) -> Result<(), StoreError>;
     /// Up to `limit` incidents of `monitor` resolved before `cutoff`.
-    async fn resolved_incidents_before(&self, monitor: &MonitorId, cutoff: DateTime<Utc>, limit: usize) -> Result<Vec<IncidentId>, StoreError>;
+    async fn resolved_incidents_before(
+        &self,
+        monitor: &MonitorId,
+        cutoff: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<IncidentId>, StoreError>;
     async fn delete_incidents(&self, ids: &[IncidentId]) -> Result<(), StoreError>;
 }
 
 /// Everything a backend provides.
-pub trait Store: MonitorStore + PingStore + RunStore + IncidentStore + OrgStore + ConfigStore + DeliveryStore + StatusStore + SubscriberStore {}
-impl<T: MonitorStore + PingStore + RunStore + IncidentStore + OrgStore + ConfigStore + DeliveryStore + StatusStore + SubscriberStore> Store
-    for T
+pub trait Store:
+    MonitorStore
+    + PingStore
+    + RunStore
+    + IncidentStore
+    + OrgStore
+    + ConfigStore
+    + DeliveryStore
+    + StatusStore
+    + SubscriberStore
+{
+}
+impl<
+    T: MonitorStore
+        + PingStore
+        + RunStore
+        + IncidentStore
+        + OrgStore
+        + ConfigStore
+        + DeliveryStore
+        + StatusStore
+        + SubscriberStore,
+> Store for T
 {
 }

@@ -38,10 +38,7 @@ impl TransportError {
     }
 
     pub fn is_retryable(&self) -> bool {
-        matches!(
-            self,
-            Self::Timeout(_) | Self::Unreachable(_) | Self::Unavailable(_)
-        )
+        matches!(self, Self::Timeout(_) | Self::Unreachable(_) | Self::Unavailable(_))
     }
 }
 
@@ -59,12 +56,7 @@ pub struct HttpReply {
 #[async_trait]
 pub trait HttpPoster: Send + Sync {
     /// POSTs `body` as `application/json`; any answer is `Ok`, whatever its status.
-    async fn post_json(
-        &self,
-        url: &Url,
-        headers: &[(&str, String)],
-        body: Bytes,
-    ) -> Result<HttpReply, TransportError>;
+    async fn post_json(&self, url: &Url, headers: &[(&str, String)], body: Bytes) -> Result<HttpReply, TransportError>;
 }
 
 #[async_trait]
@@ -83,9 +75,7 @@ pub fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
     if let Ok(secs) = value.parse::<u64>() {
         return Some(Duration::from_secs(secs));
     }
-    let at = DateTime::parse_from_rfc2822(value)
-        .ok()?
-        .with_timezone(&Utc);
+    let at = DateTime::parse_from_rfc2822(value).ok()?.with_timezone(&Utc);
     Some((at - now).to_std().unwrap_or(Duration::ZERO))
 }
 
@@ -96,18 +86,9 @@ mod tests {
     #[test]
     fn retry_after_forms() {
         let now: DateTime<Utc> = "2015-10-21T07:27:00Z".parse().unwrap();
-        assert_eq!(
-            parse_retry_after("120", now),
-            Some(Duration::from_secs(120))
-        );
-        assert_eq!(
-            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now),
-            Some(Duration::from_secs(60))
-        );
-        assert_eq!(
-            parse_retry_after("Wed, 21 Oct 2015 07:00:00 GMT", now),
-            Some(Duration::ZERO)
-        );
+        assert_eq!(parse_retry_after("120", now), Some(Duration::from_secs(120)));
+        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now), Some(Duration::from_secs(60)));
+        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:00:00 GMT", now), Some(Duration::ZERO));
         assert_eq!(parse_retry_after("soon", now), None);
         assert_eq!(parse_retry_after("-5", now), None);
     }

@@ -50,13 +50,9 @@ pub async fn authenticate(
         return Err(AuthError::Invalid);
     }
     let token = token.trim();
-    let secret = ApiKeySecret::from_untrusted(token)
-        .filter(|s| s.reveal().starts_with("tf_"))
-        .ok_or(AuthError::Invalid)?;
-    let key = store
-        .api_key_by_hash(&secret.hash())
-        .await?
-        .ok_or(AuthError::Invalid)?;
+    let secret =
+        ApiKeySecret::from_untrusted(token).filter(|s| s.reveal().starts_with("tf_")).ok_or(AuthError::Invalid)?;
+    let key = store.api_key_by_hash(&secret.hash()).await?.ok_or(AuthError::Invalid)?;
     // The lookup was by hash already; comparing again in constant time keeps the check
     // independent of how a backend matches its keys.
     if !key.key_hash.matches(secret.reveal()) || !key.is_active() {
@@ -64,12 +60,8 @@ pub async fn authenticate(
     }
     let org = store.org(&key.org_id).await?.ok_or(AuthError::Invalid)?;
     // A key acts as its creator: once that member is removed, the key is dead.
-    let user = store
-        .users_of_org(&org.id)
-        .await?
-        .into_iter()
-        .find(|u| u.id == key.created_by)
-        .ok_or(AuthError::Invalid)?;
+    let user =
+        store.users_of_org(&org.id).await?.into_iter().find(|u| u.id == key.created_by).ok_or(AuthError::Invalid)?;
     // No known address (a transport that cannot tell) counts as elsewhere.
     if !org.ip_allowlist.is_empty() && !source_ip.is_some_and(|ip| org.allows(ip)) {
         tracing::info!(org_id = %org.id, key_id = %key.id, ip = ?source_ip, "request from outside the allowlist");
@@ -92,26 +84,16 @@ const MAX_BUCKETS: usize = 10_000;
 
 impl RateLimiter {
     pub fn new(limit: RateLimit) -> Self {
-        Self {
-            limit,
-            epoch: Instant::now(),
-            buckets: Mutex::new(HashMap::new()),
-        }
+        Self { limit, epoch: Instant::now(), buckets: Mutex::new(HashMap::new()) }
     }
 
     /// Takes one request from the key's bucket, or says after how many seconds to retry.
     pub fn check(&self, key: &ApiKeyId) -> Result<(), u64> {
         let now = self.epoch.elapsed().as_secs_f64();
-        let mut buckets = self
-            .buckets
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut buckets = self.buckets.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if buckets.len() >= MAX_BUCKETS {
             buckets.retain(|_, b| !b.is_full(&self.limit, now));
         }
-        buckets
-            .entry(key.clone())
-            .or_insert_with(|| TokenBucket::full(&self.limit, now))
-            .take(&self.limit, now)
+        buckets.entry(key.clone()).or_insert_with(|| TokenBucket::full(&self.limit, now)).take(&self.limit, now)
     }
 }

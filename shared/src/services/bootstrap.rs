@@ -8,7 +8,9 @@ use chrono::{DateTime, Utc};
 
 #[derive(Debug, thiserror::Error)]
 pub enum BootstrapError {
-    #[error("this installation already has an organisation ({0:?}): init runs once, on an empty store; invite people from there")]
+    #[error(
+        "this installation already has an organisation ({0:?}): init runs once, on an empty store; invite people from there"
+    )]
     AlreadyInitialised(String),
     #[error("{field}: {message}")]
     Invalid { field: &'static str, message: String },
@@ -27,9 +29,15 @@ pub struct FirstOwner {
 
 /// Makes the org, its owner and the owner's first key, unless the store has any org:
 /// checked inputs first, so a refusal changes nothing.
-pub async fn bootstrap(store: &dyn OrgStore, org_name: &str, owner_email: &str, now: DateTime<Utc>) -> Result<FirstOwner, BootstrapError> {
+pub async fn bootstrap(
+    store: &dyn OrgStore,
+    org_name: &str,
+    owner_email: &str,
+    now: DateTime<Utc>,
+) -> Result<FirstOwner, BootstrapError> {
     let name = Name::new(org_name).map_err(|e| BootstrapError::Invalid { field: "org", message: e.to_string() })?;
-    let email = Email::new(owner_email).map_err(|e| BootstrapError::Invalid { field: "owner", message: e.to_string() })?;
+    let email =
+        Email::new(owner_email).map_err(|e| BootstrapError::Invalid { field: "owner", message: e.to_string() })?;
     if let Some(existing) = store.orgs().await?.into_iter().next() {
         return Err(BootstrapError::AlreadyInitialised(existing.name.to_string()));
     }

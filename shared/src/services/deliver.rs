@@ -39,10 +39,7 @@ impl RetryPolicy {
     /// exponential step fixed and half random, so many failed deliveries do not all come
     /// back at once; never less than the receiver's `Retry-After`.
     fn delay(&self, retry: u32, retry_after: Option<Duration>) -> Result<Duration, String> {
-        let step = self
-            .base
-            .saturating_mul(1u32 << retry.saturating_sub(1).min(20))
-            .min(self.max_delay);
+        let step = self.base.saturating_mul(1u32 << retry.saturating_sub(1).min(20)).min(self.max_delay);
         let half = step / 2;
         let jittered = half + half.mul_f64(rand::rng().random::<f64>());
         match retry_after {
@@ -83,11 +80,7 @@ const REPLY_KEPT: usize = 200;
 
 impl Tried {
     fn done(status: Option<u16>) -> Self {
-        Self {
-            status,
-            error: None,
-            next: Next::Done,
-        }
+        Self { status, error: None, next: Next::Done }
     }
 
     /// The log (which a VIEWER reads, and a channel test answers) keeps the kind of
@@ -95,16 +88,8 @@ impl Tried {
     /// the URL. The whole error goes to the operator's log.
     fn failed(e: TransportError) -> Self {
         tracing::info!(error = %e, "delivery attempt failed");
-        let next = if e.is_retryable() {
-            Next::Retry(None)
-        } else {
-            Next::GiveUp
-        };
-        Self {
-            status: None,
-            error: Some(e.category().to_owned()),
-            next,
-        }
+        let next = if e.is_retryable() { Next::Retry(None) } else { Next::GiveUp };
+        Self { status: None, error: Some(e.category().to_owned()), next }
     }
 
     /// A webhook's answer: 2xx is done; 408, 429 and 5xx are worth another try; any
@@ -123,11 +108,7 @@ impl Tried {
             408 | 429 | 500..=599 => Next::Retry(reply.retry_after),
             _ => Next::GiveUp,
         };
-        Self {
-            status: Some(reply.status),
-            error: Some(error),
-            next,
-        }
+        Self { status: Some(reply.status), error: Some(error), next }
     }
 }
 
@@ -144,10 +125,7 @@ async fn attempt(tx: &Transports<'_>, message: &Message) -> Tried {
                 headers.push((SIGNATURE_HEADER, signature));
             }
             let body = Bytes::from(post.body.clone());
-            tx.http
-                .post_json(post.url.as_url(), &headers, body)
-                .await
-                .map_or_else(Tried::failed, Tried::answered)
+            tx.http.post_json(post.url.as_url(), &headers, body).await.map_or_else(Tried::failed, Tried::answered)
         }
     }
 }
@@ -190,19 +168,18 @@ pub async fn deliver(
 
 /// Sends `message`, retrying per `policy`: the outcome and every attempt. What `deliver`
 /// does for a channel, and the status page's subscriber messages use alone.
-pub async fn send_with_retries(tx: &Transports<'_>, policy: &RetryPolicy, message: &Message) -> (DeliveryOutcome, Vec<DeliveryAttempt>) {
+pub async fn send_with_retries(
+    tx: &Transports<'_>,
+    policy: &RetryPolicy,
+    message: &Message,
+) -> (DeliveryOutcome, Vec<DeliveryAttempt>) {
     let clock = Instant::now();
     let mut attempts: Vec<DeliveryAttempt> = Vec::new();
     let outcome = loop {
         let (at, t0) = (Utc::now(), Instant::now());
         let tried = attempt(tx, message).await;
         let elapsed_ms = u64::try_from(t0.elapsed().as_millis()).unwrap_or(u64::MAX);
-        attempts.push(DeliveryAttempt {
-            started_at: at,
-            elapsed_ms,
-            status: tried.status,
-            error: tried.error,
-        });
+        attempts.push(DeliveryAttempt { started_at: at, elapsed_ms, status: tried.status, error: tried.error });
         let n = attempts.len() as u32;
         match tried.next {
             Next::Done => break DeliveryOutcome::Delivered,
@@ -229,10 +206,7 @@ pub async fn send_with_retries(tx: &Transports<'_>, policy: &RetryPolicy, messag
                     }
                     Err(why) => {
                         if let Some(last) = attempts.last_mut() {
-                            last.error = Some(format!(
-                                "{}; {why}",
-                                last.error.as_deref().unwrap_or("failed")
-                            ));
+                            last.error = Some(format!("{}; {why}", last.error.as_deref().unwrap_or("failed")));
                         }
                         break DeliveryOutcome::Failed;
                     }
@@ -257,25 +231,13 @@ mod tests {
         };
         for _ in 0..50 {
             let d1 = p.delay(1, None).unwrap();
-            assert!(
-                (Duration::from_millis(50)..=Duration::from_millis(100)).contains(&d1),
-                "{d1:?}"
-            );
+            assert!((Duration::from_millis(50)..=Duration::from_millis(100)).contains(&d1), "{d1:?}");
             let d3 = p.delay(3, None).unwrap();
-            assert!(
-                (Duration::from_millis(200)..=Duration::from_millis(400)).contains(&d3),
-                "{d3:?}"
-            );
+            assert!((Duration::from_millis(200)..=Duration::from_millis(400)).contains(&d3), "{d3:?}");
             let capped = p.delay(30, None).unwrap();
             assert!(capped <= Duration::from_secs(1), "{capped:?}");
         }
-        assert_eq!(
-            p.delay(1, Some(Duration::from_millis(700))).unwrap(),
-            Duration::from_millis(700)
-        );
-        assert!(
-            p.delay(1, Some(Duration::from_secs(5))).is_err(),
-            "a wait past max_delay ends the delivery"
-        );
+        assert_eq!(p.delay(1, Some(Duration::from_millis(700))).unwrap(), Duration::from_millis(700));
+        assert!(p.delay(1, Some(Duration::from_secs(5))).is_err(), "a wait past max_delay ends the delivery");
     }
 }

@@ -67,7 +67,12 @@ pub struct PingService {
 }
 
 impl PingService {
-    pub fn new(store: Arc<dyn Store>, blobs: Arc<dyn BlobStore>, scheduler: Arc<dyn Scheduler>, limits: BodyLimits) -> Self {
+    pub fn new(
+        store: Arc<dyn Store>,
+        blobs: Arc<dyn BlobStore>,
+        scheduler: Arc<dyn Scheduler>,
+        limits: BodyLimits,
+    ) -> Self {
         Self { store, blobs, scheduler, limits, locks: KeyedLocks::new(1024) }
     }
 

@@ -104,8 +104,13 @@ impl Notifier {
             }
         }
         report.record(futures_util::future::join_all(sends).await)?;
-        tracing::info!(delivered = report.delivered.len(), failed = report.failed.len(),
-            already = report.already.len(), skipped = report.skipped.len(), "incident event notified");
+        tracing::info!(
+            delivered = report.delivered.len(),
+            failed = report.failed.len(),
+            already = report.already.len(),
+            skipped = report.skipped.len(),
+            "incident event notified"
+        );
         Ok(report)
     }
 
@@ -135,7 +140,9 @@ impl Notifier {
                     let log = self.store.deliveries_of_incident(&incident.id).await?;
                     let due: Vec<(&Channel, u32)> = channels
                         .iter()
-                        .filter_map(|c| reminder_due(&incident, c, &monitor.tags, in_maintenance, &log, now).map(|n| (c, n)))
+                        .filter_map(|c| {
+                            reminder_due(&incident, c, &monitor.tags, in_maintenance, &log, now).map(|n| (c, n))
+                        })
                         .collect();
                     if due.is_empty() {
                         continue;
@@ -147,8 +154,12 @@ impl Notifier {
             }
         }
         if !report.is_empty() {
-            tracing::info!(delivered = report.delivered.len(), failed = report.failed.len(),
-                already = report.already.len(), "reminders sent");
+            tracing::info!(
+                delivered = report.delivered.len(),
+                failed = report.failed.len(),
+                already = report.already.len(),
+                "reminders sent"
+            );
         }
         Ok(report)
     }
@@ -173,7 +184,8 @@ impl Notifier {
         monitor: &MonitorId,
     ) -> Result<NotifyContext, StoreError> {
         let name = |n: Option<Name>, fallback: &str| n.unwrap_or_else(|| Name::new(fallback).expect("a valid name"));
-        let mut ctx = NotifyContext::new(name(org_name, "Tokiflow"), name(monitor_name, "deleted monitor"), self.app_url.clone());
+        let mut ctx =
+            NotifyContext::new(name(org_name, "Tokiflow"), name(monitor_name, "deleted monitor"), self.app_url.clone());
         if let Some(url) = &self.pagerduty_url {
             ctx.pagerduty_url = url.clone();
         }

@@ -49,14 +49,24 @@ pub struct StatusPublisher {
 }
 
 impl StatusPublisher {
-    pub fn new(store: Arc<dyn Store>, site: Arc<dyn StaticSite>, subscribers: Arc<SubscriberService>, public_url: &str) -> Self {
+    pub fn new(
+        store: Arc<dyn Store>,
+        site: Arc<dyn StaticSite>,
+        subscribers: Arc<SubscriberService>,
+        public_url: &str,
+    ) -> Self {
         Self { store, site, subscribers, public_url: public_url.trim_end_matches('/').to_owned() }
     }
 
     /// Publishes every page of `org` that shows `monitor`: what the notifier calls for
     /// each incident event.
     #[tracing::instrument(skip_all, fields(org_id = %org, monitor_id = %monitor))]
-    pub async fn publish_for_monitor(&self, org: &OrgId, monitor: &MonitorId, now: DateTime<Utc>) -> Result<Vec<PublishReport>, PublishError> {
+    pub async fn publish_for_monitor(
+        &self,
+        org: &OrgId,
+        monitor: &MonitorId,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<PublishReport>, PublishError> {
         let pages = self.store.status_pages_of_org(org).await?;
         let mut reports = Vec::new();
         for page in pages.into_iter().filter(|p| p.components.iter().any(|c| c.monitor_ids.contains(monitor))) {
@@ -100,9 +110,17 @@ impl StatusPublisher {
     }
 
     /// Stores a status incident (opened or updated), tells the subscribers and publishes.
-    pub async fn put_status_incident(&self, page: StatusPage, incident: &StatusIncident, now: DateTime<Utc>) -> Result<PublishReport, PublishError> {
+    pub async fn put_status_incident(
+        &self,
+        page: StatusPage,
+        incident: &StatusIncident,
+        now: DateTime<Utc>,
+    ) -> Result<PublishReport, PublishError> {
         self.store.put_status_incident(incident).await?;
-        let told = self.subscribers.announce(&page, &self.public_location(&page), &Announcement::status_incident(incident)).await?;
+        let told = self
+            .subscribers
+            .announce(&page, &self.public_location(&page), &Announcement::status_incident(incident))
+            .await?;
         let mut report = self.publish_page(page, now).await?;
         report.announced += told.sent;
         Ok(report)
@@ -110,9 +128,15 @@ impl StatusPublisher {
 
     /// Stores announced maintenance (new, changed or cancelled), tells the subscribers
     /// and publishes.
-    pub async fn put_page_maintenance(&self, page: StatusPage, m: &PageMaintenance, now: DateTime<Utc>) -> Result<PublishReport, PublishError> {
+    pub async fn put_page_maintenance(
+        &self,
+        page: StatusPage,
+        m: &PageMaintenance,
+        now: DateTime<Utc>,
+    ) -> Result<PublishReport, PublishError> {
         self.store.put_page_maintenance(m).await?;
-        let told = self.subscribers.announce(&page, &self.public_location(&page), &Announcement::maintenance(m, now)).await?;
+        let told =
+            self.subscribers.announce(&page, &self.public_location(&page), &Announcement::maintenance(m, now)).await?;
         let mut report = self.publish_page(page, now).await?;
         report.announced += told.sent;
         Ok(report)
@@ -120,7 +144,12 @@ impl StatusPublisher {
 
     /// Publishes `page` after an edit: first removes the copies under the roots `before`
     /// had and `page` has not (a changed slug or custom domain), then publishes.
-    pub async fn republish(&self, before: &StatusPage, page: StatusPage, now: DateTime<Utc>) -> Result<PublishReport, PublishError> {
+    pub async fn republish(
+        &self,
+        before: &StatusPage,
+        page: StatusPage,
+        now: DateTime<Utc>,
+    ) -> Result<PublishReport, PublishError> {
         let kept = roots(&page);
         for root in roots(before).into_iter().filter(|r| !kept.contains(r)) {
             self.site.delete_under(&site_path(&root, None)?).await?;
@@ -165,7 +194,12 @@ impl StatusPublisher {
                 _ => view.clone(),
             };
             for (path, rendered) in files(&view) {
-                let file = SiteFile::new(site_path(root, Some(&path))?, Bytes::from(rendered.body), rendered.content_type, STATIC_CACHE);
+                let file = SiteFile::new(
+                    site_path(root, Some(&path))?,
+                    Bytes::from(rendered.body),
+                    rendered.content_type,
+                    STATIC_CACHE,
+                );
                 if self.site.etag(&file.path).await?.as_deref() == Some(file.etag()) {
                     report.unchanged += 1;
                 } else {

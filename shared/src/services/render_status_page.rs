@@ -21,16 +21,7 @@ pub async fn load_view(
             monitor_incidents.insert(id.clone(), store.incidents_of_monitor(id).await?);
         }
     }
-    let incidents = store
-        .status_incidents_of_page(&page.id, RECENT_INCIDENTS)
-        .await?;
+    let incidents = store.status_incidents_of_page(&page.id, RECENT_INCIDENTS).await?;
     let maintenance = store.page_maintenance_of_page(&page.id).await?;
-    Ok(StatusView::build(
-        page,
-        &monitor_incidents,
-        incidents,
-        maintenance,
-        location,
-        now,
-    ))
+    Ok(StatusView::build(page, &monitor_incidents, incidents, maintenance, location, now))
 }

@@ -35,7 +35,8 @@ pub fn preview(q: &PreviewQuery, now: DateTime<Utc>) -> Result<Vec<DateTime<Utc>
             if q.tz.is_some() {
                 return Err(bad("tz", "tz applies only to cron schedules"));
             }
-            let secs = secs.parse::<u64>().map_err(|_| bad("interval", "interval must be a whole number of seconds"))?;
+            let secs =
+                secs.parse::<u64>().map_err(|_| bad("interval", "interval must be a whole number of seconds"))?;
             Schedule::interval(secs)
         }
     }
@@ -63,7 +64,13 @@ mod tests {
 
     fn q(pairs: &[(&str, &str)]) -> PreviewQuery {
         let get = |k: &str| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string());
-        PreviewQuery { cron: get("cron"), tz: get("tz"), interval: get("interval"), count: get("count"), from: get("from") }
+        PreviewQuery {
+            cron: get("cron"),
+            tz: get("tz"),
+            interval: get("interval"),
+            count: get("count"),
+            from: get("from"),
+        }
     }
 
     fn now() -> DateTime<Utc> {

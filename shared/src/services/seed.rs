@@ -4,16 +4,16 @@
 //! of duplicating data, since secrets are stored only as hashes and shown once.
 use crate::domain::dependency::MonitorDependency;
 use crate::domain::ids::{ComponentId, MonitorId, RunId, StatusPageId, UserId};
-use crate::domain::maintenance::{MaintenanceWindow, Recurrence};
-use crate::domain::status_page::incident::{Impact, IncidentState, StatusIncident, UpdateBody};
-use crate::domain::status_page::maintenance::PageMaintenance;
 use crate::domain::incident::{Incident, IncidentKind, Severity};
+use crate::domain::maintenance::{MaintenanceWindow, Recurrence};
 use crate::domain::monitor::{Monitor, MonitorSpec, ReceivedPing};
 use crate::domain::org::{ApiKey, Email, Org, Role, Scope, User};
 use crate::domain::ping::PingSignal;
 use crate::domain::run::{RunKey, RunOutput, RunState};
 use crate::domain::schedule::Schedule;
 use crate::domain::secret::{ApiKeySecret, PingToken};
+use crate::domain::status_page::incident::{Impact, IncidentState, StatusIncident, UpdateBody};
+use crate::domain::status_page::maintenance::PageMaintenance;
 use crate::domain::status_page::{Component, ComponentStatus, StatusPage, Theme, Visibility};
 use crate::domain::text::{Name, Slug};
 use crate::ports::store::{Store, StoreError};
@@ -51,7 +51,11 @@ const DEMO_MONITORS: &[DemoMonitor] = &[
         grace_secs: 30,
         severity: Severity::High,
         tags: &["api", "prod"],
-        history: &[(5, 1, 0, "GET /health 200 in 12ms"), (4, 1, 0, "GET /health 200 in 9ms"), (3, 2, 0, "GET /health 200 in 15ms")],
+        history: &[
+            (5, 1, 0, "GET /health 200 in 12ms"),
+            (4, 1, 0, "GET /health 200 in 9ms"),
+            (3, 2, 0, "GET /health 200 in 15ms"),
+        ],
     },
     DemoMonitor {
         name: "Database backup",
@@ -71,7 +75,10 @@ const DEMO_MONITORS: &[DemoMonitor] = &[
         grace_secs: 900,
         severity: Severity::Medium,
         tags: &["reports"],
-        history: &[(1440, 42, 1, "report.py: KeyError: 'region'\nTraceback (most recent call last): ..."), (60, 40, 0, "report sent to 14 recipients")],
+        history: &[
+            (1440, 42, 1, "report.py: KeyError: 'region'\nTraceback (most recent call last): ..."),
+            (60, 40, 0, "report sent to 14 recipients"),
+        ],
     },
 ];
 
@@ -88,7 +95,12 @@ pub async fn seed_demo(store: &dyn Store, now: DateTime<Utc>) -> Result<DemoCred
     }
 }
 
-async fn new_api_key(store: &dyn Store, org: &Org, owner: &UserId, now: DateTime<Utc>) -> Result<ApiKeySecret, StoreError> {
+async fn new_api_key(
+    store: &dyn Store,
+    org: &Org,
+    owner: &UserId,
+    now: DateTime<Utc>,
+) -> Result<ApiKeySecret, StoreError> {
     let all = Scope::ALL.into_iter().collect();
     let (key, secret) = ApiKey::issue(org.id.clone(), name(DEMO_KEY_NAME), owner.clone(), all, now);
     store.create_api_key(&key).await?;
@@ -149,7 +161,8 @@ async fn create(store: &dyn Store, now: DateTime<Utc>) -> Result<DemoCredentials
             max_runtime: None,
         };
         let start_of_history = now - Duration::days(4);
-        let monitor = Monitor::new(org.id.clone(), spec, token.hash(), start_of_history).expect("demo monitor is valid");
+        let monitor =
+            Monitor::new(org.id.clone(), spec, token.hash(), start_of_history).expect("demo monitor is valid");
         store.create_monitor(&monitor).await?;
         let monitor = replay_history(store, monitor, demo, now).await?;
         credentials.push((demo.name.to_owned(), token));
@@ -157,9 +170,12 @@ async fn create(store: &dyn Store, now: DateTime<Utc>) -> Result<DemoCredentials
     }
 
     let (api, db) = (&created[0], &created[1]);
-    store.add_dependency(&MonitorDependency::new(org.id.clone(), db.id.clone(), api.id.clone(), &[]).expect("acyclic")).await?;
+    store
+        .add_dependency(&MonitorDependency::new(org.id.clone(), db.id.clone(), api.id.clone(), &[]).expect("acyclic"))
+        .await?;
 
-    let mut late = Incident::open(org.id.clone(), db.id.clone(), IncidentKind::Late, Severity::Medium, now - Duration::days(2));
+    let mut late =
+        Incident::open(org.id.clone(), db.id.clone(), IncidentKind::Late, Severity::Medium, now - Duration::days(2));
     late.summary = Some("backup ran 24m50s, past its 20 minute max runtime".into());
     late.resolve(now - Duration::days(2) + Duration::minutes(25)).expect("open incident resolves");
     store.put_incident(&late).await?;
@@ -174,7 +190,11 @@ async fn create(store: &dyn Store, now: DateTime<Utc>) -> Result<DemoCredentials
             monitor_ids: vec![m.id.clone()],
             service: None,
             description: None,
-            status: if m.open_incidents.is_empty() { ComponentStatus::Operational } else { ComponentStatus::PartialOutage },
+            status: if m.open_incidents.is_empty() {
+                ComponentStatus::Operational
+            } else {
+                ComponentStatus::PartialOutage
+            },
         })
         .collect();
     let mut page = StatusPage {
@@ -199,7 +219,12 @@ async fn create(store: &dyn Store, now: DateTime<Utc>) -> Result<DemoCredentials
 /// What the demo page tells its customers: a resolved incident (the slow backup), an
 /// active one on the API, and upcoming weekly database maintenance (also an org
 /// maintenance window, so the backup monitor's missed checks respect it).
-async fn seed_status_news(store: &dyn Store, page: &StatusPage, db_monitor: &MonitorId, now: DateTime<Utc>) -> Result<(), StoreError> {
+async fn seed_status_news(
+    store: &dyn Store,
+    page: &StatusPage,
+    db_monitor: &MonitorId,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
     let body = |s: &str| UpdateBody::new(s).expect("valid demo text");
     let (api, db) = (page.components[0].id.clone(), page.components[1].id.clone());
 
@@ -212,8 +237,17 @@ async fn seed_status_news(store: &dyn Store, page: &StatusPage, db_monitor: &Mon
         BTreeMap::from([(db.clone(), ComponentStatus::DegradedPerformance)]),
         t,
     );
-    backup.post(IncidentState::Identified, body("A slow disk on the backup host; moving the job."), None, t + Duration::minutes(10)).expect("open");
-    backup.post(IncidentState::Resolved, body("The backup completed and was uploaded."), None, t + Duration::minutes(25)).expect("open");
+    backup
+        .post(
+            IncidentState::Identified,
+            body("A slow disk on the backup host; moving the job."),
+            None,
+            t + Duration::minutes(10),
+        )
+        .expect("open");
+    backup
+        .post(IncidentState::Resolved, body("The backup completed and was uploaded."), None, t + Duration::minutes(25))
+        .expect("open");
     store.put_status_incident(&backup).await?;
 
     let t = now - Duration::minutes(20);
@@ -225,12 +259,20 @@ async fn seed_status_news(store: &dyn Store, page: &StatusPage, db_monitor: &Mon
         BTreeMap::from([(api, ComponentStatus::DegradedPerformance)]),
         t,
     );
-    latency.post(IncidentState::Identified, body("A cache node is overloaded; adding capacity."), None, t + Duration::minutes(12)).expect("open");
+    latency
+        .post(
+            IncidentState::Identified,
+            body("A cache node is overloaded; adding capacity."),
+            None,
+            t + Duration::minutes(12),
+        )
+        .expect("open");
     store.put_status_incident(&latency).await?;
 
     // Sundays 02:00-03:00 UTC, from the next Sunday on.
     let days_to_sunday = (7 - now.weekday().num_days_from_sunday() as i64) % 7;
-    let first = now.date_naive().and_hms_opt(2, 0, 0).expect("valid time").and_utc() + Duration::days(if days_to_sunday == 0 { 7 } else { days_to_sunday });
+    let first = now.date_naive().and_hms_opt(2, 0, 0).expect("valid time").and_utc()
+        + Duration::days(if days_to_sunday == 0 { 7 } else { days_to_sunday });
     let window = MaintenanceWindow::new(
         page.org_id.clone(),
         name("Weekly database maintenance"),
@@ -242,12 +284,23 @@ async fn seed_status_news(store: &dyn Store, page: &StatusPage, db_monitor: &Mon
     )
     .expect("valid window");
     store.put_maintenance(&window).await?;
-    let announced = PageMaintenance::new(page.id.clone(), window, vec![db], Some(body("Backups may start up to an hour late.")), now);
+    let announced = PageMaintenance::new(
+        page.id.clone(),
+        window,
+        vec![db],
+        Some(body("Backups may start up to an hour late.")),
+        now,
+    );
     store.put_page_maintenance(&announced).await
 }
 
 /// Feeds the demo history through the real state machine, oldest first.
-async fn replay_history(store: &dyn Store, mut monitor: Monitor, demo: &DemoMonitor, now: DateTime<Utc>) -> Result<Monitor, StoreError> {
+async fn replay_history(
+    store: &dyn Store,
+    mut monitor: Monitor,
+    demo: &DemoMonitor,
+    now: DateTime<Utc>,
+) -> Result<Monitor, StoreError> {
     /// (when, state, exit code, output, rid)
     type Event<'a> = (DateTime<Utc>, RunState, Option<u8>, &'a str, String);
     let mut events: Vec<Event> = Vec::new();

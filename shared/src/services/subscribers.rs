@@ -2,15 +2,15 @@
 //! with one click, and sending them the page's news through the notifier's transports.
 use crate::domain::channel::{SigningSecret, WebhookUrl};
 use crate::domain::ids::ComponentId;
+use crate::domain::notification::delivery::DeliveryOutcome;
 use crate::domain::notification::subscriber::{SubscriberLinks, announcement, verification};
 use crate::domain::org::Email;
 use crate::domain::status_page::StatusPage;
-use crate::domain::status_page::view::PageLocation;
 use crate::domain::status_page::subscriber::{
-    Admission, Announcement, NewSubscription, Subscriber, SubscriberError, SubscriberEvent, SubscriberTarget, SubscriberToken,
-    admit, check_components,
+    Admission, Announcement, NewSubscription, Subscriber, SubscriberError, SubscriberEvent, SubscriberTarget,
+    SubscriberToken, admit, check_components,
 };
-use crate::domain::notification::delivery::DeliveryOutcome;
+use crate::domain::status_page::view::PageLocation;
 use crate::ports::store::{Store, StoreError};
 use crate::services::deliver::{RetryPolicy, Transports, send_with_retries};
 use crate::services::notify::NotifierTransports;
@@ -102,7 +102,13 @@ impl SubscriberService {
     /// request for the same address is replaced; a confirmed subscription stays as it is
     /// until the new one is confirmed (then the new one replaces it), so nobody can change
     /// another's subscription, and the answer says nothing about who is subscribed.
-    pub async fn subscribe(&self, page: &StatusPage, at: &PageLocation, input: SubscribeInput, now: DateTime<Utc>) -> Result<Subscribed, SubscribeError> {
+    pub async fn subscribe(
+        &self,
+        page: &StatusPage,
+        at: &PageLocation,
+        input: SubscribeInput,
+        now: DateTime<Utc>,
+    ) -> Result<Subscribed, SubscribeError> {
         let (target, signing_secret) = target_of(&input)?;
         let components = input
             .components
@@ -115,7 +121,8 @@ impl SubscriberService {
         } else {
             input.events.iter().map(|e| event_of(e)).collect::<Result<BTreeSet<_>, _>>()?
         };
-        let NewSubscription { subscriber, verify, unsubscribe } = Subscriber::subscribe(page.id.clone(), target, components, events, now)?;
+        let NewSubscription { subscriber, verify, unsubscribe } =
+            Subscriber::subscribe(page.id.clone(), target, components, events, now)?;
         let existing = self.store.subscribers_of_page(&page.id).await?;
         match admit(&existing, &subscriber, now) {
             Admission::Admit => {}
@@ -127,7 +134,8 @@ impl SubscriberService {
             Admission::Full => return Err(SubscribeError::Full),
         }
         // A pending request for this address is replaced; expired ones are forgotten.
-        for gone in existing.iter().filter(|s| s.has_expired(now) || (!s.is_verified() && same_address(s, &subscriber))) {
+        for gone in existing.iter().filter(|s| s.has_expired(now) || (!s.is_verified() && same_address(s, &subscriber)))
+        {
             self.store.delete_subscriber(&page.id, &gone.id).await?;
         }
         self.store.put_subscriber(&subscriber).await?;
@@ -140,9 +148,15 @@ impl SubscriberService {
 
     /// Confirms a subscription from the link in its request; an older subscription of the
     /// same address ends (the confirmed one replaces it). A second click is fine.
-    pub async fn verify(&self, page: &StatusPage, token: &str, now: DateTime<Utc>) -> Result<Subscriber, SubscribeError> {
+    pub async fn verify(
+        &self,
+        page: &StatusPage,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Subscriber, SubscribeError> {
         let token = SubscriberToken::parse(token).ok_or(SubscribeError::BadToken)?;
-        let mut subscriber = self.store.subscriber(&page.id, token.subscriber_id()).await?.ok_or(SubscribeError::BadToken)?;
+        let mut subscriber =
+            self.store.subscriber(&page.id, token.subscriber_id()).await?.ok_or(SubscribeError::BadToken)?;
         let first_time = !subscriber.is_verified();
         subscriber.verify(&token, now)?;
         if first_time {
@@ -160,7 +174,8 @@ impl SubscriberService {
     /// Ends a subscription from the link in any of its recent messages.
     pub async fn unsubscribe(&self, page: &StatusPage, token: &str) -> Result<(), SubscribeError> {
         let token = SubscriberToken::parse(token).ok_or(SubscribeError::BadToken)?;
-        let subscriber = self.store.subscriber(&page.id, token.subscriber_id()).await?.ok_or(SubscribeError::BadToken)?;
+        let subscriber =
+            self.store.subscriber(&page.id, token.subscriber_id()).await?.ok_or(SubscribeError::BadToken)?;
         if !subscriber.may_unsubscribe(&token) {
             return Err(SubscribeError::BadToken);
         }
@@ -171,7 +186,12 @@ impl SubscriberService {
 
     /// Sends `news` to every confirmed subscriber of `page` whose filters match. Each
     /// message carries a fresh unsubscribe token, stored (hashed) before it is sent.
-    pub async fn announce(&self, page: &StatusPage, at: &PageLocation, news: &Announcement) -> Result<AnnounceReport, StoreError> {
+    pub async fn announce(
+        &self,
+        page: &StatusPage,
+        at: &PageLocation,
+        news: &Announcement,
+    ) -> Result<AnnounceReport, StoreError> {
         let subscribers = self.store.subscribers_of_page(&page.id).await?;
         let sends = subscribers.into_iter().filter(|s| s.wants(news)).map(|mut s| async move {
             let unsubscribe = s.issue_unsubscribe_token();
@@ -184,7 +204,8 @@ impl SubscriberService {
             }
             Ok::<_, StoreError>(outcome == DeliveryOutcome::Delivered)
         });
-        let results: Vec<Result<bool, StoreError>> = futures_util::stream::iter(sends).buffer_unordered(SEND_CONCURRENCY).collect().await;
+        let results: Vec<Result<bool, StoreError>> =
+            futures_util::stream::iter(sends).buffer_unordered(SEND_CONCURRENCY).collect().await;
         let mut report = AnnounceReport::default();
         for r in results {
             if r? {
@@ -210,7 +231,9 @@ fn same_address(a: &Subscriber, b: &Subscriber) -> bool {
 fn target_of(input: &SubscribeInput) -> Result<(SubscriberTarget, Option<SigningSecret>), SubscribeError> {
     let url = |field, s: &str| WebhookUrl::new(s).map_err(|e| invalid(field, e));
     match (&input.email, &input.webhook_url, &input.slack_webhook_url) {
-        (Some(e), None, None) => Ok((SubscriberTarget::Email { address: Email::new(e).map_err(|e| invalid("email", e))? }, None)),
+        (Some(e), None, None) => {
+            Ok((SubscriberTarget::Email { address: Email::new(e).map_err(|e| invalid("email", e))? }, None))
+        }
         (None, Some(u), None) => {
             let secret = SigningSecret::generate();
             Ok((SubscriberTarget::Webhook { url: url("webhookUrl", u)?, secret: secret.clone() }, Some(secret)))

@@ -22,11 +22,7 @@ pub struct ChannelTester {
 
 impl ChannelTester {
     pub fn new(transports: NotifierTransports, app_url: Url) -> Self {
-        Self {
-            transports,
-            app_url,
-            pagerduty_url: None,
-        }
+        Self { transports, app_url, pagerduty_url: None }
     }
 
     /// Sends `org`'s test message to `channel` once, and says how it went.
@@ -39,15 +35,9 @@ impl ChannelTester {
             ctx.pagerduty_url = url.clone();
         }
         let message = render(&notice, &channel.target, &ctx);
-        let tx = Transports {
-            http: &*self.transports.http,
-            email: &*self.transports.email,
-            sms: &*self.transports.sms,
-        };
-        let once = RetryPolicy {
-            max_attempts: 1,
-            ..RetryPolicy::default()
-        };
+        let tx =
+            Transports { http: &*self.transports.http, email: &*self.transports.email, sms: &*self.transports.sms };
+        let once = RetryPolicy { max_attempts: 1, ..RetryPolicy::default() };
         deliver(&tx, &once, channel, &notice.id(), &message).await
     }
 }

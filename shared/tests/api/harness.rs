@@ -10,9 +10,9 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use tokiflow_shared::adapters::egress::EgressPolicy;
 use tokiflow_shared::adapters::embedded::EmbeddedStore;
+use tokiflow_shared::adapters::fs::{FsBlobStore, FsStaticSite};
 use tokiflow_shared::adapters::http_transport::{HttpTransportConfig, HyperTransport};
 use tokiflow_shared::adapters::outbox::Outbox;
-use tokiflow_shared::adapters::fs::{FsBlobStore, FsStaticSite};
 use tokiflow_shared::adapters::timer::TimerScheduler;
 use tokiflow_shared::config::BodyLimits;
 use tokiflow_shared::domain::ids::ApiKeyId;
@@ -23,9 +23,9 @@ use tokiflow_shared::domain::text::Name;
 use tokiflow_shared::http::{ApiRequest, App};
 use tokiflow_shared::ports::store::{ConfigStore, IncidentStore, MonitorStore, OrgStore, StatusStore};
 use tokiflow_shared::services::deliver::RetryPolicy;
+use tokiflow_shared::services::notify::NotifierTransports;
 use tokiflow_shared::services::publish_status_page::StatusPublisher;
 use tokiflow_shared::services::subscribers::SubscriberService;
-use tokiflow_shared::services::notify::NotifierTransports;
 use tokiflow_shared::services::test_channel::ChannelTester;
 
 pub const ROLES: [Role; 4] = [Role::Viewer, Role::Member, Role::Admin, Role::Owner];
@@ -56,8 +56,7 @@ pub struct Reply {
 
 impl Reply {
     pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.body))
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.body))
     }
     pub fn field(&self) -> Option<String> {
         self.json()["error"]["field"].as_str().map(str::to_owned)
@@ -66,11 +65,7 @@ impl Reply {
 
 impl Env {
     pub async fn new() -> Self {
-        Self::with_limit(RateLimit {
-            capacity: 10_000.0,
-            per_second: 10_000.0,
-        })
-        .await
+        Self::with_limit(RateLimit { capacity: 10_000.0, per_second: 10_000.0 }).await
     }
 
     pub async fn with_limit(limit: RateLimit) -> Self {
@@ -80,10 +75,7 @@ impl Env {
         let blobs = Arc::new(FsBlobStore::new(dir.path().join("blobs"), BASE_URL.parse().unwrap()));
         // Channel tests through the real transports; webhooks may reach loopback receivers.
         let outbox = Arc::new(Outbox::new(dir.path().join("outbox")));
-        let outbound = HttpTransportConfig {
-            egress: EgressPolicy::AllowPrivate,
-            ..HttpTransportConfig::default()
-        };
+        let outbound = HttpTransportConfig { egress: EgressPolicy::AllowPrivate, ..HttpTransportConfig::default() };
         let transports = NotifierTransports {
             http: Arc::new(HyperTransport::new(outbound).unwrap()),
             email: outbox.clone(),
@@ -100,20 +92,12 @@ impl Env {
         store.create_org(&org).await.unwrap();
         let mut users = Vec::new();
         for role in ROLES {
-            let user = User::new(org.id.clone(), Email::new(&format!("{role:?}@example.com")).unwrap(), role, Utc::now());
+            let user =
+                User::new(org.id.clone(), Email::new(&format!("{role:?}@example.com")).unwrap(), role, Utc::now());
             store.create_user(&user).await.unwrap();
             users.push(user);
         }
-        Self {
-            app,
-            store,
-            timers,
-            outbox,
-            site,
-            org,
-            users,
-            _dir: dir,
-        }
+        Self { app, store, timers, outbox, site, org, users, _dir: dir }
     }
 
     pub fn user(&self, role: Role) -> &User {
@@ -156,38 +140,16 @@ impl Env {
         };
         let mut headers = HeaderMap::new();
         if let Some(k) = key {
-            headers.insert(
-                header::AUTHORIZATION,
-                HeaderValue::from_str(&format!("Bearer {k}")).unwrap(),
-            );
+            headers.insert(header::AUTHORIZATION, HeaderValue::from_str(&format!("Bearer {k}")).unwrap());
         }
         let body = Bytes::from(body.unwrap_or("").to_owned());
-        let req = ApiRequest {
-            method,
-            path,
-            query,
-            headers,
-            body_size: body.len() as u64,
-            body,
-            source_ip: ip,
-        };
+        let req = ApiRequest { method, path, query, headers, body_size: body.len() as u64, body, source_ip: ip };
         let res = self.app.handle(req).await;
-        Reply {
-            status: res.status(),
-            headers: res.headers().clone(),
-            body: res.body().clone(),
-        }
+        Reply { status: res.status(), headers: res.headers().clone(), body: res.body().clone() }
     }
 
     pub async fn call(&self, method: Method, path: &str, key: &str, body: Option<&str>) -> Reply {
-        self.call_from(
-            method,
-            path,
-            Some(key),
-            body,
-            Some("127.0.0.1".parse().unwrap()),
-        )
-        .await
+        self.call_from(method, path, Some(key), body, Some("127.0.0.1".parse().unwrap())).await
     }
 
     pub async fn get(&self, path: &str, key: &str) -> Reply {

@@ -68,16 +68,10 @@ exit "$status"
         start: fn() -> Result<Emulator, String>,
     ) -> Result<String, String> {
         let emulator = cell.get_or_init(|| match std::env::var(var) {
-            Ok(url) if !url.is_empty() => Ok(Emulator {
-                endpoint: url,
-                _running: None,
-            }),
+            Ok(url) if !url.is_empty() => Ok(Emulator { endpoint: url, _running: None }),
             _ => start(),
         });
-        emulator
-            .as_ref()
-            .map(|e| e.endpoint.clone())
-            .map_err(Clone::clone)
+        emulator.as_ref().map(|e| e.endpoint.clone()).map_err(Clone::clone)
     }
 
     fn root() -> PathBuf {
@@ -100,17 +94,9 @@ exit "$status"
         })?;
         if launcher.is_file() {
             let launcher = launcher.to_string_lossy().into_owned();
-            return spawn(
-                "dynamodb-local",
-                &dir,
-                port,
-                &[&[launcher.as_str()], &options[..]].concat(),
-            );
+            return spawn("dynamodb-local", &dir, port, &[&[launcher.as_str()], &options[..]].concat());
         }
-        eprintln!(
-            "{} is missing, so DynamoDB Local listens on every interface; {INSTALL}",
-            launcher.display()
-        );
+        eprintln!("{} is missing, so DynamoDB Local listens on every interface; {INSTALL}", launcher.display());
         // Quicker start and less memory for a short-lived test server.
         let java = [
             "java",
@@ -120,12 +106,7 @@ exit "$status"
             "-jar",
             "DynamoDBLocal.jar",
         ];
-        spawn(
-            "dynamodb-local",
-            &dir,
-            port,
-            &[&java[..], &options[..]].concat(),
-        )
+        spawn("dynamodb-local", &dir, port, &[&java[..], &options[..]].concat())
     }
 
     fn start_moto() -> Result<Emulator, String> {
@@ -134,19 +115,11 @@ exit "$status"
             _ => root().join("infra/.tools/venv/bin/moto_server"),
         };
         if !server.is_file() {
-            return Err(format!(
-                "moto server not found at {}: {INSTALL}",
-                server.display()
-            ));
+            return Err(format!("moto server not found at {}: {INSTALL}", server.display()));
         }
         let port = free_port()?;
         let server = server.to_string_lossy().into_owned();
-        spawn(
-            "moto",
-            &std::env::temp_dir(),
-            port,
-            &[&server, "-H", "127.0.0.1", "-p", &port.to_string()],
-        )
+        spawn("moto", &std::env::temp_dir(), port, &[&server, "-H", "127.0.0.1", "-p", &port.to_string()])
     }
 
     /// `TOKIFLOW_DYNAMODB_LOCAL_DIR` (set by `infra/scripts/env.sh`), else the newest
@@ -169,24 +142,15 @@ exit "$status"
         };
         match dir {
             Some(d) if d.join("DynamoDBLocal.jar").is_file() => Ok(d),
-            Some(d) => Err(format!(
-                "no DynamoDBLocal.jar in {}: {INSTALL}",
-                d.display()
-            )),
-            None => Err(format!(
-                "DynamoDB Local is not installed under infra/.tools: {INSTALL}"
-            )),
+            Some(d) => Err(format!("no DynamoDBLocal.jar in {}: {INSTALL}", d.display())),
+            None => Err(format!("DynamoDB Local is not installed under infra/.tools: {INSTALL}")),
         }
     }
 
     /// A port the OS just handed out and took back; racing for it is unlikely enough.
     fn free_port() -> Result<u16, String> {
-        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-            .map_err(|e| format!("no free port: {e}"))?;
-        listener
-            .local_addr()
-            .map(|a| a.port())
-            .map_err(|e| format!("no free port: {e}"))
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).map_err(|e| format!("no free port: {e}"))?;
+        listener.local_addr().map(|a| a.port()).map_err(|e| format!("no free port: {e}"))
     }
 
     fn spawn(name: &str, dir: &Path, port: u16, cmd: &[&str]) -> Result<Emulator, String> {
@@ -201,16 +165,10 @@ exit "$status"
             .stderr(Stdio::null())
             .spawn()
             .map_err(|e| format!("could not start {name}: {e}"))?;
-        let lifeline = child
-            .stdin
-            .take()
-            .ok_or_else(|| format!("{name}: no pipe to the wrapper"))?;
+        let lifeline = child.stdin.take().ok_or_else(|| format!("{name}: no pipe to the wrapper"))?;
         let mut running = (child, lifeline);
         wait_for_port(name, port, &mut running.0, &log)?; // on error, dropping `running` stops it
-        Ok(Emulator {
-            endpoint: format!("http://127.0.0.1:{port}"),
-            _running: Some(running),
-        })
+        Ok(Emulator { endpoint: format!("http://127.0.0.1:{port}"), _running: Some(running) })
     }
 
     fn wait_for_port(name: &str, port: u16, wrapper: &mut Child, log: &Path) -> Result<(), String> {
@@ -222,16 +180,10 @@ exit "$status"
             }
             let log_text = || std::fs::read_to_string(log).unwrap_or_default();
             if let Ok(Some(status)) = wrapper.try_wait() {
-                return Err(format!(
-                    "{name} exited ({status}) before opening port {port}; {INSTALL}?\n{}",
-                    log_text()
-                ));
+                return Err(format!("{name} exited ({status}) before opening port {port}; {INSTALL}?\n{}", log_text()));
             }
             if Instant::now() > deadline {
-                return Err(format!(
-                    "{name} did not open port {port} within {STARTUP:?}; log:\n{}",
-                    log_text()
-                ));
+                return Err(format!("{name} did not open port {port} within {STARTUP:?}; log:\n{}", log_text()));
             }
             std::thread::sleep(Duration::from_millis(100));
         }
@@ -240,9 +192,7 @@ exit "$status"
 
 /// Starts (or finds) an emulator off the async threads; fails the test if it cannot.
 pub async fn emulator(start: fn() -> Result<String, String>) -> String {
-    let started = tokio::task::spawn_blocking(start)
-        .await
-        .expect("starting an emulator");
+    let started = tokio::task::spawn_blocking(start).await.expect("starting an emulator");
     started.unwrap_or_else(|why| panic!("{why}"))
 }
 
@@ -253,9 +203,7 @@ pub fn sdk_config(endpoint: String) -> aws_config::SdkConfig {
     aws_config::SdkConfig::builder()
         .behavior_version(aws_config::BehaviorVersion::latest())
         .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
-            "test", "test", None, None, "tests",
-        )))
+        .credentials_provider(SharedCredentialsProvider::new(Credentials::new("test", "test", None, None, "tests")))
         .endpoint_url(endpoint)
         .http_client(tokiflow_shared::adapters::aws::https_client())
         .build()

@@ -50,7 +50,11 @@ async fn main() {
     starts.sort_by(f64::total_cmp);
     let size = std::fs::metadata(workspace_root().join("target/release/ping-ingest")).unwrap().len();
     println!("ping-ingest release binary: {:.2} MB ({size} bytes, stripped, x86_64)", size as f64 / 1_048_576.0);
-    println!("cold start over {COLD_STARTS} samples: median {:.1} ms, worst {:.1} ms", starts[COLD_STARTS / 2], starts[COLD_STARTS - 1]);
+    println!(
+        "cold start over {COLD_STARTS} samples: median {:.1} ms, worst {:.1} ms",
+        starts[COLD_STARTS / 2],
+        starts[COLD_STARTS - 1]
+    );
 }
 
 fn median(mut v: Vec<Duration>) -> Duration {

@@ -46,7 +46,12 @@ fn success(at: DateTime<Utc>) -> ReceivedPing {
 /// and the armed check, when it fires, re-arms if the deadline moved.
 fn scheduler_calls_per_ping() -> anyhow::Result<()> {
     let t0 = DateTime::UNIX_EPOCH;
-    let mut m = Monitor::new(Org::new(Name::new("o")?, t0).id, spec(60, Duration::hours(1))?, PingToken::generate().hash(), t0)?;
+    let mut m = Monitor::new(
+        Org::new(Name::new("o")?, t0).id,
+        spec(60, Duration::hours(1))?,
+        PingToken::generate().hash(),
+        t0,
+    )?;
     m.armed_for = m.rearm();
     let (mut calls, pings) = (1u32, 24 * 60u32);
     for i in 1..=pings {
@@ -76,7 +81,13 @@ async fn open_local(name: &str) -> anyhow::Result<(tokiflow_local::Local, tokifl
 }
 
 /// Creates `n` never-pinged monitors whose deadlines fall at `first + i * step`, armed.
-async fn create_armed(local: &tokiflow_local::Local, org: &Org, n: usize, first: DateTime<Utc>, step: Duration) -> anyhow::Result<Vec<Monitor>> {
+async fn create_armed(
+    local: &tokiflow_local::Local,
+    org: &Org,
+    n: usize,
+    first: DateTime<Utc>,
+    step: Duration,
+) -> anyhow::Result<Vec<Monitor>> {
     let (period, grace) = (3600, Duration::seconds(1));
     let mut monitors = Vec::with_capacity(n);
     for chunk_start in (0..n).step_by(512) {
@@ -92,8 +103,8 @@ async fn create_armed(local: &tokiflow_local::Local, org: &Org, n: usize, first:
             .collect::<anyhow::Result<_>>()?;
         // All at once: the store's writer commits whatever is queued in one transaction.
         let mut writes = tokio::task::JoinSet::new();
-        for m in chunk.iter().cloned() {
-            let store = local.store.clone();
+        for m in &chunk {
+            let (store, m) = (local.store.clone(), m.clone());
             writes.spawn(async move { store.create_monitor(&m).await });
         }
         while let Some(written) = writes.join_next().await {
@@ -122,7 +133,10 @@ async fn detection_delay(n: usize) -> anyhow::Result<()> {
         let incidents = local.store.incidents_of_monitor(&m.id).await?;
         ensure!(incidents.len() == 1, "monitor {} has {} incidents, want one", m.id, incidents.len());
         ensure!(incidents[0].kind == IncidentKind::Missed);
-        delays.push((incidents[0].opened_at - m.deadline().context("deadline")?).num_microseconds().context("delay")? as f64 / 1000.0);
+        delays.push(
+            (incidents[0].opened_at - m.deadline().context("deadline")?).num_microseconds().context("delay")? as f64
+                / 1000.0,
+        );
     }
     delays.sort_by(f64::total_cmp);
     println!(

@@ -106,8 +106,10 @@ async fn main() -> anyhow::Result<()> {
     }
     let arrived = arrivals.lock().unwrap().clone();
     ensure!(arrived.len() == incidents, "{} of {incidents} messages arrived", arrived.len());
-    let mut ms: Vec<f64> =
-        opened.iter().map(|(id, at)| (arrived[id] - *at).num_microseconds().unwrap_or(i64::MAX) as f64 / 1000.0).collect();
+    let mut ms: Vec<f64> = opened
+        .iter()
+        .map(|(id, at)| (arrived[id] - *at).num_microseconds().unwrap_or(i64::MAX) as f64 / 1000.0)
+        .collect();
     ms.sort_by(f64::total_cmp);
     println!(
         "incident opened → webhook receiver has the message, {incidents} incidents {gap_ms} ms apart: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms (target p99 ≤ 500 ms)",
@@ -117,4 +119,3 @@ async fn main() -> anyhow::Result<()> {
     );
     Ok(())
 }
-

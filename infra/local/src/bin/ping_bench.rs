@@ -10,12 +10,13 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
-use tokio::net::{TcpListener, TcpStream};
-use tokiflow_shared::domain::{incident::Severity, org::Org, schedule::Schedule, secret::PingToken, text::Name};
 use tokiflow_shared::domain::monitor::{Monitor, MonitorSpec};
+use tokiflow_shared::domain::{incident::Severity, org::Org, schedule::Schedule, secret::PingToken, text::Name};
 use tokiflow_shared::ports::store::{MonitorStore, OrgStore, RunStore};
+use tokio::net::{TcpListener, TcpStream};
 
-const USAGE: &str = "usage: ping-bench [--concurrency N] [--seconds S] [--monitors M] [--url BASE --token T [--token T ...]]
+const USAGE: &str =
+    "usage: ping-bench [--concurrency N] [--seconds S] [--monitors M] [--url BASE --token T [--token T ...]]
 
   --concurrency N  keep-alive connections, one worker each (default 64)
   --seconds S      measured duration, after a 1 s warm-up (default 10)
@@ -101,7 +102,9 @@ async fn main() -> anyhow::Result<ExitCode> {
     ensure!(!tokens.is_empty(), "--url needs at least one --token");
     let target = remote_target(&url, tokens).await?;
     let n = target.tokens.len();
-    out!("ping-bench: {url}, {concurrency} connections, {n} tokens, {seconds} s ({cores} cores, shared with the server if local)");
+    out!(
+        "ping-bench: {url}, {concurrency} connections, {n} tokens, {seconds} s ({cores} cores, shared with the server if local)"
+    );
     let mut tally = run_load(Arc::new(target), concurrency, seconds).await;
     Ok(if report(&mut tally, seconds) { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
@@ -139,7 +142,8 @@ async fn embedded(concurrency: usize, seconds: u64, monitors: usize, cores: usiz
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(tokiflow_local::serve(local.app.clone(), listener, async { stopped.await.unwrap_or(()) }));
+    let server =
+        tokio::spawn(tokiflow_local::serve(local.app.clone(), listener, async { stopped.await.unwrap_or(()) }));
 
     out!(
         "ping-bench: embedded store, {concurrency} connections, {monitors} monitors, {seconds} s \

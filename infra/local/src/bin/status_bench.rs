@@ -33,10 +33,7 @@ fn measure(budget: Duration, mut f: impl FnMut()) -> (Duration, Duration) {
         samples.push(t.elapsed());
     }
     samples.sort();
-    (
-        samples[samples.len() / 2],
-        samples[samples.len() * 99 / 100],
-    )
+    (samples[samples.len() / 2], samples[samples.len() * 99 / 100])
 }
 
 fn ms(d: Duration) -> String {
@@ -55,10 +52,7 @@ fn main() -> anyhow::Result<()> {
             _ => anyhow::bail!("{USAGE}"),
         }
     }
-    ensure!(
-        (1..=200).contains(&components),
-        "--components must be 1..=200"
-    );
+    ensure!((1..=200).contains(&components), "--components must be 1..=200");
     let budget = Duration::from_secs(seconds);
 
     let view = sample::view(components, incidents);
@@ -75,20 +69,12 @@ fn main() -> anyhow::Result<()> {
     let (p50, p99) = measure(budget, || {
         black_box(html::render(black_box(&view)));
     });
-    out!(
-        "render HTML:          p50 {}  p99 {}  (target ≤ 2 ms)",
-        ms(p50),
-        ms(p99)
-    );
+    out!("render HTML:          p50 {}  p99 {}  (target ≤ 2 ms)", ms(p50), ms(p99));
     let (p50, p99) = measure(budget, || {
         black_box(json::render(black_box(&view), Document::Summary));
     });
     let summary = json::render(&view, Document::Summary).body.len();
-    out!(
-        "render summary.json:  p50 {}  p99 {}  ({summary} bytes)",
-        ms(p50),
-        ms(p99)
-    );
+    out!("render summary.json:  p50 {}  p99 {}  ({summary} bytes)", ms(p50), ms(p99));
     let (p50, p99) = measure(budget, || {
         black_box(feed::atom(black_box(&view)));
     });
@@ -96,11 +82,7 @@ fn main() -> anyhow::Result<()> {
     let (p50, p99) = measure(budget, || {
         black_box(sample::view(components, incidents));
     });
-    out!(
-        "build view (roll-up, 90-day history, RRULE; no store reads): p50 {}  p99 {}",
-        ms(p50),
-        ms(p99)
-    );
+    out!("build view (roll-up, 90-day history, RRULE; no store reads): p50 {}  p99 {}", ms(p50), ms(p99));
     let (p50, p99) = measure(budget, || {
         let v: StatusView = sample::view(components, incidents);
         black_box(html::render(&v));

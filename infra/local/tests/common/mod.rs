@@ -43,8 +43,7 @@ pub struct Reply {
 
 impl Reply {
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.body))
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.body))
     }
     pub fn error_field(&self) -> Option<String> {
         self.json()["error"]["field"].as_str().map(str::to_owned)
@@ -68,7 +67,8 @@ impl TestServer {
         let local = tokiflow_local::Local::open(&config).unwrap();
         local.start_timers().await.unwrap();
         local.start_notifier();
-        let (app, store, timers, outbox) = (local.app.clone(), local.store.clone(), local.timers.clone(), local.outbox.clone());
+        let (app, store, timers, outbox) =
+            (local.app.clone(), local.store.clone(), local.timers.clone(), local.outbox.clone());
         let notifier = local.notifier.clone();
         let (publisher, site_dir) = (local.publisher.clone(), local.site.root().to_owned());
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -82,7 +82,19 @@ impl TestServer {
             .unwrap();
         });
         let client = Client::builder(TokioExecutor::new()).build_http();
-        Self { base, store, timers, outbox, notifier, publisher, site_dir, dir, stop: Some(stop), task: Some(task), client }
+        Self {
+            base,
+            store,
+            timers,
+            outbox,
+            notifier,
+            publisher,
+            site_dir,
+            dir,
+            stop: Some(stop),
+            task: Some(task),
+            client,
+        }
     }
 
     /// Stops serving and closes the store, keeping the data directory.
@@ -102,7 +114,13 @@ impl TestServer {
     }
 
     /// A request with a body and extra headers.
-    pub async fn send_body_with(&self, method: &str, path: &str, headers: &[(&str, &str)], body: impl Into<Bytes>) -> Reply {
+    pub async fn send_body_with(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: impl Into<Bytes>,
+    ) -> Reply {
         self.request(method, path, headers, body.into()).await
     }
 
@@ -136,13 +154,7 @@ impl TestServer {
         org
     }
 
-    pub async fn monitor_in(
-        &self,
-        org: &Org,
-        name: &str,
-        interval_secs: u64,
-        grace_secs: i64,
-    ) -> (Monitor, PingToken) {
+    pub async fn monitor_in(&self, org: &Org, name: &str, interval_secs: u64, grace_secs: i64) -> (Monitor, PingToken) {
         let token = PingToken::generate();
         let spec = MonitorSpec {
             name: Name::new(name).unwrap(),

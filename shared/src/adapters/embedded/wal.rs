@@ -123,7 +123,11 @@ impl WalRestarts {
     /// Installs the commit hook that counts the WAL's frames on `conn`, which must be
     /// the writer's and used on one thread only. Call it after `wal_autocheckpoint`,
     /// which replaces the hook.
-    pub(super) fn watch(conn: &Connection, shared: Arc<Checkpoints>, wake_checkpointer: mpsc::Sender<()>) -> rusqlite::Result<Self> {
+    pub(super) fn watch(
+        conn: &Connection,
+        shared: Arc<Checkpoints>,
+        wake_checkpointer: mpsc::Sender<()>,
+    ) -> rusqlite::Result<Self> {
         let restart_at = frames_in(conn, RESTART_AT)?;
         conn.wal_hook(Some(record_frames));
         Ok(Self { restart_at, ask_at: restart_at, asked: None, shared, wake_checkpointer })

@@ -67,18 +67,8 @@ mod tests {
             channel_kind: ChannelKind::Slack,
             outcome: DeliveryOutcome::Delivered,
             attempts: vec![
-                DeliveryAttempt {
-                    started_at: t,
-                    elapsed_ms: 12,
-                    status: Some(500),
-                    error: Some("HTTP 500".into()),
-                },
-                DeliveryAttempt {
-                    started_at: t,
-                    elapsed_ms: 8,
-                    status: Some(200),
-                    error: None,
-                },
+                DeliveryAttempt { started_at: t, elapsed_ms: 12, status: Some(500), error: Some("HTTP 500".into()) },
+                DeliveryAttempt { started_at: t, elapsed_ms: 8, status: Some(200), error: None },
             ],
             started_at: t,
             finished_at: t,
@@ -91,9 +81,6 @@ mod tests {
             serde_json::json!({"startedAt": "2026-11-23T10:00:00Z", "elapsedMs": 8, "status": 200})
         );
         assert_eq!(serde_json::from_value::<Delivery>(json).unwrap(), d);
-        assert_eq!(
-            (d.last_status(), d.last_error(), d.delivered()),
-            (Some(200), None, true)
-        );
+        assert_eq!((d.last_status(), d.last_error(), d.delivered()), (Some(200), None, true));
     }
 }

@@ -1,8 +1,8 @@
 //! Email: a one-line subject, a plain-text body and the same as simple HTML, with every
 //! user-supplied string escaped.
-use crate::domain::text::escape;
 use super::{EmailMessage, Facts, kind_label, severity_label};
 use crate::domain::org::Email;
+use crate::domain::text::escape;
 use std::fmt::Write;
 
 const PREVIEW_MAX: usize = 2000;
@@ -31,11 +31,7 @@ pub(crate) fn message(f: &Facts, to: &Email) -> EmailMessage {
             let _ = writeln!(text, "    {line}");
         }
     }
-    let _ = write!(
-        text,
-        "\nView the incident: {}\nView the monitor:  {}\n",
-        f.incident_url, f.monitor_url
-    );
+    let _ = write!(text, "\nView the incident: {}\nView the monitor:  {}\n", f.incident_url, f.monitor_url);
 
     let mut html = format!(
         "<!DOCTYPE html>\n<html><body style=\"font-family:sans-serif\">\n<h2>{}</h2>\n<p>{}</p>\n<table>\n",
@@ -43,11 +39,7 @@ pub(crate) fn message(f: &Facts, to: &Email) -> EmailMessage {
         escape(&description)
     );
     for (label, value) in facts {
-        let _ = writeln!(
-            html,
-            "<tr><th align=\"left\">{label}</th><td>{}</td></tr>",
-            escape(value)
-        );
+        let _ = writeln!(html, "<tr><th align=\"left\">{label}</th><td>{}</td></tr>", escape(value));
     }
     html.push_str("</table>\n");
     if let Some(p) = &preview {
@@ -60,14 +52,8 @@ pub(crate) fn message(f: &Facts, to: &Email) -> EmailMessage {
         escape(&f.monitor_url)
     );
 
-    EmailMessage {
-        to: to.clone(),
-        subject: format!("[Tokiflow] {title}"),
-        text,
-        html,
-    }
+    EmailMessage { to: to.clone(), subject: format!("[Tokiflow] {title}"), text, html }
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -85,10 +71,7 @@ mod tests {
         let to = Email::new("ops@example.com").unwrap();
         let m = message(&Facts::new(&n, &c), &to);
         assert_eq!(m.to, to);
-        assert_eq!(
-            m.subject,
-            "[Tokiflow] Incident opened: Nightly backup (missed)"
-        );
+        assert_eq!(m.subject, "[Tokiflow] Incident opened: Nightly backup (missed)");
         assert_eq!(
             m.text,
             "Incident opened: Nightly backup (missed)\n\
@@ -133,18 +116,9 @@ mod tests {
         c.output_preview = Some("a < b && \"c\"".into());
         let m = message(&Facts::new(&n, &c), &Email::new("ops@example.com").unwrap());
         assert!(!m.html.contains("<script>"), "{}", m.html);
-        assert!(
-            m.html
-                .contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;")
-        );
-        assert!(
-            m.html
-                .contains("<pre>a &lt; b &amp;&amp; &quot;c&quot;</pre>")
-        );
-        assert!(
-            m.text.contains("<script>alert('x')</script>"),
-            "plain text stays as written"
-        );
+        assert!(m.html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"));
+        assert!(m.html.contains("<pre>a &lt; b &amp;&amp; &quot;c&quot;</pre>"));
+        assert!(m.text.contains("<script>alert('x')</script>"), "plain text stays as written");
         assert!(!m.subject.contains('\n'));
     }
 }

@@ -3,8 +3,8 @@
 //! the incident, a little context and nothing else; signing takes the time as a parameter.
 pub mod delivery;
 pub mod email;
-pub mod record;
 pub mod pagerduty;
+pub mod record;
 pub mod routing;
 pub mod sample;
 pub mod slack;
@@ -19,8 +19,8 @@ use super::incident::{Incident, IncidentKind, Severity};
 use super::incident_event::{IncidentChange, IncidentEvent};
 use super::org::Email;
 use super::text::Name;
-use sample::TEST_DESCRIPTION;
 use chrono::{DateTime, Utc};
+use sample::TEST_DESCRIPTION;
 use std::fmt;
 use url::Url;
 
@@ -77,34 +77,21 @@ pub struct Notice<'a> {
 
 impl<'a> From<&'a IncidentEvent> for Notice<'a> {
     fn from(e: &'a IncidentEvent) -> Self {
-        Self {
-            occasion: Occasion::Change(e.change),
-            at: e.at,
-            incident: &e.incident,
-        }
+        Self { occasion: Occasion::Change(e.change), at: e.at, incident: &e.incident }
     }
 }
 
 impl<'a> Notice<'a> {
     /// The `n`th reminder (from 1) that `incident` is still open.
     pub fn reminder(incident: &'a Incident, n: u32, now: DateTime<Utc>) -> Self {
-        Self {
-            occasion: Occasion::Reminder(n),
-            at: now,
-            incident,
-        }
+        Self { occasion: Occasion::Reminder(n), at: now, incident }
     }
 
     /// Unique per message and the same for every delivery of it; a generic webhook's
     /// receiver sees it as `Tokiflow-Event-Id` and the body's `id`, to drop duplicates.
     pub fn id(&self) -> String {
         match self.occasion {
-            Occasion::Change(change) => IncidentEvent {
-                change,
-                at: self.at,
-                incident: self.incident.clone(),
-            }
-            .key(),
+            Occasion::Change(change) => IncidentEvent { change, at: self.at, incident: self.incident.clone() }.key(),
             // Numbered, not timed: two sweeps that both find reminder `n` due claim one key.
             Occasion::Reminder(n) => format!("{}#REMINDER#{n}", self.incident.id),
             Occasion::Test => format!("{}#TEST#{}", self.incident.id, self.at.timestamp()),
@@ -142,15 +129,8 @@ pub struct NotifyContext {
 
 impl NotifyContext {
     pub fn new(org_name: Name, monitor_name: Name, app_url: Url) -> Self {
-        let pagerduty_url =
-            WebhookUrl::new(PAGERDUTY_EVENTS_URL).expect("the PagerDuty URL is valid");
-        Self {
-            org_name,
-            monitor_name,
-            output_preview: None,
-            app_url,
-            pagerduty_url,
-        }
+        let pagerduty_url = WebhookUrl::new(PAGERDUTY_EVENTS_URL).expect("the PagerDuty URL is valid");
+        Self { org_name, monitor_name, output_preview: None, app_url, pagerduty_url }
     }
 
     pub fn incident_url(&self, id: &IncidentId) -> String {
@@ -216,16 +196,11 @@ pub struct SmsMessage {
 pub fn render(notice: &Notice, target: &ChannelTarget, ctx: &NotifyContext) -> Message {
     let facts = Facts::new(notice, ctx);
     match target {
-        ChannelTarget::Slack { webhook_url } => {
-            Message::Post(json_post(webhook_url, slack::payload(&facts)))
+        ChannelTarget::Slack { webhook_url } => Message::Post(json_post(webhook_url, slack::payload(&facts))),
+        ChannelTarget::Teams { webhook_url } => Message::Post(json_post(webhook_url, teams::payload(&facts))),
+        ChannelTarget::Pagerduty { routing_key } => {
+            Message::Post(json_post(&ctx.pagerduty_url, pagerduty::payload(&facts, routing_key)))
         }
-        ChannelTarget::Teams { webhook_url } => {
-            Message::Post(json_post(webhook_url, teams::payload(&facts)))
-        }
-        ChannelTarget::Pagerduty { routing_key } => Message::Post(json_post(
-            &ctx.pagerduty_url,
-            pagerduty::payload(&facts, routing_key),
-        )),
         ChannelTarget::Webhook { url, secret } => Message::Post(webhook::post(&facts, url, secret)),
         ChannelTarget::Email { to } => Message::Email(email::message(&facts, to)),
         ChannelTarget::Sms { phone } => Message::Sms(sms::message(&facts, phone)),
@@ -233,12 +208,7 @@ pub fn render(notice: &Notice, target: &ChannelTarget, ctx: &NotifyContext) -> M
 }
 
 fn json_post(url: &WebhookUrl, body: serde_json::Value) -> HttpPost {
-    HttpPost {
-        url: url.clone(),
-        headers: Vec::new(),
-        body: body.to_string(),
-        sign_with: None,
-    }
+    HttpPost { url: url.clone(), headers: Vec::new(), body: body.to_string(), sign_with: None }
 }
 
 /// The wording every format shares, worked out once.
@@ -253,12 +223,7 @@ impl<'a> Facts<'a> {
     fn new(notice: &'a Notice<'a>, ctx: &'a NotifyContext) -> Self {
         let incident_url = ctx.incident_url(&notice.incident.id);
         let monitor_url = ctx.monitor_url(&notice.incident.monitor_id);
-        Self {
-            notice,
-            ctx,
-            incident_url,
-            monitor_url,
-        }
+        Self { notice, ctx, incident_url, monitor_url }
     }
 
     pub fn incident(&self) -> &Incident {
@@ -274,10 +239,7 @@ impl<'a> Facts<'a> {
         match self.notice.occasion {
             Occasion::Change(IncidentChange::Opened) => "Incident opened".into(),
             Occasion::Change(IncidentChange::Escalated) => {
-                format!(
-                    "Escalated to {}",
-                    severity_label(self.incident().severity).to_lowercase()
-                )
+                format!("Escalated to {}", severity_label(self.incident().severity).to_lowercase())
             }
             Occasion::Change(IncidentChange::Acknowledged) => "Acknowledged".into(),
             Occasion::Change(IncidentChange::Resolved) => "Resolved".into(),
@@ -288,12 +250,7 @@ impl<'a> Facts<'a> {
 
     /// One line naming the change and the monitor, e.g. "Incident opened: Backup (missed)".
     pub fn title(&self) -> String {
-        format!(
-            "{}: {} ({})",
-            self.what(),
-            self.monitor(),
-            kind_label(self.incident().kind).to_lowercase()
-        )
+        format!("{}: {} ({})", self.what(), self.monitor(), kind_label(self.incident().kind).to_lowercase())
     }
 
     /// A marker for chat headers.
@@ -321,14 +278,10 @@ impl<'a> Facts<'a> {
         let i = self.incident();
         let mut s = match i.kind {
             IncidentKind::Missed => "No ping arrived by the deadline.".to_owned(),
-            IncidentKind::Late => {
-                "A run started and did not finish within its maximum runtime.".to_owned()
-            }
+            IncidentKind::Late => "A run started and did not finish within its maximum runtime.".to_owned(),
             IncidentKind::Fail => "The job reported a failure.".to_owned(),
             IncidentKind::Degraded => match i.z_score {
-                Some(z) => format!(
-                    "The job succeeded, but its duration was unusual ({z:.1} standard deviations off)."
-                ),
+                Some(z) => format!("The job succeeded, but its duration was unusual ({z:.1} standard deviations off)."),
                 None => "The job succeeded, but its duration was unusual.".to_owned(),
             },
         };
@@ -382,10 +335,7 @@ pub(crate) fn clip_with(s: &str, max: usize, ellipsis: &str) -> String {
     if s.chars().count() <= max {
         return s.to_owned();
     }
-    let mut out: String = s
-        .chars()
-        .take(max.saturating_sub(ellipsis.chars().count()))
-        .collect();
+    let mut out: String = s.chars().take(max.saturating_sub(ellipsis.chars().count())).collect();
     out.push_str(ellipsis);
     out
 }
@@ -419,11 +369,7 @@ pub(crate) mod fixtures {
     }
 
     pub fn event(change: IncidentChange) -> IncidentEvent {
-        IncidentEvent {
-            change,
-            at: at("2026-11-23T10:00:00Z"),
-            incident: incident(),
-        }
+        IncidentEvent { change, at: at("2026-11-23T10:00:00Z"), incident: incident() }
     }
 
     pub fn ctx() -> NotifyContext {

@@ -40,12 +40,7 @@ pub(crate) fn payload(f: &Facts, routing_key: &RoutingKey) -> Value {
         if let Some(reason) = &i.cascade_reason {
             details["cascade_reason"] = reason.as_str().into();
         }
-        let summary = format!(
-            "{} is {}: {}",
-            f.monitor(),
-            status_word(i.kind),
-            f.description()
-        );
+        let summary = format!("{} is {}: {}", f.monitor(), status_word(i.kind), f.description());
         event["payload"] = json!({
             "summary": clip(&summary, SUMMARY_MAX),
             "source": f.monitor(),
@@ -130,10 +125,7 @@ mod tests {
     #[test]
     fn acknowledge_and_resolve_name_the_alert_only() {
         let c = ctx();
-        for (change, action) in [
-            (IncidentChange::Acknowledged, "acknowledge"),
-            (IncidentChange::Resolved, "resolve"),
-        ] {
+        for (change, action) in [(IncidentChange::Acknowledged, "acknowledge"), (IncidentChange::Resolved, "resolve")] {
             let e = event(change);
             let n = Notice::from(&e);
             let got = payload(&Facts::new(&n, &c), &key());
@@ -152,10 +144,7 @@ mod tests {
         let n = Notice::from(&e);
         let got = payload(&Facts::new(&n, &c), &key());
         assert_eq!(
-            (
-                got["event_action"].as_str(),
-                got["payload"]["severity"].as_str()
-            ),
+            (got["event_action"].as_str(), got["payload"]["severity"].as_str()),
             (Some("trigger"), Some("critical"))
         );
         let n = Notice::reminder(&e.incident, 1, at("2026-11-23T12:00:00Z"));

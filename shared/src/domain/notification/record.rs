@@ -1,9 +1,9 @@
 //! Delivery records: the stored delivery log of one notice to one channel, which is
 //! also the claim that keeps a re-delivered event from sending anything twice.
 use super::delivery::{Delivery, DeliveryAttempt};
+use super::{Notice, NoticeKind};
 use crate::domain::channel::ChannelKind;
 use crate::domain::ids::{ChannelId, IncidentId};
-use super::{Notice, NoticeKind};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -84,14 +84,20 @@ impl DeliveryRecord {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::ids::{MonitorId, OrgId};
-    use crate::domain::incident_event::IncidentEvent;
     use crate::conformance::store::delivery_of;
+    use crate::domain::ids::{MonitorId, OrgId};
     use crate::domain::incident::{Incident, IncidentKind, Severity};
+    use crate::domain::incident_event::IncidentEvent;
 
     fn record(now: DateTime<Utc>) -> DeliveryRecord {
-        let incident = Incident::open(OrgId::generate(), MonitorId::generate(), IncidentKind::Fail, Severity::High, now);
-        DeliveryRecord::claim(&Notice::from(&IncidentEvent::opened(&incident)), &ChannelId::generate(), ChannelKind::Slack, now)
+        let incident =
+            Incident::open(OrgId::generate(), MonitorId::generate(), IncidentKind::Fail, Severity::High, now);
+        DeliveryRecord::claim(
+            &Notice::from(&IncidentEvent::opened(&incident)),
+            &ChannelId::generate(),
+            ChannelKind::Slack,
+            now,
+        )
     }
 
     #[test]

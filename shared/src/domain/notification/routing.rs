@@ -51,11 +51,7 @@ pub fn route(event: &IncidentEvent, channel: &Channel, facts: &RouteFacts) -> Re
     }
     match (event.change, facts.told) {
         (IncidentChange::Acknowledged | IncidentChange::Resolved, Some(told)) => {
-            return if told.contains(&channel.id) {
-                Ok(())
-            } else {
-                Err(Skip::NotTold)
-            };
+            return if told.contains(&channel.id) { Ok(()) } else { Err(Skip::NotTold) };
         }
         (IncidentChange::Acknowledged | IncidentChange::Resolved, None) => {}
         (IncidentChange::Opened | IncidentChange::Escalated, _) if facts.in_maintenance => {
@@ -67,15 +63,10 @@ pub fn route(event: &IncidentEvent, channel: &Channel, facts: &RouteFacts) -> Re
 }
 
 /// The filters a channel sets: monitors, tags, severity, cascades.
-fn wants(
-    incident: &Incident,
-    channel: &Channel,
-    monitor_tags: &BTreeSet<Slug>,
-) -> Result<(), Skip> {
+fn wants(incident: &Incident, channel: &Channel, monitor_tags: &BTreeSet<Slug>) -> Result<(), Skip> {
     let everything = channel.monitors.is_empty() && channel.tags.is_empty();
-    let subscribed = everything
-        || channel.monitors.contains(&incident.monitor_id)
-        || !channel.tags.is_disjoint(monitor_tags);
+    let subscribed =
+        everything || channel.monitors.contains(&incident.monitor_id) || !channel.tags.is_disjoint(monitor_tags);
     if !subscribed {
         return Err(Skip::NotSubscribed);
     }
@@ -89,15 +80,8 @@ fn wants(
 }
 
 /// The channels sent `event`, in the order given.
-pub fn recipients<'c>(
-    event: &IncidentEvent,
-    channels: &'c [Channel],
-    facts: &RouteFacts,
-) -> Vec<&'c Channel> {
-    channels
-        .iter()
-        .filter(|c| route(event, c, facts).is_ok())
-        .collect()
+pub fn recipients<'c>(event: &IncidentEvent, channels: &'c [Channel], facts: &RouteFacts) -> Vec<&'c Channel> {
+    channels.iter().filter(|c| route(event, c, facts).is_ok()).collect()
 }
 
 /// Whether a still-open incident is due to be sent to `channel` again: the channel asks
@@ -155,23 +139,12 @@ mod tests {
     }
 
     fn incident(org: &OrgId, severity: Severity) -> Incident {
-        Incident::open(
-            org.clone(),
-            MonitorId::generate(),
-            IncidentKind::Fail,
-            severity,
-            at(0),
-        )
+        Incident::open(org.clone(), MonitorId::generate(), IncidentKind::Fail, severity, at(0))
     }
 
     fn channel(org: &OrgId, min: Severity) -> Channel {
         let to = Email::new("ops@example.com").unwrap();
-        Channel::new(
-            org.clone(),
-            Name::new("ops").unwrap(),
-            ChannelTarget::Email { to },
-            min,
-        )
+        Channel::new(org.clone(), Name::new("ops").unwrap(), ChannelTarget::Email { to }, min)
     }
 
     fn tags(t: &[&str]) -> BTreeSet<Slug> {
@@ -179,19 +152,11 @@ mod tests {
     }
 
     fn ev(change: IncidentChange, incident: &Incident) -> IncidentEvent {
-        IncidentEvent {
-            change,
-            at: at(1),
-            incident: incident.clone(),
-        }
+        IncidentEvent { change, at: at(1), incident: incident.clone() }
     }
 
     fn facts(t: &BTreeSet<Slug>) -> RouteFacts<'_> {
-        RouteFacts {
-            monitor_tags: t,
-            in_maintenance: false,
-            told: None,
-        }
+        RouteFacts { monitor_tags: t, in_maintenance: false, told: None }
     }
 
     #[test]
@@ -216,29 +181,15 @@ mod tests {
         let why: Vec<_> = channels.iter().map(|c| route(&e, c, &f)).collect();
         assert_eq!(
             why,
-            [
-                Ok(()),
-                Ok(()),
-                Err(Skip::NotSubscribed),
-                Ok(()),
-                Err(Skip::BelowMinSeverity),
-                Err(Skip::OtherOrg)
-            ]
+            [Ok(()), Ok(()), Err(Skip::NotSubscribed), Ok(()), Err(Skip::BelowMinSeverity), Err(Skip::OtherOrg)]
         );
-        let ids: Vec<_> = recipients(&e, &channels, &f)
-            .into_iter()
-            .map(|c| &c.id)
-            .collect();
+        let ids: Vec<_> = recipients(&e, &channels, &f).into_iter().map(|c| &c.id).collect();
         assert_eq!(ids, [&channels[0].id, &channels[1].id, &channels[3].id]);
 
         let mut worse = inc.clone();
         worse.severity = Severity::Critical;
         let escalated = ev(IncidentChange::Escalated, &worse);
-        assert_eq!(
-            route(&escalated, &channels[4], &f),
-            Ok(()),
-            "an escalation reaches channels it now qualifies for"
-        );
+        assert_eq!(route(&escalated, &channels[4], &f), Ok(()), "an escalation reaches channels it now qualifies for");
     }
 
     #[test]
@@ -261,22 +212,10 @@ mod tests {
         let inc = incident(&org, Severity::High);
         let ch = channel(&org, Severity::Low);
         let t = tags(&[]);
-        let quiet = RouteFacts {
-            in_maintenance: true,
-            ..facts(&t)
-        };
-        assert_eq!(
-            route(&ev(IncidentChange::Opened, &inc), &ch, &quiet),
-            Err(Skip::Maintenance)
-        );
-        assert_eq!(
-            route(&ev(IncidentChange::Escalated, &inc), &ch, &quiet),
-            Err(Skip::Maintenance)
-        );
-        assert_eq!(
-            route(&ev(IncidentChange::Resolved, &inc), &ch, &quiet),
-            Ok(())
-        );
+        let quiet = RouteFacts { in_maintenance: true, ..facts(&t) };
+        assert_eq!(route(&ev(IncidentChange::Opened, &inc), &ch, &quiet), Err(Skip::Maintenance));
+        assert_eq!(route(&ev(IncidentChange::Escalated, &inc), &ch, &quiet), Err(Skip::Maintenance));
+        assert_eq!(route(&ev(IncidentChange::Resolved, &inc), &ch, &quiet), Ok(()));
     }
 
     #[test]
@@ -287,27 +226,14 @@ mod tests {
         let never_told = channel(&org, Severity::Low);
         let t = tags(&[]);
         let told: BTreeSet<_> = [told_one.id.clone()].into();
-        let f = RouteFacts {
-            told: Some(&told),
-            in_maintenance: true,
-            ..facts(&t)
-        };
+        let f = RouteFacts { told: Some(&told), in_maintenance: true, ..facts(&t) };
         for change in [IncidentChange::Acknowledged, IncidentChange::Resolved] {
             assert_eq!(route(&ev(change, &inc), &told_one, &f), Ok(()));
-            assert_eq!(
-                route(&ev(change, &inc), &never_told, &f),
-                Err(Skip::NotTold)
-            );
+            assert_eq!(route(&ev(change, &inc), &never_told, &f), Err(Skip::NotTold));
         }
         let unknown = facts(&t);
-        assert_eq!(
-            route(&ev(IncidentChange::Resolved, &inc), &never_told, &unknown),
-            Ok(())
-        );
-        assert_eq!(
-            route(&ev(IncidentChange::Resolved, &inc), &told_one, &unknown),
-            Err(Skip::BelowMinSeverity)
-        );
+        assert_eq!(route(&ev(IncidentChange::Resolved, &inc), &never_told, &unknown), Ok(()));
+        assert_eq!(route(&ev(IncidentChange::Resolved, &inc), &told_one, &unknown), Err(Skip::BelowMinSeverity));
     }
 
     #[test]
@@ -317,28 +243,16 @@ mod tests {
         let mut ch = channel(&org, Severity::Low);
         let t = tags(&[]);
         let sent = at(1000);
-        assert!(
-            !realert_due(&inc, &ch, &t, false, sent, at(1_000_000)),
-            "no interval, no re-alerts"
-        );
+        assert!(!realert_due(&inc, &ch, &t, false, sent, at(1_000_000)), "no interval, no re-alerts");
         ch.realert_after = Some(RealertInterval::new(Duration::hours(1)).unwrap());
         assert!(!realert_due(&inc, &ch, &t, false, sent, at(1000 + 3599)));
         assert!(realert_due(&inc, &ch, &t, false, sent, at(1000 + 3600)));
-        assert!(
-            !realert_due(&inc, &ch, &t, true, sent, at(1000 + 3600)),
-            "maintenance"
-        );
+        assert!(!realert_due(&inc, &ch, &t, true, sent, at(1000 + 3600)), "maintenance");
         ch.min_severity = Severity::Critical;
-        assert!(
-            !realert_due(&inc, &ch, &t, false, sent, at(1000 + 3600)),
-            "no longer wanted"
-        );
+        assert!(!realert_due(&inc, &ch, &t, false, sent, at(1000 + 3600)), "no longer wanted");
         ch.min_severity = Severity::Low;
         inc.acknowledge(at(2000)).unwrap();
-        assert!(
-            !realert_due(&inc, &ch, &t, false, sent, at(1000 + 3600)),
-            "someone is on it"
-        );
+        assert!(!realert_due(&inc, &ch, &t, false, sent, at(1000 + 3600)), "someone is on it");
     }
 
     #[test]

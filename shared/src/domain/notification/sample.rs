@@ -29,21 +29,13 @@ pub fn test_incident(org: &OrgId, now: DateTime<Utc>) -> Incident {
 impl<'a> Notice<'a> {
     /// The test message about `incident` (from `test_incident`), sent at `now`.
     pub fn test(incident: &'a Incident, now: DateTime<Utc>) -> Self {
-        Self {
-            occasion: Occasion::Test,
-            at: now,
-            incident,
-        }
+        Self { occasion: Occasion::Test, at: now, incident }
     }
 }
 
 /// The rendering context of `org_name`'s test messages.
 pub fn test_context(org_name: Name, app_url: Url) -> NotifyContext {
-    NotifyContext::new(
-        org_name,
-        Name::new(TEST_MONITOR_NAME).expect("a valid name"),
-        app_url,
-    )
+    NotifyContext::new(org_name, Name::new(TEST_MONITOR_NAME).expect("a valid name"), app_url)
 }
 
 #[cfg(test)]
@@ -64,18 +56,13 @@ mod tests {
             url: WebhookUrl::new("https://hooks.example/x").unwrap(),
             secret: SigningSecret::new("0123456789abcdef0123").unwrap(),
         };
-        let Message::Post(post) = render(&notice, &webhook, &ctx) else {
-            panic!("a webhook is a POST")
-        };
+        let Message::Post(post) = render(&notice, &webhook, &ctx) else { panic!("a webhook is a POST") };
         let body: serde_json::Value = serde_json::from_str(&post.body).unwrap();
         assert_eq!(body["type"], "incident.test");
         assert_eq!(body["monitor"]["name"], TEST_MONITOR_NAME);
-        let slack = ChannelTarget::Slack {
-            webhook_url: WebhookUrl::new("https://hooks.slack.com/services/T/B/X").unwrap(),
-        };
-        let Message::Post(post) = render(&notice, &slack, &ctx) else {
-            panic!("Slack is a POST")
-        };
+        let slack =
+            ChannelTarget::Slack { webhook_url: WebhookUrl::new("https://hooks.slack.com/services/T/B/X").unwrap() };
+        let Message::Post(post) = render(&notice, &slack, &ctx) else { panic!("Slack is a POST") };
         assert!(post.body.contains("Test notification") && post.body.contains("nothing is wrong"), "{}", post.body);
     }
 }

@@ -23,7 +23,9 @@ pub(crate) fn payload(f: &Facts) -> Value {
     if let Some(preview) = f.preview(PREVIEW_MAX) {
         // A fence inside the preview would end the code block early.
         let fenced = escape(&preview).replace("```", "`\u{200b}``");
-        blocks.push(json!({"type": "section", "text": {"type": "mrkdwn", "text": format!("*Last output*\n```{fenced}```")}}));
+        blocks.push(
+            json!({"type": "section", "text": {"type": "mrkdwn", "text": format!("*Last output*\n```{fenced}```")}}),
+        );
     }
     blocks.push(json!({"type": "actions", "elements": [
         {"type": "button", "text": {"type": "plain_text", "text": "View incident"}, "url": f.incident_url},
@@ -35,9 +37,7 @@ pub(crate) fn payload(f: &Facts) -> Value {
 
 /// Slack's three control characters in mrkdwn; everything else is literal enough.
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
 #[cfg(test)]
@@ -84,15 +84,9 @@ mod tests {
         c.output_preview = Some("```\n<@U123>".into());
         let got = payload(&Facts::new(&n, &c));
         let fields = got["blocks"][2]["fields"][0]["text"].as_str().unwrap();
-        assert!(
-            fields.ends_with("|a &lt;!channel&gt; &amp; &lt;http://evil|x&gt;>"),
-            "{fields}"
-        );
+        assert!(fields.ends_with("|a &lt;!channel&gt; &amp; &lt;http://evil|x&gt;>"), "{fields}");
         let preview = got["blocks"][3]["text"]["text"].as_str().unwrap();
         assert_eq!(preview, "*Last output*\n````\u{200b}``\n&lt;@U123&gt;```");
-        assert_eq!(
-            got["blocks"][0]["text"]["text"],
-            "✅ Resolved: a <!channel> & <http://evil|x> (missed)"
-        );
+        assert_eq!(got["blocks"][0]["text"]["text"], "✅ Resolved: a <!channel> & <http://evil|x> (missed)");
     }
 }

@@ -13,11 +13,7 @@ const ELLIPSIS: &str = "...";
 pub(crate) fn message(f: &Facts, phone: &PhoneNumber) -> SmsMessage {
     let i = f.incident();
     let head = format!("Tokiflow: {} -", f.what());
-    let tail = format!(
-        "{}, {}.",
-        kind_label(i.kind).to_lowercase(),
-        severity_label(i.severity).to_lowercase()
-    );
+    let tail = format!("{}, {}.", kind_label(i.kind).to_lowercase(), severity_label(i.severity).to_lowercase());
     let compose = |name: &str, link: bool| {
         let mut s = format!("{head} {name} {tail}");
         if link {
@@ -38,10 +34,7 @@ pub(crate) fn message(f: &Facts, phone: &PhoneNumber) -> SmsMessage {
         .map(|(len, link)| compose(&clip_with(name, len, ELLIPSIS), link))
         .find(|s| fits(s))
         .unwrap_or_else(|| clip_with(&compose(name, false), UCS2_SEGMENT, ELLIPSIS));
-    SmsMessage {
-        to: phone.clone(),
-        text,
-    }
+    SmsMessage { to: phone.clone(), text }
 }
 
 /// Characters of GSM 03.38's basic set that are plain ASCII; anything else (accents,
@@ -56,18 +49,12 @@ fn is_gsm_extension(c: char) -> bool {
 }
 
 fn segment_limit(s: &str) -> usize {
-    if s.chars().all(is_gsm_basic) {
-        GSM_SEGMENT
-    } else {
-        UCS2_SEGMENT
-    }
+    if s.chars().all(is_gsm_basic) { GSM_SEGMENT } else { UCS2_SEGMENT }
 }
 
 fn segment_units(s: &str) -> usize {
     if s.chars().all(is_gsm_basic) {
-        s.chars()
-            .map(|c| if is_gsm_extension(c) { 2 } else { 1 })
-            .sum()
+        s.chars().map(|c| if is_gsm_extension(c) { 2 } else { 1 }).sum()
     } else {
         s.encode_utf16().count()
     }
@@ -91,11 +78,7 @@ mod tests {
         let n = Notice::from(&e);
         let mut c = ctx();
         c.monitor_name = Name::new(monitor).unwrap();
-        message(
-            &Facts::new(&n, &c),
-            &PhoneNumber::new("+14155550100").unwrap(),
-        )
-        .text
+        message(&Facts::new(&n, &c), &PhoneNumber::new("+14155550100").unwrap()).text
     }
 
     #[test]
@@ -112,21 +95,14 @@ mod tests {
 
     #[test]
     fn long_names_are_cut_to_fit_one_segment() {
-        let long =
-            "A very long monitor name that goes on and on about the nightly database backup job";
+        let long = "A very long monitor name that goes on and on about the nightly database backup job";
         let text = render(IncidentChange::Opened, long);
         assert!(text.chars().count() <= 160 && fits(&text), "{text}");
-        assert!(
-            text.contains("... missed") && text.ends_with("inc_0193a1b2c3d4e5f60718293a4b5c6d7e"),
-            "{text}"
-        );
+        assert!(text.contains("... missed") && text.ends_with("inc_0193a1b2c3d4e5f60718293a4b5c6d7e"), "{text}");
 
         let text = render(IncidentChange::Opened, &"é".repeat(100));
         assert!(text.chars().count() <= 70 && fits(&text), "{text}");
-        assert!(
-            !text.contains("https://"),
-            "no room for the link in UCS-2: {text}"
-        );
+        assert!(!text.contains("https://"), "no room for the link in UCS-2: {text}");
         assert!(text.starts_with("Tokiflow: Incident opened - éé"), "{text}");
     }
 

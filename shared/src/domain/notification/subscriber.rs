@@ -29,7 +29,12 @@ struct Letter<'a> {
 }
 
 /// The request to confirm a subscription (double opt-in).
-pub fn verification(target: &SubscriberTarget, verify_url: &str, links: &SubscriberLinks, now: DateTime<Utc>) -> Message {
+pub fn verification(
+    target: &SubscriberTarget,
+    verify_url: &str,
+    links: &SubscriberLinks,
+    now: DateTime<Utc>,
+) -> Message {
     render(
         target,
         &Letter {
@@ -93,7 +98,12 @@ fn render(target: &SubscriberTarget, l: &Letter) -> Message {
                     {"type": "context", "elements": [{"type": "mrkdwn", "text": format!("<{}|Unsubscribe>", l.links.unsubscribe_url)}]},
                 ],
             });
-            Message::Post(HttpPost { url: webhook_url.clone(), headers: Vec::new(), body: body.to_string(), sign_with: None })
+            Message::Post(HttpPost {
+                url: webhook_url.clone(),
+                headers: Vec::new(),
+                body: body.to_string(),
+                sign_with: None,
+            })
         }
         SubscriberTarget::Webhook { url, secret } => {
             let body = json!({
@@ -155,16 +165,25 @@ mod tests {
         assert!(m.text.contains(&l.unsubscribe_url) && m.html.contains("unsubscribe?token=sub_1.abc"));
         assert!(m.html.contains("Acme &lt;Status&gt;"), "escaped in HTML");
 
-        let slack = SubscriberTarget::Slack { webhook_url: WebhookUrl::new("https://hooks.slack.com/services/x").unwrap() };
+        let slack =
+            SubscriberTarget::Slack { webhook_url: WebhookUrl::new("https://hooks.slack.com/services/x").unwrap() };
         let Message::Post(p) = announcement(&slack, &news(), &l) else { panic!("a post") };
         let v: serde_json::Value = serde_json::from_str(&p.body).unwrap();
         assert_eq!(v["blocks"][3]["elements"][0]["text"], format!("<{}|Unsubscribe>", l.unsubscribe_url));
         assert!(p.sign_with.is_none());
 
-        let hook = SubscriberTarget::Webhook { url: WebhookUrl::new("https://example.com/h").unwrap(), secret: SigningSecret::generate() };
-        let Message::Post(p) = verification(&hook, "https://x/verify?token=t", &l, Utc::now()) else { panic!("a post") };
+        let hook = SubscriberTarget::Webhook {
+            url: WebhookUrl::new("https://example.com/h").unwrap(),
+            secret: SigningSecret::generate(),
+        };
+        let Message::Post(p) = verification(&hook, "https://x/verify?token=t", &l, Utc::now()) else {
+            panic!("a post")
+        };
         let v: serde_json::Value = serde_json::from_str(&p.body).unwrap();
-        assert_eq!((v["type"].as_str(), v["actionUrl"].as_str()), (Some("subscription.verify"), Some("https://x/verify?token=t")));
+        assert_eq!(
+            (v["type"].as_str(), v["actionUrl"].as_str()),
+            (Some("subscription.verify"), Some("https://x/verify?token=t"))
+        );
         assert_eq!(v["unsubscribeUrl"], l.unsubscribe_url);
         assert!(p.sign_with.is_some(), "signed as channel webhooks are");
     }

@@ -21,12 +21,8 @@ pub(crate) fn payload(f: &Facts) -> Value {
         ]}),
     ];
     if let Some(preview) = f.preview(PREVIEW_MAX) {
-        body.push(
-            json!({"type": "TextBlock", "text": "Last output", "weight": "Bolder", "wrap": true}),
-        );
-        body.push(
-            json!({"type": "TextBlock", "text": preview, "fontType": "Monospace", "wrap": true}),
-        );
+        body.push(json!({"type": "TextBlock", "text": "Last output", "weight": "Bolder", "wrap": true}));
+        body.push(json!({"type": "TextBlock", "text": preview, "fontType": "Monospace", "wrap": true}));
     }
     let card = json!({
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",

@@ -35,10 +35,7 @@ pub(crate) fn post(f: &Facts, url: &WebhookUrl, secret: &SigningSecret) -> HttpP
     });
     HttpPost {
         url: url.clone(),
-        headers: vec![
-            (EVENT_HEADER, f.notice.event_type().to_owned()),
-            (EVENT_ID_HEADER, f.notice.id()),
-        ],
+        headers: vec![(EVENT_HEADER, f.notice.event_type().to_owned()), (EVENT_ID_HEADER, f.notice.id())],
         body: body.to_string(),
         sign_with: Some(secret.clone()),
     }
@@ -47,8 +44,8 @@ pub(crate) fn post(f: &Facts, url: &WebhookUrl, secret: &SigningSecret) -> HttpP
 type HmacSha256 = Hmac<Sha256>;
 
 fn mac(secret: &SigningSecret, t: i64, body: &[u8]) -> HmacSha256 {
-    let mut mac = HmacSha256::new_from_slice(secret.expose_secret().as_bytes())
-        .expect("HMAC takes a key of any length");
+    let mut mac =
+        HmacSha256::new_from_slice(secret.expose_secret().as_bytes()).expect("HMAC takes a key of any length");
     mac.update(t.to_string().as_bytes());
     mac.update(b".");
     mac.update(body);
@@ -58,10 +55,7 @@ fn mac(secret: &SigningSecret, t: i64, body: &[u8]) -> HmacSha256 {
 /// The `Tokiflow-Signature` value for `body` sent at `at`.
 pub fn signature_header(secret: &SigningSecret, at: DateTime<Utc>, body: &[u8]) -> String {
     let t = at.timestamp();
-    format!(
-        "t={t},v1={}",
-        hex::encode(mac(secret, t, body).finalize().into_bytes())
-    )
+    format!("t={t},v1={}", hex::encode(mac(secret, t, body).finalize().into_bytes()))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -92,9 +86,7 @@ pub fn verify(
     for part in header.split(',') {
         match part.trim().split_once('=') {
             Some(("t", v)) => t = Some(v.parse::<i64>().map_err(|_| SignatureError::Malformed)?),
-            Some(("v1", v)) => {
-                candidates.push(hex::decode(v).map_err(|_| SignatureError::Malformed)?)
-            }
+            Some(("v1", v)) => candidates.push(hex::decode(v).map_err(|_| SignatureError::Malformed)?),
             Some(_) => {} // later schemes, ignored as the format promises
             None => return Err(SignatureError::Malformed),
         }
@@ -107,10 +99,7 @@ pub fn verify(
         return Err(SignatureError::Stale);
     }
     let expected = mac(secret, t, body);
-    if candidates
-        .iter()
-        .any(|c| expected.clone().verify_slice(c).is_ok())
-    {
+    if candidates.iter().any(|c| expected.clone().verify_slice(c).is_ok()) {
         Ok(())
     } else {
         Err(SignatureError::Mismatch)
@@ -159,10 +148,7 @@ mod tests {
             post.headers,
             vec![
                 (EVENT_HEADER, "incident.opened".to_owned()),
-                (
-                    EVENT_ID_HEADER,
-                    "inc_0193a1b2c3d4e5f60718293a4b5c6d7e#OPENED".to_owned()
-                )
+                (EVENT_ID_HEADER, "inc_0193a1b2c3d4e5f60718293a4b5c6d7e#OPENED".to_owned())
             ]
         );
         assert_eq!(post.sign_with, Some(secret()));
@@ -173,10 +159,7 @@ mod tests {
         // python3 -c 'import hmac,hashlib;print(hmac.new(b"whsec_test_0123456789abcdef",b"1700000000.{\"a\":1}",hashlib.sha256).hexdigest())'
         let at = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
         let h = signature_header(&secret(), at, br#"{"a":1}"#);
-        assert_eq!(
-            h,
-            "t=1700000000,v1=07728d7e7b1736bac3de36a46c9bc0b660d59aa4a6f251544124fede1dc42a6c"
-        );
+        assert_eq!(h, "t=1700000000,v1=07728d7e7b1736bac3de36a46c9bc0b660d59aa4a6f251544124fede1dc42a6c");
     }
 
     #[test]
@@ -185,49 +168,22 @@ mod tests {
         let body = br#"{"a":1}"#;
         let h = signature_header(&secret(), at, body);
         let ok = |header: &str, body: &[u8], now_offset: i64| {
-            verify(
-                &secret(),
-                header,
-                body,
-                at + Duration::seconds(now_offset),
-                DEFAULT_TOLERANCE,
-            )
+            verify(&secret(), header, body, at + Duration::seconds(now_offset), DEFAULT_TOLERANCE)
         };
         assert_eq!(ok(&h, body, 0), Ok(()));
         assert_eq!(ok(&h, body, 300), Ok(()));
-        assert_eq!(
-            ok(&h, body, -300),
-            Ok(()),
-            "a receiver's clock may be behind"
-        );
+        assert_eq!(ok(&h, body, -300), Ok(()), "a receiver's clock may be behind");
         assert_eq!(ok(&h, body, 301), Err(SignatureError::Stale));
         assert_eq!(ok(&h, br#"{"a":2}"#, 0), Err(SignatureError::Mismatch));
         let other = SigningSecret::new("whsec_other_0123456789abcdef").unwrap();
-        assert_eq!(
-            verify(&other, &h, body, at, DEFAULT_TOLERANCE),
-            Err(SignatureError::Mismatch)
-        );
+        assert_eq!(verify(&other, &h, body, at, DEFAULT_TOLERANCE), Err(SignatureError::Mismatch));
         let rotated = format!("{},v1={}", h, "00".repeat(32));
         assert_eq!(ok(&rotated, body, 0), Ok(()), "any one v1 may match");
         let moved = h.replace("t=1700000000", "t=1700000001");
-        assert_eq!(
-            ok(&moved, body, 0),
-            Err(SignatureError::Mismatch),
-            "the timestamp is signed too"
-        );
-        for bad in [
-            "",
-            "t=1700000000",
-            "v1=00",
-            "t=x,v1=00",
-            "t=1700000000,v1=zz",
-            "garbage",
-        ] {
+        assert_eq!(ok(&moved, body, 0), Err(SignatureError::Mismatch), "the timestamp is signed too");
+        for bad in ["", "t=1700000000", "v1=00", "t=x,v1=00", "t=1700000000,v1=zz", "garbage"] {
             assert_eq!(ok(bad, body, 0), Err(SignatureError::Malformed), "{bad:?}");
         }
-        assert_eq!(
-            ok(&"t=1,".repeat(400), body, 0),
-            Err(SignatureError::Malformed)
-        );
+        assert_eq!(ok(&"t=1,".repeat(400), body, 0), Err(SignatureError::Malformed));
     }
 }

@@ -13,10 +13,7 @@ pub const MAX_UPDATES: usize = 100;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StatusIncidentError {
-    #[error(
-        "an update must say something, in at most {} characters",
-        UpdateBody::MAX
-    )]
+    #[error("an update must say something, in at most {} characters", UpdateBody::MAX)]
     BadBody,
     #[error("the incident is resolved; open a new one")]
     AlreadyResolved,
@@ -85,9 +82,7 @@ impl UpdateBody {
     pub fn new(s: &str) -> Result<Self, StatusIncidentError> {
         let s = s.trim();
         let n = s.chars().count();
-        (n > 0 && n <= Self::MAX)
-            .then(|| Self(s.to_owned()))
-            .ok_or(StatusIncidentError::BadBody)
+        (n > 0 && n <= Self::MAX).then(|| Self(s.to_owned())).ok_or(StatusIncidentError::BadBody)
     }
 
     pub fn as_str(&self) -> &str {
@@ -179,27 +174,15 @@ impl StatusIncident {
             return Err(StatusIncidentError::OutOfOrder);
         }
         let next = match state {
-            IncidentState::Resolved => self
-                .affected
-                .keys()
-                .map(|c| (c.clone(), ComponentStatus::Operational))
-                .collect(),
+            IncidentState::Resolved => {
+                self.affected.keys().map(|c| (c.clone(), ComponentStatus::Operational)).collect()
+            }
             _ => affected.unwrap_or_else(|| self.affected.clone()),
         };
         let changes = changes(&self.affected, &next);
-        self.affected = if state == IncidentState::Resolved {
-            BTreeMap::new()
-        } else {
-            next
-        };
+        self.affected = if state == IncidentState::Resolved { BTreeMap::new() } else { next };
         self.state = state;
-        self.updates.push(IncidentUpdate {
-            id: IncidentUpdateId::generate(),
-            state,
-            body,
-            at: now,
-            changes,
-        });
+        self.updates.push(IncidentUpdate { id: IncidentUpdateId::generate(), state, body, at: now, changes });
         Ok(())
     }
 
@@ -227,10 +210,7 @@ impl StatusIncident {
 
     /// The spans during which the incident held `component` at some status: from each
     /// update that set it to the next one that changed it (or `None`, still open).
-    pub fn spans_for(
-        &self,
-        component: &ComponentId,
-    ) -> Vec<(DateTime<Utc>, Option<DateTime<Utc>>, ComponentStatus)> {
+    pub fn spans_for(&self, component: &ComponentId) -> Vec<(DateTime<Utc>, Option<DateTime<Utc>>, ComponentStatus)> {
         let mut spans: Vec<(DateTime<Utc>, Option<DateTime<Utc>>, ComponentStatus)> = Vec::new();
         for u in &self.updates {
             let Some(change) = u.changes.iter().find(|c| &c.component_id == component) else {
@@ -253,9 +233,8 @@ fn changes(
     old: &BTreeMap<ComponentId, ComponentStatus>,
     new: &BTreeMap<ComponentId, ComponentStatus>,
 ) -> Vec<ComponentChange> {
-    let status = |m: &BTreeMap<ComponentId, ComponentStatus>, id| {
-        m.get(id).copied().unwrap_or(ComponentStatus::Operational)
-    };
+    let status =
+        |m: &BTreeMap<ComponentId, ComponentStatus>, id| m.get(id).copied().unwrap_or(ComponentStatus::Operational);
     let ids: std::collections::BTreeSet<&ComponentId> = old.keys().chain(new.keys()).collect();
     ids.into_iter()
         .filter(|id| status(old, id) != status(new, id))
@@ -296,61 +275,23 @@ mod tests {
         let api = ComponentId::generate();
         let mut i = opened(&api);
         assert_eq!(i.status_of(&api), Some(ComponentStatus::PartialOutage));
-        assert_eq!(
-            i.updates[0].changes[0].new_status,
-            ComponentStatus::PartialOutage
-        );
-        i.post(
-            IncidentState::Identified,
-            body("A bad deploy."),
-            None,
-            t0() + Duration::minutes(5),
-        )
-        .unwrap();
+        assert_eq!(i.updates[0].changes[0].new_status, ComponentStatus::PartialOutage);
+        i.post(IncidentState::Identified, body("A bad deploy."), None, t0() + Duration::minutes(5)).unwrap();
         let degraded = BTreeMap::from([(api.clone(), ComponentStatus::DegradedPerformance)]);
-        i.post(
-            IncidentState::Monitoring,
-            body("Rolled back."),
-            Some(degraded),
-            t0() + Duration::minutes(20),
-        )
-        .unwrap();
-        assert_eq!(
-            i.status_of(&api),
-            Some(ComponentStatus::DegradedPerformance)
-        );
-        i.post(
-            IncidentState::Resolved,
-            body("All good."),
-            None,
-            t0() + Duration::minutes(50),
-        )
-        .unwrap();
+        i.post(IncidentState::Monitoring, body("Rolled back."), Some(degraded), t0() + Duration::minutes(20)).unwrap();
+        assert_eq!(i.status_of(&api), Some(ComponentStatus::DegradedPerformance));
+        i.post(IncidentState::Resolved, body("All good."), None, t0() + Duration::minutes(50)).unwrap();
         assert!(i.is_resolved());
-        assert_eq!(
-            i.status_of(&api),
-            None,
-            "a resolved incident imposes nothing"
-        );
+        assert_eq!(i.status_of(&api), None, "a resolved incident imposes nothing");
         assert_eq!(i.resolved_at(), Some(t0() + Duration::minutes(50)));
-        assert_eq!(
-            i.first_at(IncidentState::Monitoring),
-            Some(t0() + Duration::minutes(20))
-        );
+        assert_eq!(i.first_at(IncidentState::Monitoring), Some(t0() + Duration::minutes(20)));
         let last = i.updates.last().unwrap();
-        assert_eq!(
-            last.changes[0].old_status,
-            ComponentStatus::DegradedPerformance
-        );
+        assert_eq!(last.changes[0].old_status, ComponentStatus::DegradedPerformance);
         assert_eq!(last.changes[0].new_status, ComponentStatus::Operational);
         assert_eq!(
             i.spans_for(&api),
             vec![
-                (
-                    t0(),
-                    Some(t0() + Duration::minutes(20)),
-                    ComponentStatus::PartialOutage
-                ),
+                (t0(), Some(t0() + Duration::minutes(20)), ComponentStatus::PartialOutage),
                 (
                     t0() + Duration::minutes(20),
                     Some(t0() + Duration::minutes(50)),
@@ -358,12 +299,7 @@ mod tests {
                 ),
             ]
         );
-        let err = i.post(
-            IncidentState::Monitoring,
-            body("again"),
-            None,
-            t0() + Duration::hours(1),
-        );
+        let err = i.post(IncidentState::Monitoring, body("again"), None, t0() + Duration::hours(1));
         assert_eq!(err, Err(StatusIncidentError::AlreadyResolved));
     }
 
@@ -373,28 +309,12 @@ mod tests {
         let mut i = opened(&api);
         assert_eq!(UpdateBody::new("   "), Err(StatusIncidentError::BadBody));
         assert!(UpdateBody::new(&"x".repeat(UpdateBody::MAX + 1)).is_err());
-        let early = i.post(
-            IncidentState::Identified,
-            body("x"),
-            None,
-            t0() - Duration::seconds(1),
-        );
+        let early = i.post(IncidentState::Identified, body("x"), None, t0() - Duration::seconds(1));
         assert_eq!(early, Err(StatusIncidentError::OutOfOrder));
         for n in 1..MAX_UPDATES {
-            i.post(
-                IncidentState::Identified,
-                body("x"),
-                None,
-                t0() + Duration::seconds(n as i64),
-            )
-            .unwrap();
+            i.post(IncidentState::Identified, body("x"), None, t0() + Duration::seconds(n as i64)).unwrap();
         }
-        let full = i.post(
-            IncidentState::Identified,
-            body("x"),
-            None,
-            t0() + Duration::hours(1),
-        );
+        let full = i.post(IncidentState::Identified, body("x"), None, t0() + Duration::hours(1));
         assert_eq!(full, Err(StatusIncidentError::TooManyUpdates));
     }
 

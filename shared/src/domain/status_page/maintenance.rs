@@ -105,30 +105,16 @@ impl PageMaintenance {
             ends_at: self.window.ends_at,
         };
         if self.cancelled_at.is_some_and(|c| c <= now) {
-            return Occurrence {
-                state: MaintenanceState::Cancelled,
-                ..first
-            };
+            return Occurrence { state: MaintenanceState::Cancelled, ..first };
         }
         if let Some(ends_at) = self.window.covering(now) {
-            return Occurrence {
-                state: MaintenanceState::InProgress,
-                starts_at: ends_at - len,
-                ends_at,
-            };
+            return Occurrence { state: MaintenanceState::InProgress, starts_at: ends_at - len, ends_at };
         }
         if now < self.window.starts_at {
-            return Occurrence {
-                state: MaintenanceState::Scheduled,
-                ..first
-            };
+            return Occurrence { state: MaintenanceState::Scheduled, ..first };
         }
         match self.window.next_start_after(now) {
-            Some(starts_at) => Occurrence {
-                state: MaintenanceState::Scheduled,
-                starts_at,
-                ends_at: starts_at + len,
-            },
+            Some(starts_at) => Occurrence { state: MaintenanceState::Scheduled, starts_at, ends_at: starts_at + len },
             None => first,
         }
     }
@@ -139,9 +125,7 @@ impl PageMaintenance {
 
     /// Whether it currently sets `component` under maintenance.
     pub fn holds(&self, component: &ComponentId, now: DateTime<Utc>) -> bool {
-        self.auto_status
-            && self.covers(component)
-            && self.occurrence_at(now).state == MaintenanceState::InProgress
+        self.auto_status && self.covers(component) && self.occurrence_at(now).state == MaintenanceState::InProgress
     }
 }
 
@@ -181,26 +165,14 @@ mod tests {
         let m = maintenance("2026-02-01T22:00:00Z", "2026-02-01T23:00:00Z", None, "UTC");
         let c = m.component_ids[0].clone();
         let at = |s| m.occurrence_at(t(s));
-        assert_eq!(
-            at("2026-02-01T21:59:59Z").state,
-            MaintenanceState::Scheduled
-        );
+        assert_eq!(at("2026-02-01T21:59:59Z").state, MaintenanceState::Scheduled);
         assert!(!m.holds(&c, t("2026-02-01T21:59:59Z")));
         let running = at("2026-02-01T22:30:00Z");
         assert_eq!(running.state, MaintenanceState::InProgress);
-        assert_eq!(
-            (running.starts_at, running.ends_at),
-            (t("2026-02-01T22:00:00Z"), t("2026-02-01T23:00:00Z"))
-        );
+        assert_eq!((running.starts_at, running.ends_at), (t("2026-02-01T22:00:00Z"), t("2026-02-01T23:00:00Z")));
         assert!(m.holds(&c, t("2026-02-01T22:30:00Z")));
-        assert!(
-            !m.holds(&ComponentId::generate(), t("2026-02-01T22:30:00Z")),
-            "only its components"
-        );
-        assert_eq!(
-            at("2026-02-01T23:00:00Z").state,
-            MaintenanceState::Completed
-        );
+        assert!(!m.holds(&ComponentId::generate(), t("2026-02-01T22:30:00Z")), "only its components");
+        assert_eq!(at("2026-02-01T23:00:00Z").state, MaintenanceState::Completed);
     }
 
     #[test]
@@ -215,46 +187,20 @@ mod tests {
         let next = m.occurrence_at(t("2026-03-02T00:00:00Z"));
         assert_eq!(next.state, MaintenanceState::Scheduled);
         // 23:00 EDT is 03:00 UTC after the switch: the wall-clock time is kept.
-        assert_eq!(
-            next.starts_at,
-            t("2026-03-08T04:00:00Z"),
-            "Sat 7 Mar 23:00 EST"
-        );
+        assert_eq!(next.starts_at, t("2026-03-08T04:00:00Z"), "Sat 7 Mar 23:00 EST");
         let third = m.occurrence_at(t("2026-03-09T00:00:00Z"));
-        assert_eq!(
-            third.starts_at,
-            t("2026-03-15T03:00:00Z"),
-            "Sat 14 Mar 23:00 EDT"
-        );
-        assert_eq!(
-            m.occurrence_at(t("2026-03-15T04:00:00Z")).state,
-            MaintenanceState::InProgress
-        );
+        assert_eq!(third.starts_at, t("2026-03-15T03:00:00Z"), "Sat 14 Mar 23:00 EDT");
+        assert_eq!(m.occurrence_at(t("2026-03-15T04:00:00Z")).state, MaintenanceState::InProgress);
         let done = m.occurrence_at(t("2026-03-16T00:00:00Z"));
-        assert_eq!(
-            done.state,
-            MaintenanceState::Completed,
-            "COUNT=3 ends the rule"
-        );
+        assert_eq!(done.state, MaintenanceState::Completed, "COUNT=3 ends the rule");
     }
 
     #[test]
     fn cancelled_stays_cancelled() {
-        let mut m = maintenance(
-            "2026-02-01T22:00:00Z",
-            "2026-02-01T23:00:00Z",
-            Some("FREQ=DAILY"),
-            "UTC",
-        );
+        let mut m = maintenance("2026-02-01T22:00:00Z", "2026-02-01T23:00:00Z", Some("FREQ=DAILY"), "UTC");
         m.cancel(t("2026-02-01T10:00:00Z"));
-        assert_eq!(
-            m.occurrence_at(t("2026-02-01T09:00:00Z")).state,
-            MaintenanceState::Scheduled
-        );
-        assert_eq!(
-            m.occurrence_at(t("2026-02-01T22:30:00Z")).state,
-            MaintenanceState::Cancelled
-        );
+        assert_eq!(m.occurrence_at(t("2026-02-01T09:00:00Z")).state, MaintenanceState::Scheduled);
+        assert_eq!(m.occurrence_at(t("2026-02-01T22:30:00Z")).state, MaintenanceState::Cancelled);
         assert!(!m.holds(&m.component_ids[0].clone(), t("2026-02-01T22:30:00Z")));
     }
 }

@@ -126,7 +126,9 @@ impl Default for Theme {
 pub enum Visibility {
     Public,
     /// Served only with the access token; without it the page does not exist (404).
-    Private { token_hash: SecretHash },
+    Private {
+        token_hash: SecretHash,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

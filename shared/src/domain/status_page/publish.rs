@@ -41,15 +41,10 @@ pub fn files(view: &StatusView) -> Vec<(String, Rendered)> {
         ("badge.svg".into(), Resource::PageBadge),
     ];
     resources.extend(DOCUMENTS.iter().map(|(path, doc)| (format!("api/v2/{path}"), Resource::Json(*doc))));
-    resources.extend(
-        view.components
-            .iter()
-            .map(|c| (format!("components/{}/badge.svg", c.component.id), Resource::ComponentBadge(c.component.id.to_string()))),
-    );
-    resources
-        .into_iter()
-        .filter_map(|(path, r)| render::render(view, &r).map(|rendered| (path, rendered)))
-        .collect()
+    resources.extend(view.components.iter().map(|c| {
+        (format!("components/{}/badge.svg", c.component.id), Resource::ComponentBadge(c.component.id.to_string()))
+    }));
+    resources.into_iter().filter_map(|(path, r)| render::render(view, &r).map(|rendered| (path, rendered))).collect()
 }
 
 /// The components whose status differs between the stored page (its cached statuses)
@@ -58,7 +53,8 @@ pub fn changed_components<'a>(stored: &StatusPage, now: &'a [Component]) -> Vec<
     now.iter()
         .filter_map(|c| {
             // A component new to the page counts as having been operational.
-            let before = stored.components.iter().find(|s| s.id == c.id).map_or(ComponentStatus::Operational, |s| s.status);
+            let before =
+                stored.components.iter().find(|s| s.id == c.id).map_or(ComponentStatus::Operational, |s| s.status);
             (before != c.status).then_some((c, before))
         })
         .collect()

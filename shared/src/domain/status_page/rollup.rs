@@ -109,16 +109,10 @@ mod tests {
     #[test]
     fn component_takes_the_worst_signal() {
         assert_eq!(component_status([]), Operational);
-        assert_eq!(
-            component_status([Signal::MonitorIncident(Severity::Low)]),
-            Operational
-        );
+        assert_eq!(component_status([Signal::MonitorIncident(Severity::Low)]), Operational);
         assert_eq!(component_status([Signal::Maintenance]), UnderMaintenance);
         assert_eq!(
-            component_status([
-                Signal::Maintenance,
-                Signal::MonitorIncident(Severity::Medium)
-            ]),
+            component_status([Signal::Maintenance, Signal::MonitorIncident(Severity::Medium)]),
             DegradedPerformance,
             "degradation during maintenance still shows"
         );
@@ -138,19 +132,13 @@ mod tests {
         assert_eq!(Indicator::of(UnderMaintenance, []), Indicator::Maintenance);
         assert_eq!(Indicator::of(DegradedPerformance, []), Indicator::Minor);
         assert_eq!(Indicator::of(PartialOutage, []), Indicator::Major);
-        assert_eq!(
-            Indicator::of(MajorOutage, [Impact::Minor]),
-            Indicator::Critical
-        );
+        assert_eq!(Indicator::of(MajorOutage, [Impact::Minor]), Indicator::Critical);
         assert_eq!(
             Indicator::of(Operational, [Impact::Minor, Impact::Major]),
             Indicator::Major,
             "an incident alone raises it"
         );
-        assert_eq!(
-            Indicator::of(UnderMaintenance, [Impact::Minor]),
-            Indicator::Minor
-        );
+        assert_eq!(Indicator::of(UnderMaintenance, [Impact::Minor]), Indicator::Minor);
         assert_eq!(Indicator::Major.description(), "Partial System Outage");
     }
 }

@@ -5,8 +5,8 @@ use super::maintenance::PageMaintenance;
 use super::view::{PageLocation, StatusView};
 use super::{Component, ComponentStatus, StatusPage, Theme, Visibility};
 use crate::domain::ids::{
-    ComponentId, IncidentId, IncidentUpdateId, MaintenanceId, MonitorId, OrgId, PageMaintenanceId,
-    StatusIncidentId, StatusPageId,
+    ComponentId, IncidentId, IncidentUpdateId, MaintenanceId, MonitorId, OrgId, PageMaintenanceId, StatusIncidentId,
+    StatusPageId,
 };
 use crate::domain::incident::{Incident, IncidentKind, Severity};
 use crate::domain::maintenance::{MaintenanceWindow, Recurrence};
@@ -14,14 +14,7 @@ use crate::domain::text::{Name, Slug};
 use chrono::{DateTime, Duration, Utc};
 use std::collections::{BTreeMap, HashMap};
 
-const NAMES: &[&str] = &[
-    "API",
-    "Dashboard",
-    "Database",
-    "Webhooks",
-    "Scheduler",
-    "Email delivery",
-];
+const NAMES: &[&str] = &["API", "Dashboard", "Database", "Webhooks", "Scheduler", "Email delivery"];
 
 /// The moment the sample is rendered at.
 pub fn now() -> DateTime<Utc> {
@@ -54,25 +47,15 @@ pub fn view(components: usize, incidents_per_component: usize) -> StatusView {
     let mut cs = Vec::new();
     for i in 0..components {
         let monitor: MonitorId = fixed!(MonitorId, i + 1);
-        let label = NAMES
-            .get(i)
-            .map_or_else(|| format!("Service {}", i + 1), |n| (*n).to_owned());
+        let label = NAMES.get(i).map_or_else(|| format!("Service {}", i + 1), |n| (*n).to_owned());
         let mut list = Vec::new();
         for k in 0..incidents_per_component {
             let days_ago = ((i * 7 + k * 23) % 88 + 1) as i64;
-            let opened = now - Duration::days(days_ago)
-                + Duration::minutes(((i * 37 + k * 11) % 600) as i64);
+            let opened = now - Duration::days(days_ago) + Duration::minutes(((i * 37 + k * 11) % 600) as i64);
             let severity = [Severity::Medium, Severity::High, Severity::Critical][(i + k) % 3];
-            let mut inc = Incident::open(
-                org_id.clone(),
-                monitor.clone(),
-                IncidentKind::Missed,
-                severity,
-                opened,
-            );
+            let mut inc = Incident::open(org_id.clone(), monitor.clone(), IncidentKind::Missed, severity, opened);
             inc.id = fixed!(IncidentId, i * 1000 + k + 1);
-            inc.resolve(opened + Duration::minutes(20 + ((i * k) % 120) as i64))
-                .expect("open");
+            inc.resolve(opened + Duration::minutes(20 + ((i * k) % 120) as i64)).expect("open");
             list.push(inc);
         }
         monitor_incidents.insert(monitor.clone(), list);
@@ -105,9 +88,7 @@ pub fn view(components: usize, incidents_per_component: usize) -> StatusView {
         page_id.clone(),
         name("Delayed webhook deliveries"),
         Impact::Minor,
-        body(
-            "Webhooks are being delivered with a delay of up to 10 minutes. We are investigating.",
-        ),
+        body("Webhooks are being delivered with a delay of up to 10 minutes. We are investigating."),
         BTreeMap::from([(comp(3), ComponentStatus::DegradedPerformance)]),
         t_resolved,
     );
@@ -184,9 +165,7 @@ pub fn view(components: usize, incidents_per_component: usize) -> StatusView {
             "Weekly database patching",
         ),
         vec![comp(2)],
-        Some(body(
-            "The database may be read-only for up to five minutes.",
-        )),
+        Some(body("The database may be read-only for up to five minutes.")),
         now - Duration::days(1),
     );
     upcoming.id = fixed!(PageMaintenanceId, 1);
@@ -199,16 +178,6 @@ pub fn view(components: usize, incidents_per_component: usize) -> StatusView {
     );
     done.id = fixed!(PageMaintenanceId, 2);
 
-    let location = PageLocation {
-        origin: "https://status.example.com".into(),
-        prefix: "/status/acme".into(),
-    };
-    StatusView::build(
-        page,
-        &monitor_incidents,
-        vec![resolved, active],
-        vec![upcoming, done],
-        location,
-        now,
-    )
+    let location = PageLocation { origin: "https://status.example.com".into(), prefix: "/status/acme".into() };
+    StatusView::build(page, &monitor_incidents, vec![resolved, active], vec![upcoming, done], location, now)
 }

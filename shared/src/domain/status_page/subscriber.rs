@@ -45,7 +45,11 @@ pub enum Admission {
 pub fn admit(existing: &[Subscriber], new: &Subscriber, now: DateTime<Utc>) -> Admission {
     let live: Vec<&Subscriber> = existing.iter().filter(|s| !s.has_expired(now)).collect();
     let recent = |s: &&&Subscriber| !s.is_verified() && now - s.created_at < chrono::Duration::minutes(RESEND_MINUTES);
-    if live.iter().filter(recent).any(|s| s.target.kind() == new.target.kind() && s.target.address() == new.target.address()) {
+    if live
+        .iter()
+        .filter(recent)
+        .any(|s| s.target.kind() == new.target.kind() && s.target.address() == new.target.address())
+    {
         return Admission::AlreadyAsked;
     }
     let hour_ago = now - chrono::Duration::hours(1);
@@ -265,8 +269,7 @@ impl Subscriber {
     /// Whether `token` is one of the unsubscribe tokens this subscriber was sent lately.
     pub fn may_unsubscribe(&self, token: &SubscriberToken) -> bool {
         // Every kept hash is compared, so the time taken says nothing about which matched.
-        token.id == self.id
-            && self.unsubscribe_hashes.iter().fold(false, |found, h| h.matches(&token.secret) | found)
+        token.id == self.id && self.unsubscribe_hashes.iter().fold(false, |found, h| h.matches(&token.secret) | found)
     }
 
     /// A fresh token for the next message's unsubscribe link; the subscriber must be
@@ -282,8 +285,9 @@ impl Subscriber {
     /// Whether this subscriber is sent `a`: verified, the kind of change wanted, and a
     /// component in its filter (news naming no component goes to everyone).
     pub fn wants(&self, a: &Announcement) -> bool {
-        let component_ok =
-            self.components.is_empty() || a.components.is_empty() || a.components.iter().any(|c| self.components.contains(c));
+        let component_ok = self.components.is_empty()
+            || a.components.is_empty()
+            || a.components.iter().any(|c| self.components.contains(c));
         self.is_verified() && self.events.contains(&a.event) && component_ok
     }
 }
@@ -320,7 +324,12 @@ impl Announcement {
             event: SubscriberEvent::of_status(to),
             components: vec![component.id.clone()],
             title,
-            body: format!("{} changed from {} to {}.", component.name, from.label().to_lowercase(), to.label().to_lowercase()),
+            body: format!(
+                "{} changed from {} to {}.",
+                component.name,
+                from.label().to_lowercase(),
+                to.label().to_lowercase()
+            ),
             at,
         }
     }
@@ -347,11 +356,7 @@ impl Announcement {
     /// Maintenance announced, changed or cancelled, as it stands at `now`.
     pub fn maintenance(m: &PageMaintenance, now: DateTime<Utc>) -> Self {
         let o = m.occurrence_at(now);
-        let when = format!(
-            "{} to {} UTC",
-            o.starts_at.format("%Y-%m-%d %H:%M"),
-            o.ends_at.format("%Y-%m-%d %H:%M")
-        );
+        let when = format!("{} to {} UTC", o.starts_at.format("%Y-%m-%d %H:%M"), o.ends_at.format("%Y-%m-%d %H:%M"));
         let body = match &m.description {
             Some(d) => format!("{when}. {}", d.as_str()),
             None => format!("{when}."),
@@ -399,25 +404,38 @@ mod tests {
 
         let forged = SubscriberToken { id: subscriber.id.clone(), secret: "x".repeat(26) };
         assert_eq!(subscriber.verify(&forged, now), Err(SubscriberError::BadToken));
-        assert_eq!(subscriber.verify(&unsubscribe, now), Err(SubscriberError::BadToken), "the other token does not verify");
+        assert_eq!(
+            subscriber.verify(&unsubscribe, now),
+            Err(SubscriberError::BadToken),
+            "the other token does not verify"
+        );
         subscriber.verify(&parsed, now).unwrap();
         subscriber.verify(&parsed, now).unwrap();
         assert_eq!(subscriber.verified_at, Some(now));
 
         assert!(subscriber.may_unsubscribe(&unsubscribe));
         assert!(!subscriber.may_unsubscribe(&verify));
-        let other = Subscriber::subscribe(StatusPageId::generate(), target(), BTreeSet::new(), BTreeSet::from([SubscriberEvent::Outage]), now).unwrap();
+        let other = Subscriber::subscribe(
+            StatusPageId::generate(),
+            target(),
+            BTreeSet::new(),
+            BTreeSet::from([SubscriberEvent::Outage]),
+            now,
+        )
+        .unwrap();
         let other = other.unsubscribe;
         assert!(!subscriber.may_unsubscribe(&other), "another subscriber's token");
 
-        let newer: Vec<SubscriberToken> = (0..KEPT_UNSUBSCRIBE_TOKENS).map(|_| subscriber.issue_unsubscribe_token()).collect();
+        let newer: Vec<SubscriberToken> =
+            (0..KEPT_UNSUBSCRIBE_TOKENS).map(|_| subscriber.issue_unsubscribe_token()).collect();
         assert!(newer.iter().all(|t| subscriber.may_unsubscribe(t)));
         assert!(!subscriber.may_unsubscribe(&unsubscribe), "the oldest token has rotated out");
     }
 
     fn signed_up(address: &str, at: DateTime<Utc>, page: &StatusPageId) -> NewSubscription {
         let target = SubscriberTarget::Email { address: Email::new(address).unwrap() };
-        Subscriber::subscribe(page.clone(), target, BTreeSet::new(), BTreeSet::from([SubscriberEvent::Outage]), at).unwrap()
+        Subscriber::subscribe(page.clone(), target, BTreeSet::new(), BTreeSet::from([SubscriberEvent::Outage]), at)
+            .unwrap()
     }
 
     #[test]
@@ -429,8 +447,11 @@ mod tests {
         let later = now + chrono::Duration::minutes(RESEND_MINUTES);
         assert_eq!(admit(std::slice::from_ref(&first), &again, later), Admission::Admit, "asked again after a while");
 
-        let crowd: Vec<Subscriber> =
-            (0..SIGNUPS_PER_HOUR).map(|i| signed_up(&format!("p{i}@example.com"), now + chrono::Duration::seconds(i as i64), &page).subscriber).collect();
+        let crowd: Vec<Subscriber> = (0..SIGNUPS_PER_HOUR)
+            .map(|i| {
+                signed_up(&format!("p{i}@example.com"), now + chrono::Duration::seconds(i as i64), &page).subscriber
+            })
+            .collect();
         let next = signed_up("late@example.com", now + chrono::Duration::minutes(30), &page).subscriber;
         assert_eq!(admit(&crowd, &next, next.created_at), Admission::Busy { retry_after_secs: 30 * 60 });
         assert_eq!(admit(&crowd, &next, now + chrono::Duration::minutes(61)), Admission::Admit);
@@ -460,7 +481,9 @@ mod tests {
     fn token_parsing_is_bounded_and_strict() {
         let id = SubscriberId::generate();
         assert!(SubscriberToken::parse(&format!("{id}.abc123")).is_some());
-        for bad in ["", "abc", &format!("{id}."), &format!("{id}.a-b"), "mon_1.abc", &format!("{id}.{}", "a".repeat(200))] {
+        for bad in
+            ["", "abc", &format!("{id}."), &format!("{id}.a-b"), "mon_1.abc", &format!("{id}.{}", "a".repeat(200))]
+        {
             assert!(SubscriberToken::parse(bad).is_none(), "{bad}");
         }
     }
@@ -500,9 +523,15 @@ mod tests {
         assert_eq!(SubscriberEvent::of_status(ComponentStatus::DegradedPerformance), SubscriberEvent::Degraded);
         assert_eq!(SubscriberEvent::of_status(ComponentStatus::UnderMaintenance), SubscriberEvent::Maintenance);
         assert_eq!(SubscriberEvent::of_status(ComponentStatus::Operational), SubscriberEvent::Resolved);
-        let c = Component { status: ComponentStatus::PartialOutage, ..Component::new(Name::new("API").unwrap(), 0, vec![]) };
+        let c = Component {
+            status: ComponentStatus::PartialOutage,
+            ..Component::new(Name::new("API").unwrap(), 0, vec![])
+        };
         assert!(check_components(&BTreeSet::from([c.id.clone()]), std::slice::from_ref(&c)).is_ok());
-        assert_eq!(check_components(&BTreeSet::from([ComponentId::generate()]), std::slice::from_ref(&c)), Err(SubscriberError::UnknownComponent));
+        assert_eq!(
+            check_components(&BTreeSet::from([ComponentId::generate()]), std::slice::from_ref(&c)),
+            Err(SubscriberError::UnknownComponent)
+        );
         let a = Announcement::component_changed(&c, ComponentStatus::Operational, Utc::now());
         assert_eq!((a.event, a.title.as_str()), (SubscriberEvent::Outage, "API: partial outage"));
     }

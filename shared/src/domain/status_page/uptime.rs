@@ -45,11 +45,7 @@ pub fn daily(spans: &[Span], now: DateTime<Utc>, days: u16) -> Vec<Day> {
     let today = now.date_naive();
     let first = today - Duration::days(i64::from(days) - 1);
     let mut out: Vec<Day> = (0..i64::from(days))
-        .map(|i| Day {
-            date: first + Duration::days(i),
-            worst: ComponentStatus::Operational,
-            down_secs: 0,
-        })
+        .map(|i| Day { date: first + Duration::days(i), worst: ComponentStatus::Operational, down_secs: 0 })
         .collect();
     let window_start = day_start(first);
     // Downtime intervals clipped to the window, merged so overlaps count once.
@@ -60,10 +56,7 @@ pub fn daily(spans: &[Span], now: DateTime<Utc>, days: u16) -> Vec<Day> {
         if end <= start {
             continue;
         }
-        let (a, b) = (
-            (start - window_start).num_days(),
-            ((end - window_start).num_seconds() - 1) / DAY_SECS,
-        );
+        let (a, b) = ((start - window_start).num_days(), ((end - window_start).num_seconds() - 1) / DAY_SECS);
         for day in out.iter_mut().take(b as usize + 1).skip(a as usize) {
             day.worst = day.worst.max(s.status);
         }
@@ -99,11 +92,7 @@ pub fn overall_uptime(days: &[Day], now: DateTime<Utc>) -> f64 {
         total += elapsed;
         down += i64::from(d.down_secs).min(elapsed);
     }
-    if total == 0 {
-        1.0
-    } else {
-        1.0 - down as f64 / total as f64
-    }
+    if total == 0 { 1.0 } else { 1.0 - down as f64 / total as f64 }
 }
 
 #[cfg(test)]
@@ -116,11 +105,7 @@ mod tests {
     }
 
     fn span(a: &str, b: Option<&str>, status: ComponentStatus) -> Span {
-        Span {
-            start: t(a),
-            end: b.map(t),
-            status,
-        }
+        Span { start: t(a), end: b.map(t), status }
     }
 
     #[test]
@@ -130,10 +115,7 @@ mod tests {
         assert_eq!(days.len(), 90);
         assert_eq!(days[89].date, now.date_naive());
         assert_eq!(days[0].date, NaiveDate::from_ymd_opt(2026, 1, 1).unwrap());
-        assert!(
-            days.iter()
-                .all(|d| d.worst == Operational && d.down_secs == 0)
-        );
+        assert!(days.iter().all(|d| d.worst == Operational && d.down_secs == 0));
         assert_eq!(overall_uptime(&days, now), 1.0);
     }
 
@@ -141,26 +123,10 @@ mod tests {
     fn spans_split_at_midnight_and_overlaps_count_once() {
         let now = t("2026-03-31T12:00:00Z");
         let spans = [
-            span(
-                "2026-03-29T23:00:00Z",
-                Some("2026-03-30T01:00:00Z"),
-                MajorOutage,
-            ),
-            span(
-                "2026-03-30T00:30:00Z",
-                Some("2026-03-30T02:00:00Z"),
-                PartialOutage,
-            ),
-            span(
-                "2026-03-30T10:00:00Z",
-                Some("2026-03-30T11:00:00Z"),
-                DegradedPerformance,
-            ),
-            span(
-                "2026-03-28T10:00:00Z",
-                Some("2026-03-28T11:00:00Z"),
-                UnderMaintenance,
-            ),
+            span("2026-03-29T23:00:00Z", Some("2026-03-30T01:00:00Z"), MajorOutage),
+            span("2026-03-30T00:30:00Z", Some("2026-03-30T02:00:00Z"), PartialOutage),
+            span("2026-03-30T10:00:00Z", Some("2026-03-30T11:00:00Z"), DegradedPerformance),
+            span("2026-03-28T10:00:00Z", Some("2026-03-28T11:00:00Z"), UnderMaintenance),
         ];
         let days = daily(&spans, now, 5);
         let by_date = |d: &str| *days.iter().find(|x| x.date.to_string() == d).unwrap();
@@ -169,11 +135,7 @@ mod tests {
         assert_eq!(by_date("2026-03-30").down_secs, 7200, "00:00-02:00 once");
         assert_eq!(by_date("2026-03-30").worst, MajorOutage);
         assert_eq!(by_date("2026-03-28").worst, UnderMaintenance);
-        assert_eq!(
-            by_date("2026-03-28").down_secs,
-            0,
-            "maintenance is not downtime"
-        );
+        assert_eq!(by_date("2026-03-28").down_secs, 0, "maintenance is not downtime");
         assert!((by_date("2026-03-29").uptime(now) - (1.0 - 3600.0 / 86400.0)).abs() < 1e-9);
     }
 
@@ -182,20 +144,13 @@ mod tests {
         let now = t("2026-03-31T06:00:00Z");
         let spans = [
             span("2026-03-31T03:00:00Z", None, MajorOutage),
-            span(
-                "2025-01-01T00:00:00Z",
-                Some("2025-01-02T00:00:00Z"),
-                MajorOutage,
-            ),
+            span("2025-01-01T00:00:00Z", Some("2025-01-02T00:00:00Z"), MajorOutage),
         ];
         let days = daily(&spans, now, 3);
         assert_eq!(days[2].down_secs, 3 * 3600);
         assert_eq!(days[2].worst, MajorOutage);
         assert_eq!(days[0].worst, Operational);
-        assert!(
-            (days[2].uptime(now) - 0.5).abs() < 1e-9,
-            "half of the 6 hours so far"
-        );
+        assert!((days[2].uptime(now) - 0.5).abs() < 1e-9, "half of the 6 hours so far");
         let total = overall_uptime(&days, now);
         assert!((total - (1.0 - 3.0 / 54.0)).abs() < 1e-9, "{total}");
     }

@@ -73,18 +73,11 @@ impl StatusView {
         location: PageLocation,
         now: DateTime<Utc>,
     ) -> Self {
-        incidents.sort_by(|a, b| {
-            b.created_at
-                .cmp(&a.created_at)
-                .then_with(|| b.id.cmp(&a.id))
-        });
+        incidents.sort_by(|a, b| b.created_at.cmp(&a.created_at).then_with(|| b.id.cmp(&a.id)));
         incidents.truncate(RECENT_INCIDENTS);
         let mut maintenance: Vec<MaintenanceView> = maintenance
             .into_iter()
-            .map(|m| MaintenanceView {
-                occurrence: m.occurrence_at(now),
-                maintenance: m,
-            })
+            .map(|m| MaintenanceView { occurrence: m.occurrence_at(now), maintenance: m })
             .filter(|m| m.occurrence.state != MaintenanceState::Cancelled)
             .collect();
         maintenance.sort_by_key(|m| (m.occurrence.starts_at, m.maintenance.id.clone()));
@@ -97,25 +90,9 @@ impl StatusView {
         let mut page = page;
         page.components = components.iter().map(|v| v.component.clone()).collect();
         let overall = overall_status(&page.components);
-        let indicator = Indicator::of(
-            overall,
-            incidents
-                .iter()
-                .filter(|i| !i.is_resolved())
-                .map(|i| i.impact),
-        );
+        let indicator = Indicator::of(overall, incidents.iter().filter(|i| !i.is_resolved()).map(|i| i.impact));
         let updated_at = last_change(&page, monitor_incidents, &incidents, &maintenance, now);
-        Self {
-            page,
-            at: now,
-            location,
-            components,
-            overall,
-            indicator,
-            incidents,
-            maintenance,
-            updated_at,
-        }
+        Self { page, at: now, location, components, overall, indicator, incidents, maintenance, updated_at }
     }
 
     pub fn unresolved(&self) -> impl Iterator<Item = &StatusIncident> {
@@ -128,18 +105,13 @@ impl StatusView {
 
     /// In progress or scheduled, soonest first.
     pub fn upcoming(&self) -> impl Iterator<Item = &MaintenanceView> {
-        self.maintenance.iter().filter(|m| {
-            matches!(
-                m.occurrence.state,
-                MaintenanceState::Scheduled | MaintenanceState::InProgress
-            )
-        })
+        self.maintenance
+            .iter()
+            .filter(|m| matches!(m.occurrence.state, MaintenanceState::Scheduled | MaintenanceState::InProgress))
     }
 
     pub fn component(&self, id: &str) -> Option<&ComponentView> {
-        self.components
-            .iter()
-            .find(|c| c.component.id.as_str() == id)
+        self.components.iter().find(|c| c.component.id.as_str() == id)
     }
 
     pub fn updated_at(&self) -> DateTime<Utc> {
@@ -156,34 +128,13 @@ fn last_change(
     maintenance: &[MaintenanceView],
     now: DateTime<Utc>,
 ) -> DateTime<Utc> {
-    let linked = page
-        .components
-        .iter()
-        .flat_map(|c| &c.monitor_ids)
-        .filter_map(|m| monitor_incidents.get(m))
-        .flatten();
-    let monitor = linked
-        .flat_map(|i| [Some(i.opened_at), i.resolved_at])
-        .flatten();
+    let linked = page.components.iter().flat_map(|c| &c.monitor_ids).filter_map(|m| monitor_incidents.get(m)).flatten();
+    let monitor = linked.flat_map(|i| [Some(i.opened_at), i.resolved_at]).flatten();
     let status = incidents.iter().map(StatusIncident::updated_at);
-    let planned = maintenance.iter().flat_map(|m| {
-        [
-            m.maintenance.created_at,
-            m.occurrence.starts_at,
-            m.occurrence.ends_at,
-        ]
-    });
-    let start_of_today = now
-        .date_naive()
-        .and_hms_opt(0, 0, 0)
-        .expect("midnight exists")
-        .and_utc();
-    monitor
-        .chain(status)
-        .chain(planned)
-        .filter(|t| *t <= now)
-        .max()
-        .unwrap_or(start_of_today)
+    let planned =
+        maintenance.iter().flat_map(|m| [m.maintenance.created_at, m.occurrence.starts_at, m.occurrence.ends_at]);
+    let start_of_today = now.date_naive().and_hms_opt(0, 0, 0).expect("midnight exists").and_utc();
+    monitor.chain(status).chain(planned).filter(|t| *t <= now).max().unwrap_or(start_of_today)
 }
 
 fn component_view(
@@ -193,69 +144,32 @@ fn component_view(
     maintenance: &[MaintenanceView],
     now: DateTime<Utc>,
 ) -> ComponentView {
-    let linked: Vec<&Incident> = c
-        .monitor_ids
-        .iter()
-        .filter_map(|m| monitor_incidents.get(m))
-        .flatten()
-        .collect();
+    let linked: Vec<&Incident> = c.monitor_ids.iter().filter_map(|m| monitor_incidents.get(m)).flatten().collect();
     let signals = linked
         .iter()
         .filter(|i| !i.is_resolved())
         .map(|i| Signal::MonitorIncident(i.severity))
-        .chain(
-            incidents
-                .iter()
-                .filter_map(|i| i.status_of(&c.id))
-                .map(Signal::StatusIncident),
-        )
-        .chain(
-            maintenance
-                .iter()
-                .filter(|m| m.maintenance.holds(&c.id, now))
-                .map(|_| Signal::Maintenance),
-        );
+        .chain(incidents.iter().filter_map(|i| i.status_of(&c.id)).map(Signal::StatusIncident))
+        .chain(maintenance.iter().filter(|m| m.maintenance.holds(&c.id, now)).map(|_| Signal::Maintenance));
     let status = component_status(signals);
 
     let mut spans: Vec<Span> = linked
         .iter()
-        .map(|i| Span {
-            start: i.opened_at,
-            end: i.resolved_at,
-            status: status_for_severity(i.severity),
-        })
+        .map(|i| Span { start: i.opened_at, end: i.resolved_at, status: status_for_severity(i.severity) })
         .filter(|s| s.status != ComponentStatus::Operational)
         .collect();
     for i in incidents {
-        spans.extend(
-            i.spans_for(&c.id)
-                .into_iter()
-                .map(|(start, end, status)| Span { start, end, status }),
-        );
+        spans.extend(i.spans_for(&c.id).into_iter().map(|(start, end, status)| Span { start, end, status }));
     }
-    for m in maintenance
-        .iter()
-        .filter(|m| m.maintenance.auto_status && m.maintenance.covers(&c.id))
-    {
+    for m in maintenance.iter().filter(|m| m.maintenance.auto_status && m.maintenance.covers(&c.id)) {
         let o = m.occurrence;
         if o.state == MaintenanceState::InProgress || o.ends_at <= now {
-            spans.push(Span {
-                start: o.starts_at,
-                end: Some(o.ends_at),
-                status: ComponentStatus::UnderMaintenance,
-            });
+            spans.push(Span { start: o.starts_at, end: Some(o.ends_at), status: ComponentStatus::UnderMaintenance });
         }
     }
     let days = uptime::daily(&spans, now, HISTORY_DAYS);
     let uptime = uptime::overall_uptime(&days, now);
-    ComponentView {
-        component: Component {
-            status,
-            ..c.clone()
-        },
-        days,
-        uptime,
-    }
+    ComponentView { component: Component { status, ..c.clone() }, days, uptime }
 }
 
 #[cfg(test)]
@@ -299,10 +213,7 @@ mod tests {
     }
 
     fn here() -> PageLocation {
-        PageLocation {
-            origin: "http://h".into(),
-            prefix: "/status/acme".into(),
-        }
+        PageLocation { origin: "http://h".into(), prefix: "/status/acme".into() }
     }
 
     #[test]
@@ -331,23 +242,12 @@ mod tests {
             Name::new("Slow reports").unwrap(),
             Impact::Minor,
             UpdateBody::new("Looking").unwrap(),
-            BTreeMap::from([(
-                p.components[1].id.clone(),
-                ComponentStatus::DegradedPerformance,
-            )]),
+            BTreeMap::from([(p.components[1].id.clone(), ComponentStatus::DegradedPerformance)]),
             now - Duration::minutes(10),
         );
         let v = StatusView::build(p, &monitor_incidents, vec![declared], vec![], here(), now);
-        assert_eq!(
-            v.components[0].component.status,
-            ComponentStatus::PartialOutage,
-            "the open HIGH incident"
-        );
-        assert_eq!(
-            v.components[1].component.status,
-            ComponentStatus::DegradedPerformance,
-            "the status incident"
-        );
+        assert_eq!(v.components[0].component.status, ComponentStatus::PartialOutage, "the open HIGH incident");
+        assert_eq!(v.components[1].component.status, ComponentStatus::DegradedPerformance, "the status incident");
         assert_eq!(v.overall, ComponentStatus::PartialOutage);
         assert_eq!(v.indicator, Indicator::Major);
         let today = v.components[0].days.last().unwrap();

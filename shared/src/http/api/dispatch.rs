@@ -3,8 +3,8 @@ use super::super::query::Query;
 use super::super::{ApiError, ApiRequest, ApiResponse, App, schedule};
 use super::policy::Op;
 use super::wire::{
-    api_key_view, body, channel_view, created, created_api_key_view, event_view, invited_member_view, list, member_view,
-    monitor_view, no_content, ok, page, page_params, run_view, test_result_view, value,
+    api_key_view, body, channel_view, created, created_api_key_view, event_view, invited_member_view, list,
+    member_view, monitor_view, no_content, ok, page, page_params, run_view, test_result_view, value,
 };
 use super::wire::{saved_page_view, status_page_view, subscriber_view};
 use crate::domain::ids::RunId;
@@ -23,13 +23,7 @@ fn filter<T: DeserializeOwned>(q: &Query, name: &'static str) -> Result<Option<T
     q.get(name)
         .map(|raw| {
             serde_json::from_value::<T>(json!(raw.to_ascii_uppercase())).map_err(|_| {
-                ApiError::bad_request(
-                    name,
-                    format!(
-                        "unknown {name} {:?}",
-                        raw.chars().take(32).collect::<String>()
-                    ),
-                )
+                ApiError::bad_request(name, format!("unknown {name} {:?}", raw.chars().take(32).collect::<String>()))
             })
         })
         .transpose()
@@ -70,10 +64,7 @@ pub async fn run(
     let publisher = app.publisher.as_deref();
     Ok(match op {
         Op::SchedulePreview | Op::OpenApi | Op::AcceptInvitation => return Err(ApiError::internal()),
-        Op::ListMonitors => page(
-            by_id(m.monitors(org).await?, |x| x.id.to_string(), &q)?,
-            monitor_view,
-        ),
+        Op::ListMonitors => page(by_id(m.monitors(org).await?, |x| x.id.to_string(), &q)?, monitor_view),
         Op::CreateMonitor => {
             let made = m.create_monitor(org, body(req)?, now).await?;
             let mut v = monitor_view(&made.monitor);
@@ -81,9 +72,7 @@ pub async fn run(
             created(v)
         }
         Op::GetMonitor => ok(monitor_view(&m.monitor(org, param(0)).await?)),
-        Op::UpdateMonitor => ok(monitor_view(
-            &m.update_monitor(org, param(0), body(req)?, now).await?,
-        )),
+        Op::UpdateMonitor => ok(monitor_view(&m.update_monitor(org, param(0), body(req)?, now).await?)),
         Op::DeleteMonitor => {
             m.delete_monitor(org, param(0)).await?;
             no_content()
@@ -97,9 +86,7 @@ pub async fn run(
                 tags: Vec<String>,
             }
             let tags: Tags = body(req)?;
-            ok(monitor_view(
-                &m.set_tags(org, param(0), tags.tags, now).await?,
-            ))
+            ok(monitor_view(&m.set_tags(org, param(0), tags.tags, now).await?))
         }
         Op::ListRuns => {
             let p = page_params(&q)?;
@@ -107,9 +94,7 @@ pub async fn run(
                 .cursor
                 .as_deref()
                 .map(|c| {
-                    RunId::parse(c).ok_or_else(|| {
-                        ApiError::bad_request("cursor", "not a cursor this API gave out")
-                    })
+                    RunId::parse(c).ok_or_else(|| ApiError::bad_request("cursor", "not a cursor this API gave out"))
                 })
                 .transpose()?;
             let runs = m.runs(org, param(0), p.limit, before.as_ref()).await?;
@@ -117,26 +102,15 @@ pub async fn run(
             for run in &runs.items {
                 items.push(run_view(run, m.output_url(run).await?));
             }
-            page(
-                Paged {
-                    items,
-                    next_cursor: runs.next.map(|r| r.to_string()),
-                },
-                Value::clone,
-            )
+            page(Paged { items, next_cursor: runs.next.map(|r| r.to_string()) }, Value::clone)
         }
         Op::RunOutput => {
             let (_, output) = m.run_output(org, param(0), param(1)).await?;
             text(output)
         }
-        Op::ListDependencies => page(
-            by_id(
-                m.dependencies(org).await?,
-                |d| format!("{}.{}", d.upstream, d.downstream),
-                &q,
-            )?,
-            value,
-        ),
+        Op::ListDependencies => {
+            page(by_id(m.dependencies(org).await?, |d| format!("{}.{}", d.upstream, d.downstream), &q)?, value)
+        }
         Op::AddDependency => created(value(&m.add_dependency(org, body(req)?).await?)),
         Op::RemoveDependency => {
             m.remove_dependency(org, param(0), param(1)).await?;
@@ -150,26 +124,14 @@ pub async fn run(
                 monitor: q.get("monitorId"),
             };
             let p = page_params(&q)?;
-            page(
-                paginate(
-                    m.incidents(org, &f).await?,
-                    incident_sort_key,
-                    p.limit,
-                    p.cursor.as_deref(),
-                    true,
-                ),
-                value,
-            )
+            page(paginate(m.incidents(org, &f).await?, incident_sort_key, p.limit, p.cursor.as_deref(), true), value)
         }
         Op::GetIncident => ok(value(&m.incident(org, param(0)).await?)),
         Op::AcknowledgeIncident => ok(value(&m.acknowledge_incident(org, param(0), now).await?)),
         Op::ResolveIncident => ok(value(&m.resolve_incident(org, param(0), now).await?)),
         Op::GetOrg => ok(value(org)),
         Op::UpdateOrg => ok(value(&m.update_org(who, body(req)?, req.source_ip).await?)),
-        Op::ListMembers => page(
-            by_id(m.members(org).await?, |u| u.id.to_string(), &q)?,
-            member_view,
-        ),
+        Op::ListMembers => page(by_id(m.members(org).await?, |u| u.id.to_string(), &q)?, member_view),
         Op::InviteMember => created(invited_member_view(&m.invite_member(who, body(req)?, now).await?)),
         Op::ReinviteMember => ok(invited_member_view(&m.reinvite_member(who, param(0), now).await?)),
         Op::UpdateMember => ok(member_view(&m.update_member(who, param(0), body(req)?).await?)),
@@ -177,18 +139,10 @@ pub async fn run(
             m.remove_member(who, param(0)).await?;
             no_content()
         }
-        Op::ListApiKeys => page(
-            by_id(m.api_keys(org).await?, |k| k.id.to_string(), &q)?,
-            api_key_view,
-        ),
-        Op::CreateApiKey => {
-            created(created_api_key_view(&m.create_api_key(who, body(req)?, now).await?))
-        }
+        Op::ListApiKeys => page(by_id(m.api_keys(org).await?, |k| k.id.to_string(), &q)?, api_key_view),
+        Op::CreateApiKey => created(created_api_key_view(&m.create_api_key(who, body(req)?, now).await?)),
         Op::RevokeApiKey => ok(api_key_view(&m.revoke_api_key(who, param(0), now).await?)),
-        Op::ListChannels => page(
-            by_id(m.channels(org).await?, |c| c.id.to_string(), &q)?,
-            |c| channel_view(c, who),
-        ),
+        Op::ListChannels => page(by_id(m.channels(org).await?, |c| c.id.to_string(), &q)?, |c| channel_view(c, who)),
         Op::CreateChannel => created(channel_view(&m.create_channel(org, body(req)?).await?, who)),
         Op::GetChannel => ok(channel_view(&m.channel(org, param(0)).await?, who)),
         Op::ReplaceChannel => ok(channel_view(&m.replace_channel(org, param(0), body(req)?).await?, who)),
@@ -196,15 +150,10 @@ pub async fn run(
             m.delete_channel(org, param(0)).await?;
             no_content()
         }
-        Op::ListMaintenance => page(
-            by_id(m.maintenance_windows(org).await?, |w| w.id.to_string(), &q)?,
-            value,
-        ),
+        Op::ListMaintenance => page(by_id(m.maintenance_windows(org).await?, |w| w.id.to_string(), &q)?, value),
         Op::CreateMaintenance => created(value(&m.create_maintenance(org, body(req)?).await?)),
         Op::GetMaintenance => ok(value(&m.maintenance_window(org, param(0)).await?)),
-        Op::ReplaceMaintenance => ok(value(
-            &m.replace_maintenance(org, param(0), body(req)?).await?,
-        )),
+        Op::ReplaceMaintenance => ok(value(&m.replace_maintenance(org, param(0), body(req)?).await?)),
         Op::DeleteMaintenance => {
             m.delete_maintenance(org, param(0)).await?;
             no_content()
@@ -222,40 +171,32 @@ pub async fn run(
         }
         Op::ListSubscribers | Op::DeleteSubscriber => return subscribers(app, op, org, param(0), param(1), &q).await,
         // Status pages: every write is published when the process publishes.
-        Op::ListStatusPages => page(
-            by_id(m.status_pages(org).await?, |p| p.id.to_string(), &q)?,
-            status_page_view,
-        ),
-        Op::CreateStatusPage => created(saved_page_view(
-            &m.create_status_page(org, body(req)?, publisher, now).await?,
-        )),
+        Op::ListStatusPages => page(by_id(m.status_pages(org).await?, |p| p.id.to_string(), &q)?, status_page_view),
+        Op::CreateStatusPage => created(saved_page_view(&m.create_status_page(org, body(req)?, publisher, now).await?)),
         Op::GetStatusPage => ok(status_page_view(&m.status_page(org, param(0)).await?)),
-        Op::ReplaceStatusPage => ok(saved_page_view(
-            &m.replace_status_page(org, param(0), body(req)?, publisher, now).await?,
-        )),
+        Op::ReplaceStatusPage => {
+            ok(saved_page_view(&m.replace_status_page(org, param(0), body(req)?, publisher, now).await?))
+        }
         Op::ListStatusIncidents => {
             let mut items = m.status_incidents(org, param(0)).await?;
             items.sort_by_key(|i| std::cmp::Reverse(i.id.to_string()));
             let p = page_params(&q)?;
-            page(
-                paginate(items, |i| i.id.to_string(), p.limit, p.cursor.as_deref(), true),
-                value,
-            )
+            page(paginate(items, |i| i.id.to_string(), p.limit, p.cursor.as_deref(), true), value)
         }
-        Op::CreateStatusIncident => created(value(
-            &m.create_status_incident(org, param(0), body(req)?, publisher, now).await?,
-        )),
-        Op::PostIncidentUpdate => ok(value(
-            &m.post_incident_update(org, param(0), param(1), body(req)?, publisher, now).await?,
-        )),
+        Op::CreateStatusIncident => {
+            created(value(&m.create_status_incident(org, param(0), body(req)?, publisher, now).await?))
+        }
+        Op::PostIncidentUpdate => {
+            ok(value(&m.post_incident_update(org, param(0), param(1), body(req)?, publisher, now).await?))
+        }
         Op::ListPageMaintenance => {
             let mut items = m.page_maintenance(org, param(0)).await?;
             items.sort_by_key(|x| x.id.to_string());
             page(by_id(items, |x| x.id.to_string(), &q)?, value)
         }
-        Op::CreatePageMaintenance => created(value(
-            &m.create_page_maintenance(org, param(0), body(req)?, publisher, now).await?,
-        )),
+        Op::CreatePageMaintenance => {
+            created(value(&m.create_page_maintenance(org, param(0), body(req)?, publisher, now).await?))
+        }
     })
 }
 
@@ -278,7 +219,10 @@ async fn subscribers(
         )),
         _ => {
             let id = SubscriberId::parse(subscriber_id).ok_or_else(|| ApiError::not_found("subscriber not found"))?;
-            app.store.subscriber(&status_page.id, &id).await?.ok_or_else(|| ApiError::not_found("subscriber not found"))?;
+            app.store
+                .subscriber(&status_page.id, &id)
+                .await?
+                .ok_or_else(|| ApiError::not_found("subscriber not found"))?;
             app.store.delete_subscriber(&status_page.id, &id).await?;
             Ok(no_content())
         }
@@ -289,14 +233,8 @@ fn text(body: Bytes) -> ApiResponse {
     let mut res = ApiResponse::new(body);
     *res.status_mut() = StatusCode::OK;
     let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
     // Job output is anyone's text: never let a browser guess it is HTML.
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     res
 }

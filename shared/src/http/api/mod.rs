@@ -20,23 +20,14 @@ pub async fn handle(app: &App, req: &ApiRequest) -> Result<ApiResponse, ApiError
     let caller = match route.access {
         Access::Public => None,
         Access::Key(scope, role) => {
-            let authorization = req
-                .headers
-                .get(header::AUTHORIZATION)
-                .and_then(|v| v.to_str().ok());
-            let caller = authenticate(app.store.as_ref(), authorization, req.source_ip)
-                .await
-                .map_err(auth_error)?;
-            app.rate_limiter
-                .check(&caller.key.id)
-                .map_err(ApiError::rate_limited)?;
+            let authorization = req.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+            let caller = authenticate(app.store.as_ref(), authorization, req.source_ip).await.map_err(auth_error)?;
+            app.rate_limiter.check(&caller.key.id).map_err(ApiError::rate_limited)?;
             if !caller.may(scope, role) {
                 tracing::info!(key_id = %caller.key.id, op = ?route.op, "forbidden by policy");
                 return Err(ApiError::forbidden(format!(
                     "needs scope {} and role {:?} or above",
-                    serde_json::to_string(&scope)
-                        .unwrap_or_default()
-                        .trim_matches('"'),
+                    serde_json::to_string(&scope).unwrap_or_default().trim_matches('"'),
                     role
                 )));
             }

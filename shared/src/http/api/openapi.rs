@@ -59,9 +59,7 @@ fn success(op: Op) -> (u16, Option<Value>) {
         ListMonitors => (200, page("Monitor")),
         CreateMonitor => (201, r("CreatedMonitor")),
         GetMonitor | UpdateMonitor | PauseMonitor | ResumeMonitor | SetTags => (200, r("Monitor")),
-        DeleteMonitor | RemoveDependency | RemoveMember | DeleteChannel | DeleteMaintenance => {
-            (204, None)
-        }
+        DeleteMonitor | RemoveDependency | RemoveMember | DeleteChannel | DeleteMaintenance => (204, None),
         ListRuns => (200, page("Run")),
         RunOutput => (200, Some(json!({ "type": "string" }))),
         ListDependencies => (200, page("DependencyOut")),
@@ -112,18 +110,9 @@ fn query_params(op: Op) -> Vec<(&'static str, Value)> {
             ("from", json!({ "type": "string", "format": "date-time" })),
         ],
         Op::ListIncidents => vec![
-            (
-                "status",
-                json!({ "type": "string", "enum": ["OPEN", "ACKNOWLEDGED", "RESOLVED"] }),
-            ),
-            (
-                "kind",
-                json!({ "type": "string", "enum": ["MISSED", "LATE", "FAIL", "DEGRADED"] }),
-            ),
-            (
-                "severity",
-                json!({ "type": "string", "enum": ["LOW", "MEDIUM", "HIGH", "CRITICAL"] }),
-            ),
+            ("status", json!({ "type": "string", "enum": ["OPEN", "ACKNOWLEDGED", "RESOLVED"] })),
+            ("kind", json!({ "type": "string", "enum": ["MISSED", "LATE", "FAIL", "DEGRADED"] })),
+            ("severity", json!({ "type": "string", "enum": ["LOW", "MEDIUM", "HIGH", "CRITICAL"] })),
             ("monitorId", string.clone()),
         ],
         _ => vec![],
@@ -144,14 +133,8 @@ fn query_params(op: Op) -> Vec<(&'static str, Value)> {
             | Op::ListPageMaintenance
     );
     if listing {
-        params.push((
-            "limit",
-            json!({ "type": "integer", "minimum": 1, "maximum": 200 }),
-        ));
-        params.push((
-            "cursor",
-            json!({ "type": "string", "pattern": "^[A-Za-z0-9_.-]{1,128}$" }),
-        ));
+        params.push(("limit", json!({ "type": "integer", "minimum": 1, "maximum": 200 })));
+        params.push(("cursor", json!({ "type": "string", "pattern": "^[A-Za-z0-9_.-]{1,128}$" })));
     }
     params
 }
@@ -162,25 +145,22 @@ fn operation(op: Op, path: &str, access: Access) -> Value {
         .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
         .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" } }))
         .collect();
-    parameters.extend(query_params(op).into_iter().map(|(name, schema)| json!({ "name": name, "in": "query", "required": false, "schema": schema })));
+    parameters.extend(
+        query_params(op)
+            .into_iter()
+            .map(|(name, schema)| json!({ "name": name, "in": "query", "required": false, "schema": schema })),
+    );
 
     let error = json!({ "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } });
     let mut responses = Map::new();
     let (status, schema) = success(op);
-    let content_type = if op == Op::RunOutput {
-        "text/plain"
-    } else {
-        "application/json"
-    };
+    let content_type = if op == Op::RunOutput { "text/plain" } else { "application/json" };
     let mut ok = json!({ "description": "success" });
     if let Some(schema) = schema {
         ok["content"] = json!({ content_type: { "schema": schema } });
     }
     responses.insert(status.to_string(), ok);
-    let mut errors = vec![
-        (400, "bad request: the field is named"),
-        (413, "body too large"),
-    ];
+    let mut errors = vec![(400, "bad request: the field is named"), (413, "body too large")];
     if op == Op::AcceptInvitation {
         errors.extend([
             (403, "the org does not allow requests from this address"),
@@ -232,10 +212,7 @@ fn operation(op: Op, path: &str, access: Access) -> Value {
 fn op_id(op: Op) -> String {
     let name = format!("{op:?}");
     let mut chars = name.chars();
-    chars
-        .next()
-        .map(|c| c.to_ascii_lowercase().to_string() + chars.as_str())
-        .unwrap_or_default()
+    chars.next().map(|c| c.to_ascii_lowercase().to_string() + chars.as_str()).unwrap_or_default()
 }
 
 fn build() -> Value {
@@ -387,7 +364,8 @@ fn history_schemas() -> Value {
     let time = json!({ "type": "string", "format": "date-time" });
     let severity = json!({ "type": "string", "enum": ["LOW", "MEDIUM", "HIGH", "CRITICAL"] });
     let change = json!({ "type": "string", "enum": ["OPENED", "ESCALATED", "ACKNOWLEDGED", "RESOLVED"] });
-    let notice = json!({ "type": "string", "enum": ["OPENED", "ESCALATED", "ACKNOWLEDGED", "RESOLVED", "REMINDER", "TEST"] });
+    let notice =
+        json!({ "type": "string", "enum": ["OPENED", "ESCALATED", "ACKNOWLEDGED", "RESOLVED", "REMINDER", "TEST"] });
     let incident_status = json!({ "type": "string", "enum": ["OPEN", "ACKNOWLEDGED", "RESOLVED"] });
     let channel_kind = json!({ "type": "string", "enum": ["EMAIL", "SMS", "SLACK", "TEAMS", "PAGERDUTY", "WEBHOOK"] });
     let attempt = json!({ "type": "object", "required": ["startedAt", "elapsedMs"], "properties": {
@@ -490,12 +468,7 @@ mod tests {
             assert!(op.is_object(), "{} {} missing", r.method, r.path);
             if let Access::Key(..) = r.access {
                 for code in ["401", "403", "429"] {
-                    assert!(
-                        op["responses"][code].is_object(),
-                        "{} {} lacks {code}",
-                        r.method,
-                        r.path
-                    );
+                    assert!(op["responses"][code].is_object(), "{} {} lacks {code}", r.method, r.path);
                 }
             }
         }
@@ -503,10 +476,7 @@ mod tests {
         let text = doc.to_string();
         for part in text.split("#/components/schemas/").skip(1) {
             let name = part.split('"').next().unwrap();
-            assert!(
-                doc["components"]["schemas"][name].is_object(),
-                "dangling $ref {name}"
-            );
+            assert!(doc["components"]["schemas"][name].is_object(), "dangling $ref {name}");
         }
     }
 }

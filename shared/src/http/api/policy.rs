@@ -83,12 +83,7 @@ pub struct Route {
 }
 
 const fn route(method: Method, path: &'static str, op: Op, access: Access) -> Route {
-    Route {
-        method,
-        path,
-        op,
-        access,
-    }
+    Route { method, path, op, access }
 }
 
 use Access::{Key, Public};
@@ -99,268 +94,63 @@ use Scope::*;
 /// incidents; ADMIN also channels and API keys (and status pages, whose routes live
 /// with them); OWNER also members and org settings.
 pub static ROUTES: &[Route] = &[
-    route(
-        Method::GET,
-        "/api/v1/schedule/preview",
-        Op::SchedulePreview,
-        Public,
-    ),
+    route(Method::GET, "/api/v1/schedule/preview", Op::SchedulePreview, Public),
     route(Method::GET, "/api/v1/openapi.json", Op::OpenApi, Public),
-    route(
-        Method::GET,
-        "/api/v1/monitors",
-        Op::ListMonitors,
-        Key(MonitorsRead, Viewer),
-    ),
-    route(
-        Method::POST,
-        "/api/v1/monitors",
-        Op::CreateMonitor,
-        Key(MonitorsWrite, Member),
-    ),
-    route(
-        Method::GET,
-        "/api/v1/monitors/{monitorId}",
-        Op::GetMonitor,
-        Key(MonitorsRead, Viewer),
-    ),
-    route(
-        Method::PATCH,
-        "/api/v1/monitors/{monitorId}",
-        Op::UpdateMonitor,
-        Key(MonitorsWrite, Member),
-    ),
-    route(
-        Method::DELETE,
-        "/api/v1/monitors/{monitorId}",
-        Op::DeleteMonitor,
-        Key(MonitorsWrite, Member),
-    ),
-    route(
-        Method::POST,
-        "/api/v1/monitors/{monitorId}/pause",
-        Op::PauseMonitor,
-        Key(MonitorsWrite, Member),
-    ),
-    route(
-        Method::POST,
-        "/api/v1/monitors/{monitorId}/resume",
-        Op::ResumeMonitor,
-        Key(MonitorsWrite, Member),
-    ),
-    route(
-        Method::PUT,
-        "/api/v1/monitors/{monitorId}/tags",
-        Op::SetTags,
-        Key(MonitorsWrite, Member),
-    ),
-    route(
-        Method::GET,
-        "/api/v1/monitors/{monitorId}/runs",
-        Op::ListRuns,
-        Key(MonitorsRead, Viewer),
-    ),
-    route(
-        Method::GET,
-        "/api/v1/monitors/{monitorId}/runs/{runId}/output",
-        Op::RunOutput,
-        Key(MonitorsRead, Viewer),
-    ),
-    route(
-        Method::GET,
-        "/api/v1/dependencies",
-        Op::ListDependencies,
-        Key(MonitorsRead, Viewer),
-    ),
-    route(
-        Method::POST,
-        "/api/v1/dependencies",
-        Op::AddDependency,
-        Key(MonitorsWrite, Member),
-    ),
+    route(Method::GET, "/api/v1/monitors", Op::ListMonitors, Key(MonitorsRead, Viewer)),
+    route(Method::POST, "/api/v1/monitors", Op::CreateMonitor, Key(MonitorsWrite, Member)),
+    route(Method::GET, "/api/v1/monitors/{monitorId}", Op::GetMonitor, Key(MonitorsRead, Viewer)),
+    route(Method::PATCH, "/api/v1/monitors/{monitorId}", Op::UpdateMonitor, Key(MonitorsWrite, Member)),
+    route(Method::DELETE, "/api/v1/monitors/{monitorId}", Op::DeleteMonitor, Key(MonitorsWrite, Member)),
+    route(Method::POST, "/api/v1/monitors/{monitorId}/pause", Op::PauseMonitor, Key(MonitorsWrite, Member)),
+    route(Method::POST, "/api/v1/monitors/{monitorId}/resume", Op::ResumeMonitor, Key(MonitorsWrite, Member)),
+    route(Method::PUT, "/api/v1/monitors/{monitorId}/tags", Op::SetTags, Key(MonitorsWrite, Member)),
+    route(Method::GET, "/api/v1/monitors/{monitorId}/runs", Op::ListRuns, Key(MonitorsRead, Viewer)),
+    route(Method::GET, "/api/v1/monitors/{monitorId}/runs/{runId}/output", Op::RunOutput, Key(MonitorsRead, Viewer)),
+    route(Method::GET, "/api/v1/dependencies", Op::ListDependencies, Key(MonitorsRead, Viewer)),
+    route(Method::POST, "/api/v1/dependencies", Op::AddDependency, Key(MonitorsWrite, Member)),
     route(
         Method::DELETE,
         "/api/v1/dependencies/{upstream}/{downstream}",
         Op::RemoveDependency,
         Key(MonitorsWrite, Member),
     ),
-    route(
-        Method::GET,
-        "/api/v1/incidents",
-        Op::ListIncidents,
-        Key(IncidentsRead, Viewer),
-    ),
-    route(
-        Method::GET,
-        "/api/v1/incidents/{incidentId}",
-        Op::GetIncident,
-        Key(IncidentsRead, Viewer),
-    ),
+    route(Method::GET, "/api/v1/incidents", Op::ListIncidents, Key(IncidentsRead, Viewer)),
+    route(Method::GET, "/api/v1/incidents/{incidentId}", Op::GetIncident, Key(IncidentsRead, Viewer)),
     route(
         Method::POST,
         "/api/v1/incidents/{incidentId}/acknowledge",
         Op::AcknowledgeIncident,
         Key(IncidentsWrite, Member),
     ),
-    route(
-        Method::POST,
-        "/api/v1/incidents/{incidentId}/resolve",
-        Op::ResolveIncident,
-        Key(IncidentsWrite, Member),
-    ),
-    route(
-        Method::GET,
-        "/api/v1/org",
-        Op::GetOrg,
-        Key(OrgAdmin, Viewer),
-    ),
-    route(
-        Method::PATCH,
-        "/api/v1/org",
-        Op::UpdateOrg,
-        Key(OrgAdmin, Owner),
-    ),
-    route(
-        Method::GET,
-        "/api/v1/members",
-        Op::ListMembers,
-        Key(OrgAdmin, Viewer),
-    ),
-    route(
-        Method::POST,
-        "/api/v1/members",
-        Op::InviteMember,
-        Key(OrgAdmin, Owner),
-    ),
-    route(
-        Method::PATCH,
-        "/api/v1/members/{userId}",
-        Op::UpdateMember,
-        Key(OrgAdmin, Owner),
-    ),
-    route(
-        Method::DELETE,
-        "/api/v1/members/{userId}",
-        Op::RemoveMember,
-        Key(OrgAdmin, Owner),
-    ),
-    route(
-        Method::POST,
-        "/api/v1/members/{userId}/invitation",
-        Op::ReinviteMember,
-        Key(OrgAdmin, Owner),
-    ),
+    route(Method::POST, "/api/v1/incidents/{incidentId}/resolve", Op::ResolveIncident, Key(IncidentsWrite, Member)),
+    route(Method::GET, "/api/v1/org", Op::GetOrg, Key(OrgAdmin, Viewer)),
+    route(Method::PATCH, "/api/v1/org", Op::UpdateOrg, Key(OrgAdmin, Owner)),
+    route(Method::GET, "/api/v1/members", Op::ListMembers, Key(OrgAdmin, Viewer)),
+    route(Method::POST, "/api/v1/members", Op::InviteMember, Key(OrgAdmin, Owner)),
+    route(Method::PATCH, "/api/v1/members/{userId}", Op::UpdateMember, Key(OrgAdmin, Owner)),
+    route(Method::DELETE, "/api/v1/members/{userId}", Op::RemoveMember, Key(OrgAdmin, Owner)),
+    route(Method::POST, "/api/v1/members/{userId}/invitation", Op::ReinviteMember, Key(OrgAdmin, Owner)),
     // The invitation token is the credential: it gives the member their first key.
-    route(
-        Method::POST,
-        "/api/v1/invitations/accept",
-        Op::AcceptInvitation,
-        Public,
-    ),
-    route(
-        Method::GET,
-        "/api/v1/api-keys",
-        Op::ListApiKeys,
-        Key(OrgAdmin, Admin),
-    ),
-    route(
-        Method::POST,
-        "/api/v1/api-keys",
-        Op::CreateApiKey,
-        Key(OrgAdmin, Admin),
-    ),
-    route(
-        Method::DELETE,
-        "/api/v1/api-keys/{keyId}",
-        Op::RevokeApiKey,
-        Key(OrgAdmin, Admin),
-    ),
-    route(
-        Method::GET,
-        "/api/v1/channels",
-        Op::ListChannels,
-        Key(ChannelsRead, Viewer),
-    ),
-    route(
-        Method::POST,
-        "/api/v1/channels",
-        Op::CreateChannel,
-        Key(ChannelsWrite, Admin),
-    ),
-    route(
-        Method::GET,
-        "/api/v1/channels/{channelId}",
-        Op::GetChannel,
-        Key(ChannelsRead, Viewer),
-    ),
-    route(
-        Method::PUT,
-        "/api/v1/channels/{channelId}",
-        Op::ReplaceChannel,
-        Key(ChannelsWrite, Admin),
-    ),
-    route(
-        Method::DELETE,
-        "/api/v1/channels/{channelId}",
-        Op::DeleteChannel,
-        Key(ChannelsWrite, Admin),
-    ),
-    route(
-        Method::GET,
-        "/api/v1/maintenance",
-        Op::ListMaintenance,
-        Key(MonitorsRead, Viewer),
-    ),
-    route(
-        Method::POST,
-        "/api/v1/maintenance",
-        Op::CreateMaintenance,
-        Key(MonitorsWrite, Member),
-    ),
-    route(
-        Method::GET,
-        "/api/v1/maintenance/{windowId}",
-        Op::GetMaintenance,
-        Key(MonitorsRead, Viewer),
-    ),
-    route(
-        Method::PUT,
-        "/api/v1/maintenance/{windowId}",
-        Op::ReplaceMaintenance,
-        Key(MonitorsWrite, Member),
-    ),
-    route(
-        Method::DELETE,
-        "/api/v1/maintenance/{windowId}",
-        Op::DeleteMaintenance,
-        Key(MonitorsWrite, Member),
-    ),
+    route(Method::POST, "/api/v1/invitations/accept", Op::AcceptInvitation, Public),
+    route(Method::GET, "/api/v1/api-keys", Op::ListApiKeys, Key(OrgAdmin, Admin)),
+    route(Method::POST, "/api/v1/api-keys", Op::CreateApiKey, Key(OrgAdmin, Admin)),
+    route(Method::DELETE, "/api/v1/api-keys/{keyId}", Op::RevokeApiKey, Key(OrgAdmin, Admin)),
+    route(Method::GET, "/api/v1/channels", Op::ListChannels, Key(ChannelsRead, Viewer)),
+    route(Method::POST, "/api/v1/channels", Op::CreateChannel, Key(ChannelsWrite, Admin)),
+    route(Method::GET, "/api/v1/channels/{channelId}", Op::GetChannel, Key(ChannelsRead, Viewer)),
+    route(Method::PUT, "/api/v1/channels/{channelId}", Op::ReplaceChannel, Key(ChannelsWrite, Admin)),
+    route(Method::DELETE, "/api/v1/channels/{channelId}", Op::DeleteChannel, Key(ChannelsWrite, Admin)),
+    route(Method::GET, "/api/v1/maintenance", Op::ListMaintenance, Key(MonitorsRead, Viewer)),
+    route(Method::POST, "/api/v1/maintenance", Op::CreateMaintenance, Key(MonitorsWrite, Member)),
+    route(Method::GET, "/api/v1/maintenance/{windowId}", Op::GetMaintenance, Key(MonitorsRead, Viewer)),
+    route(Method::PUT, "/api/v1/maintenance/{windowId}", Op::ReplaceMaintenance, Key(MonitorsWrite, Member)),
+    route(Method::DELETE, "/api/v1/maintenance/{windowId}", Op::DeleteMaintenance, Key(MonitorsWrite, Member)),
     // Incident history and channel tests: read like the incident, test like a channel write.
-    route(
-        Method::GET,
-        "/api/v1/incidents/{incidentId}/events",
-        Op::IncidentEvents,
-        Key(IncidentsRead, Viewer),
-    ),
-    route(
-        Method::GET,
-        "/api/v1/incidents/{incidentId}/deliveries",
-        Op::IncidentDeliveries,
-        Key(IncidentsRead, Viewer),
-    ),
-    route(
-        Method::POST,
-        "/api/v1/channels/{channelId}/test",
-        Op::TestChannel,
-        Key(ChannelsWrite, Admin),
-    ),
+    route(Method::GET, "/api/v1/incidents/{incidentId}/events", Op::IncidentEvents, Key(IncidentsRead, Viewer)),
+    route(Method::GET, "/api/v1/incidents/{incidentId}/deliveries", Op::IncidentDeliveries, Key(IncidentsRead, Viewer)),
+    route(Method::POST, "/api/v1/channels/{channelId}/test", Op::TestChannel, Key(ChannelsWrite, Admin)),
     // Status page subscribers: the people and systems outside the org an admin answers for.
-    route(
-        Method::GET,
-        "/api/v1/status-pages/{pageId}/subscribers",
-        Op::ListSubscribers,
-        Key(StatusPagesWrite, Admin),
-    ),
+    route(Method::GET, "/api/v1/status-pages/{pageId}/subscribers", Op::ListSubscribers, Key(StatusPagesWrite, Admin)),
     route(
         Method::DELETE,
         "/api/v1/status-pages/{pageId}/subscribers/{subscriberId}",
@@ -368,30 +158,10 @@ pub static ROUTES: &[Route] = &[
         Key(StatusPagesWrite, Admin),
     ),
     // Status pages: VIEWER reads; ADMIN writes what the org's customers are shown.
-    route(
-        Method::GET,
-        "/api/v1/status-pages",
-        Op::ListStatusPages,
-        Key(StatusPagesRead, Viewer),
-    ),
-    route(
-        Method::POST,
-        "/api/v1/status-pages",
-        Op::CreateStatusPage,
-        Key(StatusPagesWrite, Admin),
-    ),
-    route(
-        Method::GET,
-        "/api/v1/status-pages/{pageId}",
-        Op::GetStatusPage,
-        Key(StatusPagesRead, Viewer),
-    ),
-    route(
-        Method::PUT,
-        "/api/v1/status-pages/{pageId}",
-        Op::ReplaceStatusPage,
-        Key(StatusPagesWrite, Admin),
-    ),
+    route(Method::GET, "/api/v1/status-pages", Op::ListStatusPages, Key(StatusPagesRead, Viewer)),
+    route(Method::POST, "/api/v1/status-pages", Op::CreateStatusPage, Key(StatusPagesWrite, Admin)),
+    route(Method::GET, "/api/v1/status-pages/{pageId}", Op::GetStatusPage, Key(StatusPagesRead, Viewer)),
+    route(Method::PUT, "/api/v1/status-pages/{pageId}", Op::ReplaceStatusPage, Key(StatusPagesWrite, Admin)),
     route(
         Method::GET,
         "/api/v1/status-pages/{pageId}/incidents",
@@ -452,11 +222,7 @@ pub enum Resolved<'p> {
 }
 
 pub fn resolve<'p>(method: &Method, path: &'p str) -> Resolved<'p> {
-    let method = if method == Method::HEAD {
-        &Method::GET
-    } else {
-        method
-    };
+    let method = if method == Method::HEAD { &Method::GET } else { method };
     let mut allowed: Vec<&str> = Vec::new();
     for r in ROUTES {
         if let Some(params) = match_path(r.path, path) {
@@ -469,11 +235,7 @@ pub fn resolve<'p>(method: &Method, path: &'p str) -> Resolved<'p> {
             }
         }
     }
-    if allowed.is_empty() {
-        Resolved::NotFound
-    } else {
-        Resolved::WrongMethod(allowed.join(", "))
-    }
+    if allowed.is_empty() { Resolved::NotFound } else { Resolved::WrongMethod(allowed.join(", ")) }
 }
 
 #[cfg(test)]
@@ -482,25 +244,10 @@ mod tests {
 
     #[test]
     fn patterns_match_whole_segments() {
-        assert_eq!(
-            match_path(
-                "/api/v1/monitors/{id}/pause",
-                "/api/v1/monitors/mon_1/pause"
-            ),
-            Some(vec!["mon_1"])
-        );
-        assert_eq!(
-            match_path("/api/v1/monitors/{id}", "/api/v1/monitors/"),
-            None
-        );
-        assert_eq!(
-            match_path("/api/v1/monitors/{id}", "/api/v1/monitors/a/b"),
-            None
-        );
-        assert_eq!(
-            match_path("/api/v1/monitors", "/api/v1/monitors"),
-            Some(vec![])
-        );
+        assert_eq!(match_path("/api/v1/monitors/{id}/pause", "/api/v1/monitors/mon_1/pause"), Some(vec!["mon_1"]));
+        assert_eq!(match_path("/api/v1/monitors/{id}", "/api/v1/monitors/"), None);
+        assert_eq!(match_path("/api/v1/monitors/{id}", "/api/v1/monitors/a/b"), None);
+        assert_eq!(match_path("/api/v1/monitors", "/api/v1/monitors"), Some(vec![]));
     }
 
     /// The scopes a member's first key gets (`Scope::for_role`) are the ones their role

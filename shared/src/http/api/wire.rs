@@ -3,8 +3,8 @@
 use super::super::query::Query;
 use super::super::{ApiError, ApiRequest, ApiResponse, json};
 use crate::domain::channel::Channel;
-use crate::domain::monitor::Monitor;
 use crate::domain::incident_event::IncidentEvent;
+use crate::domain::monitor::Monitor;
 use crate::domain::notification::delivery::Delivery;
 use crate::domain::org::{ApiKey, User};
 use crate::domain::run::Run;
@@ -28,15 +28,10 @@ pub fn body<T: DeserializeOwned>(req: &ApiRequest) -> Result<T, ApiError> {
         let message = inner.to_string();
         // A cut-off body is the body's fault; anything else is where the parser stood
         // (serde_json calls a value of the wrong kind for an enum a syntax error).
-        let field = if inner.is_eof() {
-            "body".to_owned()
-        } else {
-            field_of(&path, &message)
-        };
+        let field = if inner.is_eof() { "body".to_owned() } else { field_of(&path, &message) };
         ApiError::bad_request(field, message)
     })?;
-    de.end()
-        .map_err(|e| ApiError::bad_request("body", e.to_string()))?;
+    de.end().map_err(|e| ApiError::bad_request("body", e.to_string()))?;
     Ok(value)
 }
 
@@ -65,23 +60,13 @@ pub struct PageParams {
 pub fn page_params(q: &Query) -> Result<PageParams, ApiError> {
     let limit = match q.get("limit") {
         None => DEFAULT_LIMIT,
-        Some(raw) => raw
-            .parse::<usize>()
-            .ok()
-            .filter(|n| (1..=MAX_LIMIT).contains(n))
-            .ok_or_else(|| {
-                ApiError::bad_request(
-                    "limit",
-                    format!("limit must be a whole number from 1 to {MAX_LIMIT}"),
-                )
-            })?,
+        Some(raw) => raw.parse::<usize>().ok().filter(|n| (1..=MAX_LIMIT).contains(n)).ok_or_else(|| {
+            ApiError::bad_request("limit", format!("limit must be a whole number from 1 to {MAX_LIMIT}"))
+        })?,
     };
     let cursor = q.get("cursor");
     if cursor.as_deref().is_some_and(|c| !valid_cursor(c)) {
-        return Err(ApiError::bad_request(
-            "cursor",
-            "not a cursor this API gave out",
-        ));
+        return Err(ApiError::bad_request("cursor", "not a cursor this API gave out"));
     }
     Ok(PageParams { limit, cursor })
 }
@@ -89,10 +74,7 @@ pub fn page_params(q: &Query) -> Result<PageParams, ApiError> {
 /// `{"items": […], "nextCursor": … | null}`.
 pub fn page<T>(paged: Paged<T>, view: impl Fn(&T) -> Value) -> ApiResponse {
     let items: Vec<Value> = paged.items.iter().map(view).collect();
-    json(
-        StatusCode::OK,
-        &serde_json::json!({ "items": items, "nextCursor": paged.next_cursor }),
-    )
+    json(StatusCode::OK, &serde_json::json!({ "items": items, "nextCursor": paged.next_cursor }))
 }
 
 pub fn ok(v: Value) -> ApiResponse {
@@ -124,16 +106,7 @@ fn without(mut v: Value, fields: &[&str]) -> Value {
 
 /// The monitor without its token hash and the bookkeeping only the state machine needs.
 pub fn monitor_view(m: &Monitor) -> Value {
-    without(
-        value(m),
-        &[
-            "tokenHash",
-            "openStarts",
-            "armedFor",
-            "version",
-            "recentDurationsMs",
-        ],
-    )
+    without(value(m), &["tokenHash", "openStarts", "armedFor", "version", "recentDurationsMs"])
 }
 
 /// A member as the API shows them: never their invitation's hash.
@@ -176,12 +149,12 @@ pub fn channel_view(c: &Channel, caller: &crate::services::auth::Principal) -> V
     if let Some(secret) = v.pointer_mut("/target/secret") {
         *secret = Value::String("********".into());
     }
-    if caller.user.role < crate::domain::org::Role::Admin {
-        if let Some(Value::Object(target)) = v.get_mut("target") {
-            for (name, field) in target.iter_mut() {
-                if let (false, Value::String(text)) = (name == "kind", &*field) {
-                    *field = Value::String(last_four(text));
-                }
+    if caller.user.role < crate::domain::org::Role::Admin
+        && let Some(Value::Object(target)) = v.get_mut("target")
+    {
+        for (name, field) in target.iter_mut() {
+            if let (false, Value::String(text)) = (name == "kind", &*field) {
+                *field = Value::String(last_four(text));
             }
         }
     }
@@ -197,10 +170,7 @@ fn last_four(s: &str) -> String {
 
 /// `{"items": […]}`: a whole, short list (an incident's events or deliveries), not paged.
 pub fn list(items: impl Iterator<Item = Value>) -> ApiResponse {
-    json(
-        StatusCode::OK,
-        &serde_json::json!({ "items": items.collect::<Vec<_>>() }),
-    )
+    json(StatusCode::OK, &serde_json::json!({ "items": items.collect::<Vec<_>>() }))
 }
 
 /// One change of an incident: what, when, and the severity and status it left.
@@ -275,25 +245,10 @@ mod tests {
     #[test]
     fn fields_are_named_from_serde_errors() {
         assert_eq!(field_of(".", "missing field `name`"), "name");
-        assert_eq!(
-            field_of("schedule", "missing field `seconds`"),
-            "schedule.seconds"
-        );
-        assert_eq!(
-            field_of("nmae", "unknown field `nmae`, expected one of …"),
-            "nmae"
-        );
-        assert_eq!(
-            field_of("schedule.x", "unknown field `x`, expected one of …"),
-            "schedule.x"
-        );
-        assert_eq!(
-            field_of("grace", "invalid type: string \"x\", expected u64"),
-            "grace"
-        );
-        assert_eq!(
-            field_of(".", "invalid type: integer, expected a map"),
-            "body"
-        );
+        assert_eq!(field_of("schedule", "missing field `seconds`"), "schedule.seconds");
+        assert_eq!(field_of("nmae", "unknown field `nmae`, expected one of …"), "nmae");
+        assert_eq!(field_of("schedule.x", "unknown field `x`, expected one of …"), "schedule.x");
+        assert_eq!(field_of("grace", "invalid type: string \"x\", expected u64"), "grace");
+        assert_eq!(field_of(".", "invalid type: integer, expected a map"), "body");
     }
 }

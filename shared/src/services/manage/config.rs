@@ -68,12 +68,7 @@ impl ManageService {
             .collect()
     }
 
-    async fn channel_from(
-        &self,
-        org: &Org,
-        id: ChannelId,
-        input: ChannelInput,
-    ) -> Result<Channel, ManageError> {
+    async fn channel_from(&self, org: &Org, id: ChannelId, input: ChannelInput) -> Result<Channel, ManageError> {
         if input.tags.len() > MAX_LIST {
             return Err(invalid("tags", format!("at most {MAX_LIST} tags")));
         }
@@ -107,29 +102,16 @@ impl ManageService {
 
     pub async fn channel(&self, org: &Org, id: &str) -> Result<Channel, ManageError> {
         let id = ChannelId::parse(id).ok_or(ManageError::NotFound("channel"))?;
-        self.channels(org)
-            .await?
-            .into_iter()
-            .find(|c| c.id == id)
-            .ok_or(ManageError::NotFound("channel"))
+        self.channels(org).await?.into_iter().find(|c| c.id == id).ok_or(ManageError::NotFound("channel"))
     }
 
-    pub async fn create_channel(
-        &self,
-        org: &Org,
-        input: ChannelInput,
-    ) -> Result<Channel, ManageError> {
+    pub async fn create_channel(&self, org: &Org, input: ChannelInput) -> Result<Channel, ManageError> {
         let ch = self.channel_from(org, ChannelId::generate(), input).await?;
         self.store.put_channel(&ch).await?;
         Ok(ch)
     }
 
-    pub async fn replace_channel(
-        &self,
-        org: &Org,
-        id: &str,
-        input: ChannelInput,
-    ) -> Result<Channel, ManageError> {
+    pub async fn replace_channel(&self, org: &Org, id: &str, input: ChannelInput) -> Result<Channel, ManageError> {
         let existing = self.channel(org, id).await?;
         let ch = self.channel_from(org, existing.id, input).await?;
         self.store.put_channel(&ch).await?;
@@ -148,23 +130,24 @@ impl ManageService {
         input: MaintenanceInput,
     ) -> Result<MaintenanceWindow, ManageError> {
         let monitor_ids = self.org_monitor_ids(org, "monitorIds", &input.monitor_ids).await?;
-        let mut w = window(org, &input.name, input.starts_at, input.ends_at, input.recurrence.as_deref(), input.time_zone.as_deref(), monitor_ids)?;
+        let mut w = window(
+            org,
+            &input.name,
+            input.starts_at,
+            input.ends_at,
+            input.recurrence.as_deref(),
+            input.time_zone.as_deref(),
+            monitor_ids,
+        )?;
         w.id = id;
         Ok(w)
     }
 
-    pub async fn maintenance_windows(
-        &self,
-        org: &Org,
-    ) -> Result<Vec<MaintenanceWindow>, ManageError> {
+    pub async fn maintenance_windows(&self, org: &Org) -> Result<Vec<MaintenanceWindow>, ManageError> {
         Ok(self.store.maintenance_of_org(&org.id).await?)
     }
 
-    pub async fn maintenance_window(
-        &self,
-        org: &Org,
-        id: &str,
-    ) -> Result<MaintenanceWindow, ManageError> {
+    pub async fn maintenance_window(&self, org: &Org, id: &str) -> Result<MaintenanceWindow, ManageError> {
         let id = MaintenanceId::parse(id).ok_or(ManageError::NotFound("maintenance window"))?;
         self.maintenance_windows(org)
             .await?
@@ -178,9 +161,7 @@ impl ManageService {
         org: &Org,
         input: MaintenanceInput,
     ) -> Result<MaintenanceWindow, ManageError> {
-        let w = self
-            .window_from(org, MaintenanceId::generate(), input)
-            .await?;
+        let w = self.window_from(org, MaintenanceId::generate(), input).await?;
         self.store.put_maintenance(&w).await?;
         Ok(w)
     }
@@ -215,18 +196,12 @@ pub(super) fn window(
     monitor_ids: Vec<MonitorId>,
 ) -> Result<MaintenanceWindow, ManageError> {
     let name = Name::new(name).map_err(|e| invalid("name", e))?;
-    let recurrence = recurrence
-        .map(Recurrence::parse)
-        .transpose()
-        .map_err(|e| invalid("recurrence", e))?;
+    let recurrence = recurrence.map(Recurrence::parse).transpose().map_err(|e| invalid("recurrence", e))?;
     let tz = match time_zone {
         None => Tz::UTC,
-        Some(s) => s.parse::<Tz>().map_err(|_| {
-            invalid(
-                "timeZone",
-                "expected an IANA time zone such as Europe/Berlin",
-            )
-        })?,
+        Some(s) => {
+            s.parse::<Tz>().map_err(|_| invalid("timeZone", "expected an IANA time zone such as Europe/Berlin"))?
+        }
     };
     MaintenanceWindow::new(org.id.clone(), name, starts_at, ends_at, recurrence, tz, monitor_ids)
         .map_err(|e| invalid(e.field(), e))

@@ -20,7 +20,9 @@ impl ManageService {
     pub async fn incident_deliveries(&self, org: &Org, id: &str) -> Result<Vec<DeliveryRecord>, ManageError> {
         let incident = self.incident(org, id).await?;
         let mut log = self.store.deliveries_of_incident(&incident.id).await?;
-        log.sort_by(|a, b| (a.started_at, &a.event_key, &a.channel_id).cmp(&(b.started_at, &b.event_key, &b.channel_id)));
+        log.sort_by(|a, b| {
+            (a.started_at, &a.event_key, &a.channel_id).cmp(&(b.started_at, &b.event_key, &b.channel_id))
+        });
         Ok(log)
     }
 

@@ -33,11 +33,7 @@ impl ManageService {
     /// The org's incidents matching `filter`, newest first. Read monitor by monitor (the
     /// DynamoDB design has a per-monitor index); fine for the hundreds of monitors an org
     /// has — an org-wide index (`openByOrg`, see infra/README.md) is the way to grow.
-    pub async fn incidents(
-        &self,
-        org: &Org,
-        filter: &IncidentFilter,
-    ) -> Result<Vec<Incident>, ManageError> {
+    pub async fn incidents(&self, org: &Org, filter: &IncidentFilter) -> Result<Vec<Incident>, ManageError> {
         let monitors = match &filter.monitor {
             Some(id) => match self.monitor(org, id).await {
                 Ok(m) => vec![m],
@@ -62,28 +58,15 @@ impl ManageService {
 
     pub async fn incident(&self, org: &Org, id: &str) -> Result<Incident, ManageError> {
         let id = IncidentId::parse(id).ok_or(ManageError::NotFound("incident"))?;
-        self.store
-            .incident(&id)
-            .await?
-            .filter(|i| i.org_id == org.id)
-            .ok_or(ManageError::NotFound("incident"))
+        self.store.incident(&id).await?.filter(|i| i.org_id == org.id).ok_or(ManageError::NotFound("incident"))
     }
 
-    pub async fn acknowledge_incident(
-        &self,
-        org: &Org,
-        id: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Incident, ManageError> {
+    pub async fn acknowledge_incident(&self, org: &Org, id: &str, now: DateTime<Utc>) -> Result<Incident, ManageError> {
         for _ in 0..MAX_ATTEMPTS {
             let current = self.incident(org, id).await?;
             let mut next = current.clone();
             next.acknowledge(now).map_err(transition)?;
-            match self
-                .store
-                .update_incident(&next, current.status, None)
-                .await
-            {
+            match self.store.update_incident(&next, current.status, None).await {
                 Ok(()) => return Ok(next),
                 Err(StoreError::Conflict) => continue,
                 Err(e) => return Err(e.into()),
@@ -94,30 +77,20 @@ impl ManageService {
 
     /// Resolves the incident and frees its monitor's slot for that kind, in one write, so
     /// the next failure opens a new incident.
-    pub async fn resolve_incident(
-        &self,
-        org: &Org,
-        id: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Incident, ManageError> {
+    pub async fn resolve_incident(&self, org: &Org, id: &str, now: DateTime<Utc>) -> Result<Incident, ManageError> {
         for _ in 0..MAX_ATTEMPTS {
             let current = self.incident(org, id).await?;
             let mut next = current.clone();
             next.resolve(now).map_err(transition)?;
             let monitor = self.store.monitor(&current.monitor_id).await?;
-            let freed = monitor
-                .filter(|m| m.open_incidents.get(&current.kind) == Some(&current.id))
-                .map(|m| {
-                    let expected = m.version;
-                    let mut m = m;
-                    m.open_incidents.remove(&current.kind);
-                    m.version += 1;
-                    (m, expected)
-                });
-            let written = self
-                .store
-                .update_incident(&next, current.status, freed.as_ref().map(|(m, v)| (m, *v)))
-                .await;
+            let freed = monitor.filter(|m| m.open_incidents.get(&current.kind) == Some(&current.id)).map(|m| {
+                let expected = m.version;
+                let mut m = m;
+                m.open_incidents.remove(&current.kind);
+                m.version += 1;
+                (m, expected)
+            });
+            let written = self.store.update_incident(&next, current.status, freed.as_ref().map(|(m, v)| (m, *v))).await;
             match written {
                 Ok(()) => {
                     tracing::info!(org_id = %org.id, incident_id = %next.id, "incident resolved by hand");

@@ -13,11 +13,14 @@ mod status_pages;
 pub use config::{ChannelInput, MaintenanceInput};
 pub use incidents::{IncidentFilter, incident_sort_key};
 pub use monitors::{CreateMonitor, CreatedMonitor, DependencyInput, UpdateMonitor};
+pub use org::{
+    AcceptInvitation, AcceptedInvitation, CreateApiKey, CreatedApiKey, InviteMember, InvitedMember, UpdateMember,
+    UpdateOrg,
+};
 pub use status_pages::{
     ComponentInput, IncidentUpdateInput, PageMaintenanceInput, SavedStatusPage, StatusIncidentInput, StatusPageInput,
     ThemeInput, VisibilityInput,
 };
-pub use org::{AcceptInvitation, AcceptedInvitation, CreateApiKey, CreatedApiKey, InviteMember, InvitedMember, UpdateMember, UpdateOrg};
 
 use crate::ports::blob::{BlobError, BlobStore};
 use crate::ports::scheduler::{Scheduler, SchedulerError};
@@ -31,10 +34,7 @@ pub enum ManageError {
     NotFound(&'static str),
     /// The request is well-formed but breaks a rule; `field` names what to fix.
     #[error("{message}")]
-    Invalid {
-        field: Cow<'static, str>,
-        message: String,
-    },
+    Invalid { field: Cow<'static, str>, message: String },
     /// The caller's role may not touch this item (another member's, above their role).
     #[error("{0}")]
     Forbidden(String),
@@ -50,10 +50,7 @@ pub enum ManageError {
 }
 
 pub(crate) fn invalid(field: impl Into<Cow<'static, str>>, message: impl ToString) -> ManageError {
-    ManageError::Invalid {
-        field: field.into(),
-        message: message.to_string(),
-    }
+    ManageError::Invalid { field: field.into(), message: message.to_string() }
 }
 
 /// How often an edit re-reads and retries when a ping changed the monitor under it.
@@ -66,15 +63,7 @@ pub struct ManageService {
 }
 
 impl ManageService {
-    pub fn new(
-        store: Arc<dyn Store>,
-        scheduler: Arc<dyn Scheduler>,
-        blobs: Arc<dyn BlobStore>,
-    ) -> Self {
-        Self {
-            store,
-            scheduler,
-            blobs,
-        }
+    pub fn new(store: Arc<dyn Store>, scheduler: Arc<dyn Scheduler>, blobs: Arc<dyn BlobStore>) -> Self {
+        Self { store, scheduler, blobs }
     }
 }

@@ -73,10 +73,7 @@ fn name(s: &str) -> Result<Name, ManageError> {
 }
 
 fn tags(list: &[String]) -> Result<BTreeSet<Slug>, ManageError> {
-    list.iter()
-        .enumerate()
-        .map(|(i, t)| Slug::new(t).map_err(|e| invalid(format!("tags[{i}]"), e)))
-        .collect()
+    list.iter().enumerate().map(|(i, t)| Slug::new(t).map_err(|e| invalid(format!("tags[{i}]"), e))).collect()
 }
 
 /// Any count above `u32::MAX` is far past every limit, and clamping it keeps chrono
@@ -101,8 +98,7 @@ impl ManageService {
             max_runtime: input.max_runtime.map(seconds),
         };
         let token = PingToken::generate();
-        let mut monitor = Monitor::new(org.id.clone(), spec, token.hash(), now)
-            .map_err(|e| invalid(e.field(), e))?;
+        let mut monitor = Monitor::new(org.id.clone(), spec, token.hash(), now).map_err(|e| invalid(e.field(), e))?;
         // As ingest does: armed before the commit, so a stored monitor never lacks its check
         // (a timer without a monitor finds nothing and ends).
         if let Some(at) = monitor.rearm() {
@@ -116,11 +112,7 @@ impl ManageService {
     /// The monitor, if it belongs to `org` (another org's monitor is "not found").
     pub async fn monitor(&self, org: &Org, id: &str) -> Result<Monitor, ManageError> {
         let id = MonitorId::parse(id).ok_or(ManageError::NotFound("monitor"))?;
-        self.store
-            .monitor(&id)
-            .await?
-            .filter(|m| m.org_id == org.id)
-            .ok_or(ManageError::NotFound("monitor"))
+        self.store.monitor(&id).await?.filter(|m| m.org_id == org.id).ok_or(ManageError::NotFound("monitor"))
     }
 
     pub async fn monitors(&self, org: &Org) -> Result<Vec<Monitor>, ManageError> {
@@ -195,16 +187,7 @@ impl ManageService {
         list: Vec<String>,
         now: DateTime<Utc>,
     ) -> Result<Monitor, ManageError> {
-        self.update_monitor(
-            org,
-            id,
-            UpdateMonitor {
-                tags: Some(list),
-                ..Default::default()
-            },
-            now,
-        )
-        .await
+        self.update_monitor(org, id, UpdateMonitor { tags: Some(list), ..Default::default() }, now).await
     }
 
     pub async fn pause_monitor(&self, org: &Org, id: &str) -> Result<Monitor, ManageError> {
@@ -214,12 +197,7 @@ impl ManageService {
         Ok(m)
     }
 
-    pub async fn resume_monitor(
-        &self,
-        org: &Org,
-        id: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Monitor, ManageError> {
+    pub async fn resume_monitor(&self, org: &Org, id: &str, now: DateTime<Utc>) -> Result<Monitor, ManageError> {
         self.edit(org, id, |m| Ok(m.resumed(now))).await
     }
 
@@ -250,50 +228,26 @@ impl ManageService {
     }
 
     /// A body id must name a monitor of the org.
-    async fn org_monitor_id(
-        &self,
-        org: &Org,
-        field: &'static str,
-        id: &str,
-    ) -> Result<MonitorId, ManageError> {
+    async fn org_monitor_id(&self, org: &Org, field: &'static str, id: &str) -> Result<MonitorId, ManageError> {
         match self.monitor(org, id).await {
             Ok(m) => Ok(m.id),
-            Err(ManageError::NotFound(_)) => Err(invalid(
-                field,
-                "no monitor of this organisation has this id",
-            )),
+            Err(ManageError::NotFound(_)) => Err(invalid(field, "no monitor of this organisation has this id")),
             Err(e) => Err(e),
         }
     }
 
-    pub async fn add_dependency(
-        &self,
-        org: &Org,
-        input: DependencyInput,
-    ) -> Result<MonitorDependency, ManageError> {
-        let up = self
-            .org_monitor_id(org, "upstream", &input.upstream)
-            .await?;
-        let down = self
-            .org_monitor_id(org, "downstream", &input.downstream)
-            .await?;
+    pub async fn add_dependency(&self, org: &Org, input: DependencyInput) -> Result<MonitorDependency, ManageError> {
+        let up = self.org_monitor_id(org, "upstream", &input.upstream).await?;
+        let down = self.org_monitor_id(org, "downstream", &input.downstream).await?;
         let existing = self.store.dependencies_of_org(&org.id).await?;
-        let dep =
-            MonitorDependency::new(org.id.clone(), up, down, &existing).map_err(|e| match e {
-                DependencyError::SelfDependency | DependencyError::Cycle => {
-                    invalid("downstream", e)
-                }
-            })?;
+        let dep = MonitorDependency::new(org.id.clone(), up, down, &existing).map_err(|e| match e {
+            DependencyError::SelfDependency | DependencyError::Cycle => invalid("downstream", e),
+        })?;
         self.store.add_dependency(&dep).await?;
         Ok(dep)
     }
 
-    pub async fn remove_dependency(
-        &self,
-        org: &Org,
-        upstream: &str,
-        downstream: &str,
-    ) -> Result<(), ManageError> {
+    pub async fn remove_dependency(&self, org: &Org, upstream: &str, downstream: &str) -> Result<(), ManageError> {
         let found = self
             .store
             .dependencies_of_org(&org.id)
@@ -317,25 +271,12 @@ impl ManageService {
 
     /// The whole stored output of a run: from the blob store when it was too large to
     /// keep inline, else the preview (which then is all of it).
-    pub async fn run_output(
-        &self,
-        org: &Org,
-        monitor: &str,
-        run: &str,
-    ) -> Result<(Run, Bytes), ManageError> {
+    pub async fn run_output(&self, org: &Org, monitor: &str, run: &str) -> Result<(Run, Bytes), ManageError> {
         let m = self.monitor(org, monitor).await?;
         let id = RunId::parse(run).ok_or(ManageError::NotFound("run"))?;
-        let run = self
-            .store
-            .run(&m.id, &id)
-            .await?
-            .ok_or(ManageError::NotFound("run"))?;
+        let run = self.store.run(&m.id, &id).await?.ok_or(ManageError::NotFound("run"))?;
         let body = match run.output.blob_key.as_deref().and_then(BlobKey::parse) {
-            Some(key) => self
-                .blobs
-                .get(&key)
-                .await?
-                .ok_or(ManageError::NotFound("run output"))?,
+            Some(key) => self.blobs.get(&key).await?.ok_or(ManageError::NotFound("run output"))?,
             None => Bytes::from(run.output.preview.clone()),
         };
         Ok((run, body))

@@ -1,7 +1,9 @@
 //! The org itself, its members and its API keys.
 use super::{ManageError, ManageService, invalid};
 use crate::domain::ids::{ApiKeyId, UserId};
-use crate::domain::org::{ApiKey, Email, FIRST_KEY_NAME, InvitationError, InvitationToken, Org, OrgError, Role, Scope, User};
+use crate::domain::org::{
+    ApiKey, Email, FIRST_KEY_NAME, InvitationError, InvitationToken, Org, OrgError, Role, Scope, User,
+};
 use crate::domain::secret::ApiKeySecret;
 use crate::domain::text::Name;
 use crate::ports::store::StoreError;
@@ -76,17 +78,12 @@ impl ManageService {
         input: UpdateOrg,
         from: Option<std::net::IpAddr>,
     ) -> Result<Org, ManageError> {
-        let mut org = self
-            .store
-            .org(&caller.org.id)
-            .await?
-            .ok_or(ManageError::NotFound("org"))?;
+        let mut org = self.store.org(&caller.org.id).await?.ok_or(ManageError::NotFound("org"))?;
         if let Some(n) = &input.name {
             org.name = Name::new(n).map_err(|e| invalid("name", e))?;
         }
         if let Some(days) = input.retention_days {
-            org.set_retention_days(days)
-                .map_err(|e| invalid("retentionDays", e))?;
+            org.set_retention_days(days).map_err(|e| invalid("retentionDays", e))?;
         }
         if let Some(nets) = input.ip_allowlist {
             org.set_allowlist(nets).map_err(|e| match e {
@@ -94,10 +91,7 @@ impl ManageService {
                 e => invalid("ipAllowlist", e),
             })?;
             if !org.ip_allowlist.is_empty() && !from.is_some_and(|ip| org.allows(ip)) {
-                return Err(invalid(
-                    "ipAllowlist",
-                    "the allowlist must include the address you are calling from",
-                ));
+                return Err(invalid("ipAllowlist", "the allowlist must include the address you are calling from"));
             }
         }
         self.store.update_org(&org).await?;
@@ -110,11 +104,7 @@ impl ManageService {
 
     async fn member(&self, org: &Org, id: &str) -> Result<User, ManageError> {
         let id = UserId::parse(id).ok_or(ManageError::NotFound("member"))?;
-        self.members(org)
-            .await?
-            .into_iter()
-            .find(|u| u.id == id)
-            .ok_or(ManageError::NotFound("member"))
+        self.members(org).await?.into_iter().find(|u| u.id == id).ok_or(ManageError::NotFound("member"))
     }
 
     /// Adds the member with an invitation: its token, given to them, is how they get a
@@ -133,9 +123,9 @@ impl ManageService {
         let token = user.invite(now);
         match self.store.create_user(&user).await {
             Ok(()) => Ok(InvitedMember { user, token }),
-            Err(StoreError::AlreadyExists(_)) => Err(ManageError::Conflict(
-                "a member with this e-mail already exists".into(),
-            )),
+            Err(StoreError::AlreadyExists(_)) => {
+                Err(ManageError::Conflict("a member with this e-mail already exists".into()))
+            }
             Err(e) => Err(e.into()),
         }
     }
@@ -167,22 +157,21 @@ impl ManageService {
     ) -> Result<AcceptedInvitation, ManageError> {
         let unknown = || ManageError::NotFound("invitation");
         let token = InvitationToken::parse(&input.token).ok_or_else(unknown)?;
-        let key_name = Name::new(input.key_name.as_deref().unwrap_or(FIRST_KEY_NAME)).map_err(|e| invalid("keyName", e))?;
+        let key_name =
+            Name::new(input.key_name.as_deref().unwrap_or(FIRST_KEY_NAME)).map_err(|e| invalid("keyName", e))?;
         let org = self.store.org(&token.org_id).await?.ok_or_else(unknown)?;
-        let mut user = self
-            .members(&org)
-            .await?
-            .into_iter()
-            .find(|u| u.id == token.user_id)
-            .ok_or_else(unknown)?;
+        let mut user = self.members(&org).await?.into_iter().find(|u| u.id == token.user_id).ok_or_else(unknown)?;
         user.accept_invitation(&token, now).map_err(|e| match e {
             InvitationError::Unknown => unknown(),
             InvitationError::Expired => invalid("token", e),
         })?;
         if !org.ip_allowlist.is_empty() && !from.is_some_and(|ip| org.allows(ip)) {
-            return Err(ManageError::Forbidden("requests from this address are not allowed for this organisation".into()));
+            return Err(ManageError::Forbidden(
+                "requests from this address are not allowed for this organisation".into(),
+            ));
         }
-        let (mut key, secret) = ApiKey::issue(org.id.clone(), key_name, user.id.clone(), Scope::for_role(user.role), now);
+        let (mut key, secret) =
+            ApiKey::issue(org.id.clone(), key_name, user.id.clone(), Scope::for_role(user.role), now);
         // The key's id comes from the invitation, so two racing acceptances of one token
         // collide on it and only one gets a key.
         key.id = ApiKeyId::derived_from(&token.secret.hash());
@@ -198,26 +187,15 @@ impl ManageService {
 
     /// An org always keeps at least one owner.
     async fn keeps_an_owner(&self, org: &Org, changed: &User) -> Result<(), ManageError> {
-        let owners = self
-            .members(org)
-            .await?
-            .into_iter()
-            .filter(|u| u.role == Role::Owner && u.id != changed.id)
-            .count();
+        let owners =
+            self.members(org).await?.into_iter().filter(|u| u.role == Role::Owner && u.id != changed.id).count();
         if owners == 0 {
-            return Err(ManageError::Conflict(
-                "the organisation must keep at least one owner".into(),
-            ));
+            return Err(ManageError::Conflict("the organisation must keep at least one owner".into()));
         }
         Ok(())
     }
 
-    pub async fn update_member(
-        &self,
-        caller: &Principal,
-        id: &str,
-        input: UpdateMember,
-    ) -> Result<User, ManageError> {
+    pub async fn update_member(&self, caller: &Principal, id: &str, input: UpdateMember) -> Result<User, ManageError> {
         let mut user = self.member(&caller.org, id).await?;
         if input.role > caller.user.role {
             return Err(invalid("role", "you cannot grant a role above your own"));
@@ -279,12 +257,8 @@ impl ManageService {
     ) -> Result<ApiKey, ManageError> {
         let org = &caller.org;
         let id = ApiKeyId::parse(id).ok_or(ManageError::NotFound("api key"))?;
-        let mut key = self
-            .api_keys(org)
-            .await?
-            .into_iter()
-            .find(|k| k.id == id)
-            .ok_or(ManageError::NotFound("api key"))?;
+        let mut key =
+            self.api_keys(org).await?.into_iter().find(|k| k.id == id).ok_or(ManageError::NotFound("api key"))?;
         if key.created_by != caller.user.id {
             let holder = self.members(org).await?.into_iter().find(|u| u.id == key.created_by);
             if holder.is_some_and(|u| u.role > caller.user.role) {

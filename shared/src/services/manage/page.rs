@@ -15,9 +15,7 @@ pub struct Paged<T> {
 pub fn valid_cursor(cursor: &str) -> bool {
     !cursor.is_empty()
         && cursor.len() <= MAX_CURSOR
-        && cursor
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+        && cursor.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
 }
 
 /// The page after `cursor` of `items`, which are sorted by `key` (descending when
@@ -37,10 +35,7 @@ pub fn paginate<T>(
     let mut rest: Vec<T> = items.into_iter().filter(|i| after(&key(i))).collect();
     let next_cursor = (rest.len() > limit).then(|| key(&rest[limit - 1]));
     rest.truncate(limit);
-    Paged {
-        items: rest,
-        next_cursor,
-    }
+    Paged { items: rest, next_cursor }
 }
 
 #[cfg(test)]
@@ -49,15 +44,9 @@ mod tests {
 
     #[test]
     fn pages_follow_the_cursor_both_ways() {
-        let items: Vec<String> = ["a", "b", "c", "d", "e"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let items: Vec<String> = ["a", "b", "c", "d", "e"].iter().map(|s| s.to_string()).collect();
         let p = paginate(items.clone(), |s| s.clone(), 2, None, false);
-        assert_eq!(
-            (p.items.clone(), p.next_cursor.clone()),
-            (vec!["a".into(), "b".into()], Some("b".into()))
-        );
+        assert_eq!((p.items.clone(), p.next_cursor.clone()), (vec!["a".into(), "b".into()], Some("b".into())));
         let p = paginate(items.clone(), |s| s.clone(), 2, Some("d"), false);
         assert_eq!((p.items, p.next_cursor), (vec!["e".to_string()], None));
         let mut rev = items;

@@ -175,9 +175,13 @@ fn affected(
     components
         .iter()
         .map(|(raw, status)| {
-            let id = ComponentId::parse(raw)
-                .filter(|id| page.components.iter().any(|c| &c.id == id))
-                .ok_or_else(|| invalid(format!("{field}.{}", raw.chars().take(64).collect::<String>()), "no component of this page has this id"))?;
+            let id =
+                ComponentId::parse(raw).filter(|id| page.components.iter().any(|c| &c.id == id)).ok_or_else(|| {
+                    invalid(
+                        format!("{field}.{}", raw.chars().take(64).collect::<String>()),
+                        "no component of this page has this id",
+                    )
+                })?;
             Ok((id, *status))
         })
         .collect()
@@ -204,11 +208,7 @@ impl ManageService {
     /// The org's page: another org's or an unknown id is not found.
     pub async fn status_page(&self, org: &Org, id: &str) -> Result<StatusPage, ManageError> {
         let id = StatusPageId::parse(id).ok_or(ManageError::NotFound("status page"))?;
-        self.status_pages(org)
-            .await?
-            .into_iter()
-            .find(|p| p.id == id)
-            .ok_or(ManageError::NotFound("status page"))
+        self.status_pages(org).await?.into_iter().find(|p| p.id == id).ok_or(ManageError::NotFound("status page"))
     }
 
     async fn page_from(
@@ -256,7 +256,9 @@ impl ManageService {
             let mut monitor_ids = Vec::with_capacity(c.monitor_ids.len());
             for (j, raw) in c.monitor_ids.iter().enumerate() {
                 let id = MonitorId::parse(raw).filter(|id| monitors.iter().any(|m| &m.id == id));
-                monitor_ids.push(id.ok_or_else(|| invalid(at(&format!("monitorIds[{j}]")), "no monitor of this organisation has this id"))?);
+                monitor_ids.push(id.ok_or_else(|| {
+                    invalid(at(&format!("monitorIds[{j}]")), "no monitor of this organisation has this id")
+                })?);
             }
             let position = c.position.unwrap_or(u16::try_from(i).unwrap_or(u16::MAX));
             let mut component = Component::new(name, position, monitor_ids);
@@ -270,11 +272,8 @@ impl ManageService {
                 component.id = kept.id.clone();
                 component.status = kept.status;
             }
-            component.service = c
-                .service
-                .as_deref()
-                .map(|s| Slug::new(s).map_err(|e| invalid(at("service"), e)))
-                .transpose()?;
+            component.service =
+                c.service.as_deref().map(|s| Slug::new(s).map_err(|e| invalid(at("service"), e))).transpose()?;
             component.description = bounded_text(at("description"), c.description.as_deref(), MAX_DESCRIPTION)?;
             components.push(component);
         }
@@ -333,7 +332,13 @@ impl ManageService {
         Ok(self.store.status_incidents_of_page(&page.id, MAX_PAGE).await?)
     }
 
-    async fn put_incident(&self, page: StatusPage, incident: &StatusIncident, publisher: Option<&StatusPublisher>, now: DateTime<Utc>) -> Result<(), ManageError> {
+    async fn put_incident(
+        &self,
+        page: StatusPage,
+        incident: &StatusIncident,
+        publisher: Option<&StatusPublisher>,
+        now: DateTime<Utc>,
+    ) -> Result<(), ManageError> {
         match publisher {
             Some(p) => published("status incident", p.put_status_incident(page, incident, now).await.map(drop)),
             None => Ok(self.store.put_status_incident(incident).await?),
@@ -424,7 +429,15 @@ impl ManageService {
                 }
             }
         }
-        let w = window(org, &input.name, input.starts_at, input.ends_at, input.recurrence.as_deref(), input.time_zone.as_deref(), monitor_ids)?;
+        let w = window(
+            org,
+            &input.name,
+            input.starts_at,
+            input.ends_at,
+            input.recurrence.as_deref(),
+            input.time_zone.as_deref(),
+            monitor_ids,
+        )?;
         let description = input
             .description
             .as_deref()

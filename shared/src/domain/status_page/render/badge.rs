@@ -68,9 +68,5 @@ pub fn page(view: &StatusView) -> Rendered {
 pub fn component(view: &StatusView, id: &str) -> Option<Rendered> {
     let c = view.component(id)?;
     let s = c.component.status;
-    Some(badge(
-        c.component.name.as_str(),
-        &s.label().to_lowercase(),
-        colour(s),
-    ))
+    Some(badge(c.component.name.as_str(), &s.label().to_lowercase(), colour(s)))
 }

@@ -10,12 +10,7 @@ use std::fmt::Write;
 fn timeline_html(i: &StatusIncident) -> String {
     let mut html = String::new();
     for u in i.updates.iter().rev() {
-        let _ = write!(
-            html,
-            "<p><strong>{}</strong> ({}) — ",
-            u.state.label(),
-            u.at.format("%Y-%m-%d %H:%M UTC")
-        );
+        let _ = write!(html, "<p><strong>{}</strong> ({}) — ", u.state.label(), u.at.format("%Y-%m-%d %H:%M UTC"));
         push_escaped(&mut html, u.body.as_str());
         html.push_str("</p>");
     }
@@ -29,7 +24,9 @@ fn title(i: &StatusIncident) -> String {
 pub fn atom(view: &StatusView) -> Rendered {
     let url = view.location.url("");
     let mut out = String::with_capacity(4096);
-    out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"en\">");
+    out.push_str(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"en\">",
+    );
     let _ = write!(
         out,
         "<id>{u}</id><title>{n} status</title><updated>{t}</updated><author><name>{n}</name></author>\

@@ -37,12 +37,7 @@ article{border-left:4px solid var(--c,#d1d9e0);padding:.25rem 0 .25rem 1rem;marg
 ";
 
 fn time(out: &mut String, t: DateTime<Utc>) {
-    let _ = write!(
-        out,
-        "<time datetime=\"{}\">{}</time>",
-        t.to_rfc3339(),
-        t.format("%Y-%m-%d %H:%M UTC")
-    );
+    let _ = write!(out, "<time datetime=\"{}\">{}</time>", t.to_rfc3339(), t.format("%Y-%m-%d %H:%M UTC"));
 }
 
 /// Only absolute http(s) URLs are put in `src`/`href`: anything else (`javascript:`)
@@ -76,12 +71,7 @@ fn bars(out: &mut String, days: &[Day]) {
             let _ = if run == 1 {
                 write!(out, "{}", first.format("%b %-d"))
             } else {
-                write!(
-                    out,
-                    "{} to {}",
-                    first.format("%b %-d"),
-                    last.format("%b %-d")
-                )
+                write!(out, "{} to {}", first.format("%b %-d"), last.format("%b %-d"))
             };
             let _ = write!(out, ": {}\"", worst.label());
         }
@@ -94,47 +84,24 @@ fn component(out: &mut String, c: &ComponentView) {
     let s = c.component.status;
     out.push_str("<li><div class=ch><h3>");
     push_escaped(out, c.component.name.as_str());
-    let _ = write!(
-        out,
-        "</h3><span class=\"st s-{}\">{}</span></div>",
-        s.code(),
-        s.label()
-    );
+    let _ = write!(out, "</h3><span class=\"st s-{}\">{}</span></div>", s.code(), s.label());
     if let Some(d) = &c.component.description {
         out.push_str("<p class=mu>");
         push_escaped(out, d);
         out.push_str("</p>");
     }
     let uptime = percent(c.uptime);
-    let _ = write!(
-        out,
-        "<ol class=bar role=img aria-label=\"{uptime} uptime over {} days\">",
-        c.days.len()
-    );
+    let _ = write!(out, "<ol class=bar role=img aria-label=\"{uptime} uptime over {} days\">", c.days.len());
     bars(out, &c.days);
     let _ = write!(out, "</ol><p class=up>{uptime} uptime</p></li>");
 }
 
 fn incident(out: &mut String, view: &StatusView, i: &StatusIncident) {
     // The same colour classes as the banner: an incident's impact is its indicator.
-    let level = if i.is_resolved() {
-        Indicator::None
-    } else {
-        Indicator::of(ComponentStatus::Operational, [i.impact])
-    };
-    let _ = write!(
-        out,
-        "<article id=\"{}\" class=i-{}><h3>",
-        i.id,
-        level.code()
-    );
+    let level = if i.is_resolved() { Indicator::None } else { Indicator::of(ComponentStatus::Operational, [i.impact]) };
+    let _ = write!(out, "<article id=\"{}\" class=i-{}><h3>", i.id, level.code());
     push_escaped(out, i.name.as_str());
-    let _ = write!(
-        out,
-        "</h3><p class=mu>{} · {} impact · ",
-        i.state.label(),
-        i.impact.code()
-    );
+    let _ = write!(out, "</h3><p class=mu>{} · {} impact · ", i.state.label(), i.impact.code());
     let names: Vec<&str> = i
         .updates
         .iter()
@@ -178,12 +145,8 @@ fn maintenance(out: &mut String, view: &StatusView, m: &MaintenanceView) {
         out.push_str(" · recurring");
     }
     out.push_str("</p>");
-    let names: Vec<&str> = mt
-        .component_ids
-        .iter()
-        .filter_map(|c| view.component(c.as_str()))
-        .map(|c| c.component.name.as_str())
-        .collect();
+    let names: Vec<&str> =
+        mt.component_ids.iter().filter_map(|c| view.component(c.as_str())).map(|c| c.component.name.as_str()).collect();
     if !names.is_empty() {
         out.push_str("<p>Affects ");
         push_escaped(out, &names.join(", "));
@@ -199,10 +162,7 @@ fn maintenance(out: &mut String, view: &StatusView, m: &MaintenanceView) {
 
 /// A section with a heading; `body` writes its content.
 fn section(out: &mut String, id: &str, title: &str, body: impl FnOnce(&mut String)) {
-    let _ = write!(
-        out,
-        "<section aria-labelledby={id}><h2 id={id}>{title}</h2>"
-    );
+    let _ = write!(out, "<section aria-labelledby={id}><h2 id={id}>{title}</h2>");
     body(out);
     out.push_str("</section>");
 }
@@ -221,14 +181,7 @@ pub fn render(view: &StatusView) -> Rendered {
     // Without an icon of its own, an empty one: browsers would otherwise fetch
     // /favicon.ico, which is not the page's.
     out.push_str("<link rel=icon href=\"");
-    push_escaped(
-        &mut out,
-        page.theme
-            .favicon_url
-            .as_deref()
-            .and_then(safe_url)
-            .unwrap_or("data:,"),
-    );
+    push_escaped(&mut out, page.theme.favicon_url.as_deref().and_then(safe_url).unwrap_or("data:,"));
     out.push_str("\">");
     // The brand colour is a validated #rrggbb, and only decorates (no text on it).
     let _ = write!(
@@ -259,9 +212,7 @@ pub fn render(view: &StatusView) -> Rendered {
 
     let active: Vec<&StatusIncident> = view.unresolved().collect();
     if !active.is_empty() {
-        section(&mut out, "active", "Active incidents", |out| {
-            active.iter().for_each(|i| incident(out, view, i))
-        });
+        section(&mut out, "active", "Active incidents", |out| active.iter().for_each(|i| incident(out, view, i)));
     }
     let upcoming: Vec<&MaintenanceView> = view.upcoming().collect();
     if !upcoming.is_empty() {
@@ -284,11 +235,7 @@ pub fn render(view: &StatusView) -> Rendered {
             incident(out, view, i);
             any = true;
         }
-        for m in view
-            .maintenance
-            .iter()
-            .filter(|m| m.occurrence.state == MaintenanceState::Completed)
-        {
+        for m in view.maintenance.iter().filter(|m| m.occurrence.state == MaintenanceState::Completed) {
             maintenance(out, view, m);
             any = true;
         }

@@ -149,10 +149,7 @@ impl<'a> Json<'a> {
     }
 
     fn status(&self) -> StatusJson {
-        StatusJson {
-            indicator: self.view.indicator.code(),
-            description: self.view.indicator.description(),
-        }
+        StatusJson { indicator: self.view.indicator.code(), description: self.view.indicator.description() }
     }
 
     fn component(&self, position: usize, c: &'a ComponentView) -> ComponentJson<'a> {
@@ -175,12 +172,7 @@ impl<'a> Json<'a> {
     }
 
     fn components(&self) -> Vec<ComponentJson<'a>> {
-        self.view
-            .components
-            .iter()
-            .enumerate()
-            .map(|(i, c)| self.component(i + 1, c))
-            .collect()
+        self.view.components.iter().enumerate().map(|(i, c)| self.component(i + 1, c)).collect()
     }
 
     fn components_named(&self, ids: impl Iterator<Item = &'a str>) -> Vec<ComponentJson<'a>> {
@@ -195,9 +187,7 @@ impl<'a> Json<'a> {
     }
 
     fn component_name(&self, id: &str) -> &'a str {
-        self.view
-            .component(id)
-            .map_or("(removed component)", |c| c.component.name.as_str())
+        self.view.component(id).map_or("(removed component)", |c| c.component.name.as_str())
     }
 
     fn incident(&self, i: &'a StatusIncident) -> IncidentJson<'a> {
@@ -230,10 +220,7 @@ impl<'a> Json<'a> {
             })
             .collect();
         // Every component the incident ever touched, not only those still affected.
-        let touched = i
-            .updates
-            .iter()
-            .flat_map(|u| u.changes.iter().map(|c| c.component_id.as_str()));
+        let touched = i.updates.iter().flat_map(|u| u.changes.iter().map(|c| c.component_id.as_str()));
         IncidentJson {
             id: i.id.as_str(),
             name: i.name.as_str(),
@@ -256,10 +243,7 @@ impl<'a> Json<'a> {
     fn maintenance(&self, m: &'a MaintenanceView) -> IncidentJson<'a> {
         let (mt, o) = (&m.maintenance, m.occurrence);
         let id = mt.id.as_str();
-        let body = mt
-            .description
-            .as_ref()
-            .map_or(mt.window.name.as_str(), |d| d.as_str());
+        let body = mt.description.as_ref().map_or(mt.window.name.as_str(), |d| d.as_str());
         let update = UpdateJson {
             id: format!("{id}-scheduled"),
             status: MaintenanceState::Scheduled.code(),
@@ -294,23 +278,12 @@ impl<'a> Json<'a> {
 
     fn maintenances(&self, keep: impl Fn(MaintenanceState) -> bool) -> Vec<IncidentJson<'a>> {
         // Newest first, as Statuspage lists them.
-        self.view
-            .maintenance
-            .iter()
-            .rev()
-            .filter(|m| keep(m.occurrence.state))
-            .map(|m| self.maintenance(m))
-            .collect()
+        self.view.maintenance.iter().rev().filter(|m| keep(m.occurrence.state)).map(|m| self.maintenance(m)).collect()
     }
 
     fn document(&self, doc: Document) -> Envelope<'a> {
         let active = |s| s == MaintenanceState::InProgress;
-        let pending = |s| {
-            matches!(
-                s,
-                MaintenanceState::Scheduled | MaintenanceState::InProgress
-            )
-        };
+        let pending = |s| matches!(s, MaintenanceState::Scheduled | MaintenanceState::InProgress);
         let mut e = Envelope {
             page: self.page(),
             components: None,
@@ -327,28 +300,15 @@ impl<'a> Json<'a> {
             }
             Document::Status => e.status = Some(self.status()),
             Document::Components => e.components = Some(self.components()),
-            Document::Incidents => {
-                e.incidents = Some(
-                    self.view
-                        .incidents
-                        .iter()
-                        .map(|i| self.incident(i))
-                        .collect(),
-                )
-            }
+            Document::Incidents => e.incidents = Some(self.view.incidents.iter().map(|i| self.incident(i)).collect()),
             Document::UnresolvedIncidents => {
                 e.incidents = Some(self.view.unresolved().map(|i| self.incident(i)).collect())
             }
-            Document::ScheduledMaintenances => {
-                e.scheduled_maintenances = Some(self.maintenances(|_| true))
-            }
+            Document::ScheduledMaintenances => e.scheduled_maintenances = Some(self.maintenances(|_| true)),
             Document::UpcomingMaintenances => {
-                e.scheduled_maintenances =
-                    Some(self.maintenances(|s| s == MaintenanceState::Scheduled))
+                e.scheduled_maintenances = Some(self.maintenances(|s| s == MaintenanceState::Scheduled))
             }
-            Document::ActiveMaintenances => {
-                e.scheduled_maintenances = Some(self.maintenances(active))
-            }
+            Document::ActiveMaintenances => e.scheduled_maintenances = Some(self.maintenances(active)),
         }
         e
     }

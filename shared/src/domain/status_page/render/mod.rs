@@ -36,14 +36,9 @@ impl Resource {
                 if let Some(doc) = path.strip_prefix("/api/v2/") {
                     return json::Document::from_path(doc).map(Self::Json);
                 }
-                let id = path
-                    .strip_prefix("/components/")?
-                    .strip_suffix("/badge.svg")?;
+                let id = path.strip_prefix("/components/")?.strip_suffix("/badge.svg")?;
                 // Bounded and plain, since it is looked up and never echoed.
-                if id.is_empty()
-                    || id.len() > 64
-                    || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-                {
+                if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
                     return None;
                 }
                 Self::ComponentBadge(id.to_owned())
@@ -77,11 +72,7 @@ impl Rendered {
     pub fn new(body: impl Into<Vec<u8>>, content_type: &'static str) -> Self {
         let body = body.into();
         let etag = etag(&body);
-        Self {
-            body,
-            content_type,
-            etag,
-        }
+        Self { body, content_type, etag }
     }
 }
 
@@ -128,10 +119,7 @@ mod tests {
         );
         assert_eq!(Resource::from_path("/api/v2/nope.json"), None);
         assert_eq!(Resource::from_path("/feed.rss"), Some(Resource::Rss));
-        assert_eq!(
-            Resource::from_path("/components/cmp_1/badge.svg"),
-            Some(Resource::ComponentBadge("cmp_1".into()))
-        );
+        assert_eq!(Resource::from_path("/components/cmp_1/badge.svg"), Some(Resource::ComponentBadge("cmp_1".into())));
         assert_eq!(Resource::from_path("/components/<x>/badge.svg"), None);
         assert_eq!(Resource::from_path("/components//badge.svg"), None);
         assert_eq!(Resource::from_path("/other"), None);
