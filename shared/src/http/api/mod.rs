@@ -1,9 +1,23 @@
 //! The management API under `/api/v1`: resolve the route in the policy table, check the
-//! caller (key, address, rate, scope and role), then call the service. Handlers only
-//! translate between HTTP and the services in `services::manage`.
+//! caller (key, address, rate, scope and role), then call the handler of the operation,
+//! in a module per resource. Handlers only translate between HTTP and the services in
+//! `services::manage`: each reads an explicit input type and answers an explicit view
+//! (nothing of a domain value reaches the wire unlisted).
+mod api_keys;
+mod channels;
+mod dependencies;
 mod dispatch;
+mod incidents;
+mod invitations;
+mod maintenance;
+mod members;
+mod monitors;
 pub mod openapi;
+mod org;
 pub mod policy;
+mod runs;
+mod status_pages;
+mod subscribers;
 pub(crate) mod wire;
 
 use super::{ApiError, ApiRequest, ApiResponse, App};

@@ -253,7 +253,28 @@ fn all_schemas() -> Value {
             all.extend(more);
         }
     }
-    all
+    with_read_only(all)
+}
+
+/// The inputs that take back what a read answered: the view's read-only fields are
+/// documented on them as `readOnly` (accepted and ignored).
+fn with_read_only(mut schemas: Value) -> Value {
+    use super::{channels, maintenance, members, monitors, org, status_pages};
+    let inputs: [(&str, &[&str]); 6] = [
+        ("UpdateMonitor", monitors::READ_ONLY),
+        ("UpdateOrg", org::READ_ONLY),
+        ("UpdateMember", members::READ_ONLY),
+        ("ChannelInput", channels::READ_ONLY),
+        ("MaintenanceInput", maintenance::READ_ONLY),
+        ("StatusPageInput", status_pages::READ_ONLY),
+    ];
+    for (schema, fields) in inputs {
+        for field in fields.iter().filter(|f| !f.contains('.')) {
+            schemas[schema]["properties"][*field] =
+                json!({ "readOnly": true, "description": "Read-only: accepted back and ignored." });
+        }
+    }
+    schemas
 }
 
 fn schemas() -> Value {
@@ -317,7 +338,9 @@ fn schemas() -> Value {
         "CreateApiKey": { "type": "object", "required": ["name", "scopes"], "additionalProperties": false, "properties": {
             "name": name, "scopes": { "type": "array", "items": scope, "minItems": 1, "uniqueItems": true } } },
         "ChannelInput": { "type": "object", "required": ["name", "target"], "additionalProperties": false, "properties": {
-            "name": name, "target": target, "minSeverity": severity, "tags": { "type": "array", "items": tag, "maxItems": 100 } } },
+            "name": name, "target": target, "minSeverity": severity, "tags": { "type": "array", "items": tag, "maxItems": 100 },
+            "monitors": { "type": "array", "items": id, "maxItems": 100 }, "pageCascades": { "type": "boolean" },
+            "realertAfterSecs": { "type": "integer", "minimum": 300, "maximum": 604_800 } } },
         "MaintenanceInput": { "type": "object", "required": ["name", "startsAt", "endsAt"], "additionalProperties": false, "properties": {
             "name": name, "startsAt": time, "endsAt": time, "recurrence": { "type": "string", "maxLength": 512 },
             "timeZone": { "type": "string" }, "monitorIds": { "type": "array", "items": id, "maxItems": 100 } } },
@@ -349,8 +372,10 @@ fn schemas() -> Value {
         "ApiKey": { "type": "object", "required": ["id", "name", "scopes"], "properties": key_props },
         "CreatedApiKey": { "type": "object", "required": ["id", "name", "scopes", "secret"], "properties": created_key_props },
         "Channel": { "type": "object", "required": ["id", "name", "target", "minSeverity"], "properties": {
-            "id": id, "orgId": id, "name": { "type": "string" }, "target": { "type": "object", "required": ["kind"] }, "minSeverity": severity,
-            "tags": { "type": "array", "items": { "type": "string" } } } },
+            "id": id, "orgId": id, "name": { "type": "string" },
+            "target": { "type": "object", "required": ["kind"], "description": "A webhook's secret reads as ********; sent back so, it keeps the stored secret." },
+            "minSeverity": severity, "tags": { "type": "array", "items": { "type": "string" } },
+            "monitors": { "type": "array", "items": id }, "pageCascades": { "type": "boolean" }, "realertAfterSecs": { "type": "integer" } } },
         "MaintenanceWindow": { "type": "object", "required": ["id", "name", "startsAt", "endsAt"], "properties": {
             "id": id, "orgId": id, "name": { "type": "string" }, "startsAt": time, "endsAt": time, "recurrence": { "type": "string" },
             "timeZone": { "type": "string" }, "monitorIds": { "type": "array", "items": id } } },
@@ -409,7 +434,7 @@ fn status_page_schemas() -> Value {
     theme_input["additionalProperties"] = json!(false);
     let page_props = json!({
         "id": id, "orgId": id, "name": { "type": "string" }, "description": { "type": "string" }, "slug": { "type": "string" },
-        "visibility": { "type": "object", "required": ["kind"], "properties": { "kind": { "type": "string", "enum": ["PUBLIC", "PRIVATE"] } } },
+        "visibility": { "type": "string", "enum": ["PUBLIC", "PRIVATE"] },
         "theme": theme, "customDomain": { "type": "string" },
         "components": { "type": "array", "items": { "type": "object", "required": ["id", "name", "position", "monitorIds", "status"], "properties": {
             "id": id, "name": { "type": "string" }, "position": { "type": "integer" }, "monitorIds": ids(100),
@@ -427,7 +452,8 @@ fn status_page_schemas() -> Value {
             "components": { "type": "array", "maxItems": 200, "items": { "type": "object", "required": ["name"], "additionalProperties": false, "properties": {
                 "id": { "type": "string", "description": "An existing component of the page, to keep it." }, "name": name,
                 "position": { "type": "integer", "minimum": 0, "maximum": 65535 }, "monitorIds": ids(100),
-                "service": slug, "description": text(2000) } } } } },
+                "service": slug, "description": text(2000),
+                "status": { "readOnly": true, "description": "Computed: accepted back and ignored." } } } } } },
         "StatusPage": { "type": "object", "required": page_required, "properties": page_props },
         "SavedStatusPage": { "type": "object", "required": page_required, "properties": saved_props },
         "StatusIncidentInput": { "type": "object", "required": ["name", "impact", "body"], "additionalProperties": false, "properties": {

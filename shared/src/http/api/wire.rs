@@ -1,19 +1,12 @@
-//! JSON in and out: request bodies read with the field at fault named, query parameters,
-//! pages, and the public views of stored values (without hashes and internals).
+//! JSON in and out: request bodies read with the field at fault named (and a view's
+//! read-only fields accepted back), query parameters, pages and lists of views.
 use super::super::query::Query;
 use super::super::{ApiError, ApiRequest, ApiResponse, json};
-use crate::domain::channel::Channel;
-use crate::domain::incident_event::IncidentEvent;
-use crate::domain::monitor::Monitor;
-use crate::domain::notification::delivery::Delivery;
-use crate::domain::org::{ApiKey, User};
-use crate::domain::run::Run;
 use crate::services::manage::page::{DEFAULT_LIMIT, MAX_LIMIT, Paged, valid_cursor};
 use http::StatusCode;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use url::Url;
 
 /// Reads the body as `T`; a syntax error names `body`, a missing, unknown or mistyped
 /// field names its JSON path (`schedule.seconds`, `tags[2]`).
@@ -33,6 +26,48 @@ pub fn body<T: DeserializeOwned>(req: &ApiRequest) -> Result<T, ApiError> {
     })?;
     de.end().map_err(|e| ApiError::bad_request("body", e.to_string()))?;
     Ok(value)
+}
+
+/// `body`, for a write that takes back what a read answered: the view's read-only fields
+/// (`id`, `createdAt`, a computed `status`…, as paths like `components[].status`) are
+/// accepted and ignored; any other unknown field is still refused.
+pub fn body_accepting<T: DeserializeOwned>(req: &ApiRequest, read_only: &[&str]) -> Result<T, ApiError> {
+    let mut value: Value = body(req)?;
+    for path in read_only {
+        remove_path(&mut value, path);
+    }
+    from_value(value)
+}
+
+/// A body already read as JSON, as `T`, the field at fault named.
+pub fn from_value<T: DeserializeOwned>(value: Value) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let message = e.into_inner().to_string();
+        ApiError::bad_request(field_of(&path, &message), message)
+    })
+}
+
+/// Removes the field at `path` (`a.b`, `list[].field`) wherever it is present.
+fn remove_path(value: &mut Value, path: &str) {
+    let (head, rest) = path.split_once('.').map_or((path, None), |(h, r)| (h, Some(r)));
+    match (head.strip_suffix("[]"), rest) {
+        (Some(list), Some(rest)) => {
+            if let Some(Value::Array(items)) = value.get_mut(list) {
+                items.iter_mut().for_each(|item| remove_path(item, rest));
+            }
+        }
+        (None, Some(rest)) => {
+            if let Some(inner) = value.get_mut(head) {
+                remove_path(inner, rest);
+            }
+        }
+        (_, None) => {
+            if let Value::Object(map) = value {
+                map.remove(head);
+            }
+        }
+    }
 }
 
 /// serde reports a missing or unknown field at its parent's path, naming it in the message.
@@ -71,18 +106,18 @@ pub fn page_params(q: &Query) -> Result<PageParams, ApiError> {
     Ok(PageParams { limit, cursor })
 }
 
-/// `{"items": […], "nextCursor": … | null}`.
-pub fn page<T>(paged: Paged<T>, view: impl Fn(&T) -> Value) -> ApiResponse {
-    let items: Vec<Value> = paged.items.iter().map(view).collect();
+/// `{"items": […], "nextCursor": … | null}`, each item shown through `view`.
+pub fn page<'p, T, V: Serialize>(paged: &'p Paged<T>, view: impl Fn(&'p T) -> V) -> ApiResponse {
+    let items: Vec<V> = paged.items.iter().map(view).collect();
     json(StatusCode::OK, &serde_json::json!({ "items": items, "nextCursor": paged.next_cursor }))
 }
 
-pub fn ok(v: Value) -> ApiResponse {
-    json(StatusCode::OK, &v)
+pub fn ok(view: impl Serialize) -> ApiResponse {
+    json(StatusCode::OK, &view)
 }
 
-pub fn created(v: Value) -> ApiResponse {
-    json(StatusCode::CREATED, &v)
+pub fn created(view: impl Serialize) -> ApiResponse {
+    json(StatusCode::CREATED, &view)
 }
 
 pub fn no_content() -> ApiResponse {
@@ -91,151 +126,9 @@ pub fn no_content() -> ApiResponse {
     res
 }
 
-pub fn value(v: &impl Serialize) -> Value {
-    serde_json::to_value(v).expect("domain values serialise")
-}
-
-fn without(mut v: Value, fields: &[&str]) -> Value {
-    if let Value::Object(map) = &mut v {
-        for f in fields {
-            map.remove(*f);
-        }
-    }
-    v
-}
-
-/// The monitor without its token hash and the bookkeeping only the state machine needs.
-pub fn monitor_view(m: &Monitor) -> Value {
-    without(value(m), &["tokenHash", "openStarts", "armedFor", "version", "recentDurationsMs"])
-}
-
-/// A member as the API shows them: never their invitation's hash.
-pub fn member_view(u: &User) -> Value {
-    serde_json::json!({
-        "id": u.id,
-        "orgId": u.org_id,
-        "email": u.email,
-        "role": u.role,
-        "createdAt": u.created_at,
-        "invitationExpiresAt": u.invitation.as_ref().map(|i| i.expires_at),
-    })
-}
-
-/// A member with the invitation token shown this once.
-pub fn invited_member_view(invited: &crate::services::manage::InvitedMember) -> Value {
-    let mut v = member_view(&invited.user);
-    v["invitation"] = serde_json::json!({
-        "token": invited.token.reveal(),
-        "expiresAt": invited.user.invitation.as_ref().map(|i| i.expires_at),
-    });
-    v
-}
-
-/// A new key with its secret, shown this once.
-pub fn created_api_key_view(made: &crate::services::manage::CreatedApiKey) -> Value {
-    let mut v = api_key_view(&made.key);
-    v["secret"] = Value::String(made.secret.reveal().to_owned());
-    v
-}
-
-pub fn api_key_view(k: &ApiKey) -> Value {
-    without(value(k), &["keyHash"])
-}
-
-/// A webhook's signing secret is write-only; below ADMIN (who may change a channel) its
-/// target's addresses and keys show only their last four characters.
-pub fn channel_view(c: &Channel, caller: &crate::services::auth::Principal) -> Value {
-    let mut v = value(c);
-    if let Some(secret) = v.pointer_mut("/target/secret") {
-        *secret = Value::String("********".into());
-    }
-    if caller.user.role < crate::domain::org::Role::Admin
-        && let Some(Value::Object(target)) = v.get_mut("target")
-    {
-        for (name, field) in target.iter_mut() {
-            if let (false, Value::String(text)) = (name == "kind", &*field) {
-                *field = Value::String(last_four(text));
-            }
-        }
-    }
-    v
-}
-
-fn last_four(s: &str) -> String {
-    let tail: Vec<char> = s.chars().rev().take(4).collect();
-    format!("…{}", tail.into_iter().rev().collect::<String>())
-}
-
-// Incident history, run output URLs and channel tests.
-
 /// `{"items": […]}`: a whole, short list (an incident's events or deliveries), not paged.
-pub fn list(items: impl Iterator<Item = Value>) -> ApiResponse {
+pub fn list<V: Serialize>(items: impl Iterator<Item = V>) -> ApiResponse {
     json(StatusCode::OK, &serde_json::json!({ "items": items.collect::<Vec<_>>() }))
-}
-
-/// One change of an incident: what, when, and the severity and status it left.
-pub fn event_view(e: &IncidentEvent) -> Value {
-    serde_json::json!({
-        "change": e.change,
-        "at": e.at,
-        "severity": e.incident.severity,
-        "status": e.incident.status,
-    })
-}
-
-/// A run, with `outputUrl` when its full output is stored apart (and without the key of
-/// where: storage detail).
-pub fn run_view(run: &Run, output_url: Option<Url>) -> Value {
-    let mut v = value(run);
-    if let Some(output) = v.get_mut("output") {
-        *output = without(output.take(), &["blobKey"]);
-    }
-    if let Some(url) = output_url {
-        v["outputUrl"] = Value::String(url.into());
-    }
-    v
-}
-
-/// What a channel test came to: the delivery (no URL or secret is in it), with its last
-/// status code and error lifted out.
-pub fn test_result_view(d: &Delivery) -> Value {
-    let mut v = value(d);
-    v["delivered"] = Value::Bool(d.delivered());
-    v["status"] = serde_json::json!(d.last_status());
-    v["error"] = serde_json::json!(d.last_error());
-    v
-}
-
-/// A subscriber as an admin sees it: where, what and whether confirmed; no token hashes,
-/// no webhook secret.
-pub fn subscriber_view(s: &crate::domain::status_page::subscriber::Subscriber) -> Value {
-    let mut v = value(s);
-    if let Some(o) = v.as_object_mut() {
-        o.remove("verifyHash");
-        o.remove("unsubscribeHashes");
-    }
-    if let Some(secret) = v.pointer_mut("/target/secret") {
-        *secret = Value::String("********".into());
-    }
-    v
-}
-
-/// A status page without its access token's hash (a private page shows only its kind).
-pub fn status_page_view(p: &crate::domain::status_page::StatusPage) -> Value {
-    let mut v = value(p);
-    if let Some(Value::Object(visibility)) = v.get_mut("visibility") {
-        visibility.remove("tokenHash");
-    }
-    v
-}
-
-/// A page just saved: with `accessToken` when this write made one (shown only here).
-pub fn saved_page_view(saved: &crate::services::manage::SavedStatusPage) -> Value {
-    let mut v = status_page_view(&saved.page);
-    if let Some(token) = &saved.token {
-        v["accessToken"] = Value::String(token.reveal().to_owned());
-    }
-    v
 }
 
 #[cfg(test)]

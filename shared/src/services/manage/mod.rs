@@ -9,6 +9,7 @@ mod monitors;
 mod org;
 pub mod page;
 mod status_pages;
+mod subscribers;
 
 pub use config::{ChannelInput, MaintenanceInput};
 pub use incidents::{IncidentFilter, incident_sort_key};
