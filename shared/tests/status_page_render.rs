@@ -3,9 +3,9 @@
 //! must and must not contain. `TOKIFLOW_UPDATE_GOLDEN=1` rewrites the golden files (then
 //! review the diff: they are the contract).
 use std::path::PathBuf;
+use tokiflow_shared::domain::status_page::fixture;
 use tokiflow_shared::domain::status_page::render::json::Document;
 use tokiflow_shared::domain::status_page::render::{self, Resource, badge, feed, html, json};
-use tokiflow_shared::domain::status_page::sample;
 use tokiflow_shared::domain::status_page::view::StatusView;
 
 fn golden(name: &str, actual: &[u8]) {
@@ -22,7 +22,7 @@ fn golden(name: &str, actual: &[u8]) {
 }
 
 fn small() -> StatusView {
-    sample::view(4, 2)
+    fixture::view(4, 2)
 }
 
 #[test]
@@ -112,7 +112,7 @@ fn html_escapes_hostile_names() {
 
 #[test]
 fn fifty_components_with_ninety_days_stay_under_30_kb() {
-    let v = sample::view(50, 3);
+    let v = fixture::view(50, 3);
     assert_eq!(v.components[0].days.len(), 90);
     let size = html::render(&v).body.len();
     assert!(size < 30 * 1024, "page is {size} bytes");

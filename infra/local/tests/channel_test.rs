@@ -8,7 +8,7 @@ use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use common::{TestServer, webhook_receiver};
 use tokiflow_shared::domain::channel::{ChannelTarget, SigningSecret, WebhookUrl};
-use tokiflow_shared::domain::notification::sample::{test_context, test_incident};
+use tokiflow_shared::domain::notification::test_message::{test_context, test_incident};
 use tokiflow_shared::domain::notification::webhook::{DEFAULT_TOLERANCE, verify};
 use tokiflow_shared::domain::notification::{Message, Notice, render};
 use tokiflow_shared::ports::store::OrgStore;

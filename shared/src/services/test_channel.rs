@@ -4,7 +4,7 @@
 //! delivery log, which belongs to incidents.
 use crate::domain::channel::{Channel, WebhookUrl};
 use crate::domain::notification::delivery::Delivery;
-use crate::domain::notification::sample::{test_context, test_incident};
+use crate::domain::notification::test_message::{test_context, test_incident};
 use crate::domain::notification::{Notice, render};
 use crate::domain::org::Org;
 use crate::services::deliver::{RetryPolicy, Transports, deliver};

@@ -4,9 +4,9 @@
 use anyhow::{Context, ensure};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
+use tokiflow_shared::domain::status_page::fixture;
 use tokiflow_shared::domain::status_page::render::json::{self, Document};
 use tokiflow_shared::domain::status_page::render::{feed, html};
-use tokiflow_shared::domain::status_page::sample;
 use tokiflow_shared::domain::status_page::view::StatusView;
 
 const USAGE: &str = "usage: status-bench [--components N] [--incidents K] [--seconds S]
@@ -55,7 +55,7 @@ fn main() -> anyhow::Result<()> {
     ensure!((1..=200).contains(&components), "--components must be 1..=200");
     let budget = Duration::from_secs(seconds);
 
-    let view = sample::view(components, incidents);
+    let view = fixture::view(components, incidents);
     let page = html::render(&view);
     let days = view.components[0].days.len();
     out!(
@@ -80,11 +80,11 @@ fn main() -> anyhow::Result<()> {
     });
     out!("render feed.atom:     p50 {}  p99 {}", ms(p50), ms(p99));
     let (p50, p99) = measure(budget, || {
-        black_box(sample::view(components, incidents));
+        black_box(fixture::view(components, incidents));
     });
     out!("build view (roll-up, 90-day history, RRULE; no store reads): p50 {}  p99 {}", ms(p50), ms(p99));
     let (p50, p99) = measure(budget, || {
-        let v: StatusView = sample::view(components, incidents);
+        let v: StatusView = fixture::view(components, incidents);
         black_box(html::render(&v));
     });
     out!("build view + render HTML: p50 {}  p99 {}", ms(p50), ms(p99));

@@ -6,11 +6,11 @@ pub mod email;
 pub mod pagerduty;
 pub mod record;
 pub mod routing;
-pub mod sample;
 pub mod slack;
 pub mod sms;
 pub mod subscriber;
 pub mod teams;
+pub mod test_message;
 pub mod webhook;
 
 use super::channel::{ChannelTarget, PhoneNumber, SigningSecret, WebhookUrl};
@@ -20,8 +20,8 @@ use super::incident_event::{IncidentChange, IncidentEvent};
 use super::org::Email;
 use super::text::Name;
 use chrono::{DateTime, Utc};
-use sample::TEST_DESCRIPTION;
 use std::fmt;
+use test_message::TEST_DESCRIPTION;
 use url::Url;
 
 /// Why a message is sent: a change of the incident, or a reminder that it is still open.

@@ -1,10 +1,10 @@
 //! Status pages: what an org shows its customers, and the component roll-up.
+pub mod fixture;
 pub mod incident;
 pub mod maintenance;
 pub mod publish;
 pub mod render;
 pub mod rollup;
-pub mod sample;
 pub mod subscriber;
 pub mod uptime;
 pub mod view;

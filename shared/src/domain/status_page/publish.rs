@@ -63,11 +63,11 @@ pub fn changed_components<'a>(stored: &StatusPage, now: &'a [Component]) -> Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::status_page::sample;
+    use crate::domain::status_page::fixture;
 
     #[test]
     fn every_resource_of_the_page_is_a_file() {
-        let view = sample::view(3, 2);
+        let view = fixture::view(3, 2);
         let files = files(&view);
         let paths: Vec<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
         for p in ["index.html", "api/v2/summary.json", "api/v2/incidents/unresolved.json", "feed.atom", "badge.svg"] {
@@ -82,7 +82,7 @@ mod tests {
 
     #[test]
     fn changes_compare_with_the_cached_status() {
-        let view = sample::view(2, 1);
+        let view = fixture::view(2, 1);
         let mut stored = view.page.clone();
         assert!(changed_components(&stored, &view.page.components).is_empty());
         let other = if view.page.components[0].status == ComponentStatus::MajorOutage {

@@ -1,4 +1,4 @@
-//! A deterministic sample page (fixed ids and times): what the golden tests compare and
+//! A test fixture: a deterministic page (fixed ids and times): what the golden tests compare and
 //! the render benchmark measures.
 use super::incident::{Impact, IncidentState, StatusIncident, UpdateBody};
 use super::maintenance::PageMaintenance;
