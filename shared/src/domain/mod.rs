@@ -1,6 +1,5 @@
 //! Pure types and rules: no I/O, no clock reads (time is always a parameter).
 pub mod channel;
-pub mod cron;
 pub mod dependency;
 pub mod durations;
 pub mod ids;

@@ -1,8 +1,8 @@
 //! When a monitor expects its next ping: a fixed interval, or a cron expression in a time zone.
-use super::cron::{CronError, CronExpr};
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
+use tokiflow_cron::{CronError, CronExpr};
 
 /// One year: longer periods are almost certainly a unit mistake.
 pub const MAX_PERIOD_SECS: u64 = 366 * 24 * 3600;
