@@ -16,10 +16,11 @@
 //! lookups: those are eventually consistent at half the price, which is safe because
 //! every monitor write is conditional on `version` (a stale read ends in `Conflict`, and
 //! the service re-reads and retries).
+use crate::adapters::records::{self, Stored};
 use crate::domain::channel::Channel;
 use crate::domain::dependency::MonitorDependency;
 use crate::domain::ids::{
-    ChannelId, IncidentId, MaintenanceId, MonitorId, OrgId, RunId, StatusPageId, SubscriberId, UserId,
+    ApiKeyId, ChannelId, IncidentId, MaintenanceId, MonitorId, OrgId, RunId, StatusPageId, SubscriberId, UserId,
 };
 use crate::domain::incident::{Incident, IncidentStatus};
 use crate::domain::incident_event::IncidentEvent;
@@ -50,7 +51,6 @@ use aws_sdk_dynamodb::types::{
 };
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -257,13 +257,13 @@ fn cancelled(writes: &[OnFail], reasons: &[CancellationReason], message: Option<
     }
 }
 
-fn to_doc<T: Serialize>(v: &T) -> Result<AttributeValue, StoreError> {
-    serde_json::to_string(v).map(AttributeValue::S).map_err(backend)
+/// The `doc` attribute of `v`: its record's JSON (see `records`).
+fn to_doc<T: Stored>(v: &T) -> Result<AttributeValue, StoreError> {
+    records::to_json(v).map(AttributeValue::S).map_err(backend)
 }
 
-fn from_item<T: DeserializeOwned>(item: &Item) -> Result<T, StoreError> {
-    let doc = attr(item, "doc")?;
-    serde_json::from_str(doc).map_err(|e| StoreError::Backend(format!("corrupt document: {e}")))
+fn from_item<T: Stored>(item: &Item) -> Result<T, StoreError> {
+    records::from_json(attr(item, "doc")?).map_err(backend)
 }
 
 fn attr<'a>(item: &'a Item, name: &str) -> Result<&'a str, StoreError> {
@@ -571,12 +571,7 @@ impl DynamoStore {
         Ok(out.item)
     }
 
-    async fn get_doc<T: DeserializeOwned>(
-        &self,
-        op: &'static str,
-        table: &str,
-        key: Item,
-    ) -> Result<Option<T>, StoreError> {
+    async fn get_doc<T: Stored>(&self, op: &'static str, table: &str, key: Item) -> Result<Option<T>, StoreError> {
         self.get(op, table, key, true).await?.as_ref().map(from_item).transpose()
     }
 
@@ -820,7 +815,7 @@ impl DynamoStore {
     // -----------------------------------------------------------------------------------
     // Store-specific steps
 
-    async fn config_docs<T: DeserializeOwned>(
+    async fn config_docs<T: Stored>(
         &self,
         op: &'static str,
         pk: String,
@@ -1265,6 +1260,10 @@ impl OrgStore for DynamoStore {
         self.config_docs("users_of_org", org_pk(org), "USER#").await
     }
 
+    async fn user(&self, org: &OrgId, id: &UserId) -> Result<Option<User>, StoreError> {
+        self.get_doc("user", &self.t.config, config_key(org_pk(org), format!("USER#{id}"))).await
+    }
+
     /// Two copies of the key, one listed under its org and one found by its hash.
     async fn create_api_key(&self, k: &ApiKey) -> Result<(), StoreError> {
         let doc = to_doc(k)?;
@@ -1289,6 +1288,10 @@ impl OrgStore for DynamoStore {
 
     async fn api_keys_of_org(&self, org: &OrgId) -> Result<Vec<ApiKey>, StoreError> {
         self.config_docs("api_keys_of_org", org_pk(org), "KEY#").await
+    }
+
+    async fn api_key(&self, org: &OrgId, id: &ApiKeyId) -> Result<Option<ApiKey>, StoreError> {
+        self.get_doc("api_key", &self.t.config, config_key(org_pk(org), format!("KEY#{id}"))).await
     }
 
     async fn put_api_key(&self, k: &ApiKey) -> Result<(), StoreError> {
@@ -1374,6 +1377,14 @@ impl ConfigStore for DynamoStore {
         self.config_docs("maintenance_of_org", org_pk(org), "MNT#").await
     }
 
+    async fn maintenance_window(
+        &self,
+        org: &OrgId,
+        id: &MaintenanceId,
+    ) -> Result<Option<MaintenanceWindow>, StoreError> {
+        self.get_doc("maintenance_window", &self.t.config, config_key(org_pk(org), format!("MNT#{id}"))).await
+    }
+
     async fn put_channel(&self, ch: &Channel) -> Result<(), StoreError> {
         let item = config_item(org_pk(&ch.org_id), format!("CHN#{}", ch.id), to_doc(ch)?);
         self.put("put_channel", &self.t.config, item, None).await
@@ -1381,6 +1392,10 @@ impl ConfigStore for DynamoStore {
 
     async fn channels_of_org(&self, org: &OrgId) -> Result<Vec<Channel>, StoreError> {
         self.config_docs("channels_of_org", org_pk(org), "CHN#").await
+    }
+
+    async fn channel(&self, org: &OrgId, id: &ChannelId) -> Result<Option<Channel>, StoreError> {
+        self.get_doc("channel", &self.t.config, config_key(org_pk(org), format!("CHN#{id}"))).await
     }
 
     /// The page is stored under its slug and, if it has one, under its custom domain (each
@@ -1447,6 +1462,11 @@ impl ConfigStore for DynamoStore {
             writes.push(delete_write(&self.t.config, config_key(format!("DOMAIN#{old}"), "DOMAIN"))?);
         }
         self.transact("put_status_page", writes).await
+    }
+
+    /// The org's listing of the page, written in the same transaction as the page.
+    async fn status_page(&self, org: &OrgId, id: &StatusPageId) -> Result<Option<StatusPage>, StoreError> {
+        self.get_doc("status_page", &self.t.config, config_key(org_pk(org), format!("PAGE#{id}"))).await
     }
 
     async fn status_page_by_slug(&self, slug: &str) -> Result<Option<StatusPage>, StoreError> {

@@ -5,10 +5,11 @@
 //! failed write never takes its neighbours down, and a write is acknowledged only
 //! after its transaction is in the WAL, which survives `kill -9`. The WAL stays
 //! bounded however long writes go on (`wal` says how).
+use crate::adapters::records::{self, Stored};
 use crate::domain::channel::Channel;
 use crate::domain::dependency::MonitorDependency;
 use crate::domain::ids::{
-    ChannelId, IncidentId, MaintenanceId, MonitorId, OrgId, RunId, StatusPageId, SubscriberId, UserId,
+    ApiKeyId, ChannelId, IncidentId, MaintenanceId, MonitorId, OrgId, RunId, StatusPageId, SubscriberId, UserId,
 };
 use crate::domain::incident::{Incident, IncidentStatus};
 use crate::domain::incident_event::IncidentEvent;
@@ -28,7 +29,6 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, mpsc};
 use tokio::sync::{Notify, oneshot};
@@ -54,11 +54,11 @@ pub struct EmbeddedStore {
     /// last checkpoint and stops.
     checkpointer: Mutex<Option<(mpsc::Sender<()>, std::thread::JoinHandle<()>)>>,
     path: PathBuf,
-    /// Signalled after a commit that recorded incident events (the outbox has work).
+    /// Signalled after a commit that recorded incident events (the event queue has work).
     events_recorded: Arc<Notify>,
 }
 
-/// An incident event in the local outbox, not yet marked delivered.
+/// An incident event in the event queue (pending events), not yet marked delivered.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PendingEvent {
     pub seq: i64,
@@ -72,12 +72,19 @@ fn backend(e: impl std::fmt::Display) -> StoreError {
     StoreError::Backend(e.to_string())
 }
 
-fn to_doc<T: Serialize>(v: &T) -> Result<String, StoreError> {
-    serde_json::to_string(v).map_err(backend)
+/// The stored document of `v`: its record's JSON (see `records`).
+fn to_doc<T: Stored>(v: &T) -> Result<String, StoreError> {
+    records::to_json(v).map_err(backend)
 }
 
-fn from_doc<T: DeserializeOwned>(s: &str) -> Result<T, StoreError> {
-    serde_json::from_str(s).map_err(|e| StoreError::Backend(format!("corrupt document: {e}")))
+fn from_doc<T: Stored>(s: &str) -> Result<T, StoreError> {
+    records::from_json(s).map_err(backend)
+}
+
+/// `OPEN`, `ACKNOWLEDGED`, `RESOLVED`: a plain enum's serde form without its JSON quotes.
+fn status_name<T: Serialize>(status: &T) -> Result<String, StoreError> {
+    let json = serde_json::to_string(status).map_err(backend)?;
+    Ok(json.trim_matches('"').to_owned())
 }
 
 /// Maps a UNIQUE or PRIMARY KEY violation to `AlreadyExists(what)`.
@@ -178,7 +185,7 @@ impl EmbeddedStore {
         result
     }
 
-    fn docs<T: DeserializeOwned>(&self, sql: &str, key: &str) -> Result<Vec<T>, StoreError> {
+    fn docs<T: Stored>(&self, sql: &str, key: &str) -> Result<Vec<T>, StoreError> {
         self.read(|c| {
             let mut stmt = c.prepare_cached(sql).map_err(backend)?;
             let rows = stmt.query_map([key], |r| r.get::<_, String>(0)).map_err(backend)?;
@@ -186,10 +193,23 @@ impl EmbeddedStore {
         })
     }
 
-    fn doc<T: DeserializeOwned>(&self, sql: &str, key: &str) -> Result<Option<T>, StoreError> {
+    fn doc<T: Stored>(&self, sql: &str, key: &str) -> Result<Option<T>, StoreError> {
         self.read(|c| {
             let doc: Option<String> =
                 c.prepare_cached(sql).map_err(backend)?.query_row([key], |r| r.get(0)).optional().map_err(backend)?;
+            doc.map(|d| from_doc(&d)).transpose()
+        })
+    }
+
+    /// The `(id, org_id)` row's document: another org's row is not found.
+    fn doc_of_org<T: Stored>(&self, table: &str, id: &str, org: &OrgId) -> Result<Option<T>, StoreError> {
+        self.read(|c| {
+            let doc: Option<String> = c
+                .prepare_cached(&format!("SELECT doc FROM {table} WHERE id = ?1 AND org_id = ?2"))
+                .map_err(backend)?
+                .query_row([id, org.as_str()], |r| r.get(0))
+                .optional()
+                .map_err(backend)?;
             doc.map(|d| from_doc(&d)).transpose()
         })
     }
@@ -217,7 +237,8 @@ impl EmbeddedStore {
         self.events_recorded.clone()
     }
 
-    /// The outbox: up to `limit` incident events not yet marked delivered, oldest first.
+    /// The event queue: up to `limit` pending incident events (not yet marked delivered),
+    /// oldest first. They are the `incident_events` rows with `delivered = 0`.
     pub fn pending_events(&self, limit: usize) -> Result<Vec<PendingEvent>, StoreError> {
         self.read(|c| {
             let mut stmt = c
@@ -246,7 +267,7 @@ impl EmbeddedStore {
         .await
     }
 
-    /// A write that may record incident events: wakes the outbox's reader once committed.
+    /// A write that may record incident events: wakes the event queue's reader once committed.
     async fn write_recording<T: Send + 'static>(
         &self,
         f: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
@@ -352,7 +373,7 @@ impl IncidentRow {
             id: i.id.to_string(),
             monitor_id: i.monitor_id.to_string(),
             org_id: i.org_id.to_string(),
-            status: to_doc(&i.status)?.trim_matches('"').to_owned(),
+            status: status_name(&i.status)?,
             opened_at: i.opened_at.to_rfc3339(),
             doc: to_doc(i)?,
         })
@@ -614,7 +635,7 @@ impl IncidentStore for EmbeddedStore {
         let row = IncidentRow::of(incident)?;
         let event =
             IncidentEvent::of_status_change(incident, expected, Utc::now()).map(|e| EventRow::of(&e)).transpose()?;
-        let expected = to_doc(&expected)?.trim_matches('"').to_owned();
+        let expected = status_name(&expected)?;
         let monitor = monitor.map(|(m, v)| MonitorRow::of(m, false).map(|row| (row, v))).transpose()?;
         self.write(move |c| {
             let n = c
@@ -700,7 +721,7 @@ fn upsert_delivery(c: &Connection, r: &DeliveryRecord) -> Result<(), StoreError>
 }
 
 /// Inserts a `(id, org_id, doc)` row, or replaces it when `replace` is set.
-async fn put_simple<T: Serialize>(
+async fn put_simple<T: Stored>(
     store: &EmbeddedStore,
     table: &'static str,
     what: &'static str,
@@ -757,6 +778,10 @@ impl OrgStore for EmbeddedStore {
         self.docs("SELECT doc FROM users WHERE org_id = ?1 ORDER BY id", org.as_str())
     }
 
+    async fn user(&self, org: &OrgId, id: &UserId) -> Result<Option<User>, StoreError> {
+        self.doc_of_org("users", id.as_str(), org)
+    }
+
     async fn create_api_key(&self, key: &ApiKey) -> Result<(), StoreError> {
         let (id, org, hash, doc) = (key.id.to_string(), key.org_id.to_string(), key.key_hash.to_hex(), to_doc(key)?);
         self.write(move |c| {
@@ -776,6 +801,10 @@ impl OrgStore for EmbeddedStore {
 
     async fn api_keys_of_org(&self, org: &OrgId) -> Result<Vec<ApiKey>, StoreError> {
         self.docs("SELECT doc FROM api_keys WHERE org_id = ?1 ORDER BY id", org.as_str())
+    }
+
+    async fn api_key(&self, org: &OrgId, id: &ApiKeyId) -> Result<Option<ApiKey>, StoreError> {
+        self.doc_of_org("api_keys", id.as_str(), org)
     }
 
     async fn put_api_key(&self, key: &ApiKey) -> Result<(), StoreError> {
@@ -875,12 +904,24 @@ impl ConfigStore for EmbeddedStore {
         self.docs("SELECT doc FROM maintenance WHERE org_id = ?1 ORDER BY id", org.as_str())
     }
 
+    async fn maintenance_window(
+        &self,
+        org: &OrgId,
+        id: &MaintenanceId,
+    ) -> Result<Option<MaintenanceWindow>, StoreError> {
+        self.doc_of_org("maintenance", id.as_str(), org)
+    }
+
     async fn put_channel(&self, ch: &Channel) -> Result<(), StoreError> {
         put_simple(self, "channels", "channel", ch.id.as_str(), &ch.org_id, ch, true).await
     }
 
     async fn channels_of_org(&self, org: &OrgId) -> Result<Vec<Channel>, StoreError> {
         self.docs("SELECT doc FROM channels WHERE org_id = ?1 ORDER BY id", org.as_str())
+    }
+
+    async fn channel(&self, org: &OrgId, id: &ChannelId) -> Result<Option<Channel>, StoreError> {
+        self.doc_of_org("channels", id.as_str(), org)
     }
 
     async fn put_status_page(&self, page: &StatusPage) -> Result<(), StoreError> {
@@ -904,6 +945,10 @@ impl ConfigStore for EmbeddedStore {
         .await
     }
 
+    async fn status_page(&self, org: &OrgId, id: &StatusPageId) -> Result<Option<StatusPage>, StoreError> {
+        self.doc_of_org("status_pages", id.as_str(), org)
+    }
+
     async fn status_page_by_slug(&self, slug: &str) -> Result<Option<StatusPage>, StoreError> {
         self.doc("SELECT doc FROM status_pages WHERE slug = ?1", slug)
     }
@@ -914,7 +959,7 @@ impl ConfigStore for EmbeddedStore {
 }
 
 /// Inserts or replaces a `(id, page_id, doc)` row of a page's table.
-async fn put_page_row<T: Serialize>(
+async fn put_page_row<T: Stored>(
     store: &EmbeddedStore,
     table: &'static str,
     id: &str,
