@@ -79,7 +79,7 @@ impl From<&Monitor> for MonitorRecord {
             id: m.id.clone(),
             org_id: m.org_id.clone(),
             name: m.name.clone(),
-            token_hash: m.token_hash.clone(),
+            token_hash: m.token_hash,
             schedule: ScheduleRecord::from(&m.schedule),
             grace: m.grace.num_seconds(),
             enabled: m.enabled,

@@ -88,7 +88,7 @@ impl From<&User> for UserRecord {
             invitation: u
                 .invitation
                 .as_ref()
-                .map(|i| InvitationRecord { token_hash: i.token_hash.clone(), expires_at: i.expires_at }),
+                .map(|i| InvitationRecord { token_hash: i.token_hash, expires_at: i.expires_at }),
         }
     }
 }
@@ -114,7 +114,7 @@ impl From<&ApiKey> for ApiKeyRecord {
             org_id: k.org_id.clone(),
             name: k.name.clone(),
             created_by: k.created_by.clone(),
-            key_hash: k.key_hash.clone(),
+            key_hash: k.key_hash,
             scopes: k.scopes.clone(),
             created_at: k.created_at,
             revoked_at: k.revoked_at,

@@ -1,5 +1,4 @@
-//! The records of a status page, the incidents written for its readers and the
-//! maintenance it announces.
+//! The records of a status page, the incidents written for its readers, its maintenance.
 use super::{MaintenanceRecord, RecordError, all};
 use crate::domain::ids::{
     ComponentId, IncidentUpdateId, MonitorId, OrgId, PageMaintenanceId, StatusIncidentId, StatusPageId,
@@ -130,7 +129,7 @@ impl From<&StatusPage> for StatusPageRecord {
             slug: p.slug.clone(),
             visibility: match &p.visibility {
                 Visibility::Public => VisibilityRecord::Public,
-                Visibility::Private { token_hash } => VisibilityRecord::Private { token_hash: token_hash.clone() },
+                Visibility::Private { token_hash } => VisibilityRecord::Private { token_hash: *token_hash },
             },
             theme: ThemeRecord {
                 brand_colour: p.theme.brand_colour.clone(),

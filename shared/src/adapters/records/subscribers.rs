@@ -55,7 +55,7 @@ impl From<&Subscriber> for SubscriberRecord {
             events: s.events.clone(),
             created_at: s.created_at,
             verified_at: s.verified_at,
-            verify_hash: s.verify_hash.clone(),
+            verify_hash: s.verify_hash,
             unsubscribe_hashes: s.unsubscribe_hashes.clone(),
         }
     }
