@@ -17,6 +17,9 @@
 //! every monitor write is conditional on `version` (a stale read ends in `Conflict`, and
 //! the service re-reads and retries).
 //!
+//! Every item's `doc` is the JSON of its record (`adapters::records`), never a domain
+//! type's own serde form.
+//!
 //! This module holds the store, its tables' names and the attribute helpers every
 //! concern shares; `calls` the DynamoDB calls they are built on, `tables` the table
 //! definitions, and each port is implemented in the module of its concern.

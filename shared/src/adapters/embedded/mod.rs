@@ -6,6 +6,9 @@
 //! after its transaction is in the WAL, which survives `kill -9`. The WAL stays
 //! bounded however long writes go on (`wal` says how).
 //!
+//! Every row's `doc` is the JSON of its record (`adapters::records`), never a domain
+//! type's own serde form.
+//!
 //! This module holds the store, its writer and readers, and the row helpers every
 //! concern shares; each port is implemented in the module of its concern.
 use crate::adapters::records::{self, Stored};
