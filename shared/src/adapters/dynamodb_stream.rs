@@ -52,7 +52,7 @@ impl StreamRecord {
         }
         let bad = |reason: String| BadRecord { sequence: self.dynamodb.sequence_number.clone(), reason };
         let doc = self.string("doc").ok_or_else(|| bad("event item without doc".into()))?;
-        serde_json::from_str(doc).map(Some).map_err(|e| bad(format!("event doc: {e}")))
+        crate::adapters::records::from_json(doc).map(Some).map_err(|e| bad(format!("event doc: {e}")))
     }
 }
 
@@ -99,7 +99,7 @@ mod tests {
             Severity::High,
             DateTime::UNIX_EPOCH,
         );
-        let doc = serde_json::to_string(&IncidentEvent::opened(&incident)).unwrap();
+        let doc = crate::adapters::records::to_json(&IncidentEvent::opened(&incident)).unwrap();
         let batch: StreamBatch = serde_json::from_value(serde_json::json!({"Records": [
             record("INSERT", "EVENT", &doc),
             record("MODIFY", "EVENT", &doc),

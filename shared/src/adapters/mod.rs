@@ -15,6 +15,7 @@ pub mod eventbridge;
 pub mod fs;
 pub mod http_transport;
 pub mod outbox;
+pub mod records;
 #[cfg(feature = "aws")]
 pub mod s3;
 #[cfg(feature = "aws")]

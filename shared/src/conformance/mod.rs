@@ -53,6 +53,7 @@ macro_rules! store_conformance_tests {
                     update_incident_is_conditional_on_status,
                     users_and_org_update_and_delete,
                     config_items_delete_idempotently,
+                    config_items_are_found_by_id_within_their_org,
                 ]
             );
         }

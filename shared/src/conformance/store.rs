@@ -13,7 +13,7 @@ use crate::domain::schedule::Schedule;
 use crate::domain::secret::{ApiKeySecret, PingToken, SecretHash};
 use crate::domain::status_page::{Hostname, StatusPage, Theme, Visibility};
 use crate::domain::text::{Name, Slug};
-use crate::ports::store::{Store, StoreError, SweepStore};
+use crate::ports::store::{Store, StoreError};
 use chrono::{DateTime, Duration, DurationRound, Utc};
 
 /// Stores may keep times at millisecond precision; so do the fixtures.
@@ -307,7 +307,7 @@ pub async fn status_pages_by_slug_and_domain(s: &dyn Store) {
 }
 
 /// Every change of an incident, whoever makes it, is recorded once, with the change.
-pub async fn incident_changes_are_recorded_as_events<S: Store + SweepStore>(s: &S) {
+pub async fn incident_changes_are_recorded_as_events<S: Store>(s: &S) {
     let org = org(s).await;
     let (m, _) = monitor(s, &org).await;
     let t0 = now();
@@ -382,7 +382,7 @@ pub fn delivery_of(
 
 /// A delivery is claimed once: a second claim of the same event and channel waits out
 /// the lease, a delivered one is never claimed again, a failed one may be retried.
-pub async fn deliveries_are_claimed_once_and_logged<S: Store + SweepStore>(s: &S) {
+pub async fn deliveries_are_claimed_once_and_logged<S: Store>(s: &S) {
     use crate::domain::channel::ChannelKind;
     use crate::domain::ids::ChannelId;
     use crate::domain::incident_event::IncidentEvent;
@@ -483,7 +483,7 @@ pub async fn status_incidents_and_page_maintenance(s: &dyn Store) {
     assert!(s.page_maintenance_of_page(&other).await.unwrap().is_empty());
 }
 
-pub async fn sweep_finds_and_deletes_only_what_aged_out<S: Store + SweepStore>(s: &S) {
+pub async fn sweep_finds_and_deletes_only_what_aged_out<S: Store>(s: &S) {
     let org = org(s).await;
     let (mut m, _) = monitor(s, &org).await;
     let t0 = now() - Duration::days(40);
@@ -685,4 +685,88 @@ pub async fn status_pages_of_org_and_subscribers(s: &dyn Store) {
     s.delete_subscriber(&second.id, &b.id).await.unwrap();
     assert_eq!(s.subscribers_of_page(&first.id).await.unwrap(), vec![b], "a gone; b kept (deleted under another page)");
     assert_eq!(s.subscribers_of_page(&second.id).await.unwrap(), vec![c]);
+}
+
+/// Channels, maintenance windows, users, API keys and status pages are found by id
+/// within their org, as last written; another org's id, an unknown one and a deleted
+/// item are not found.
+pub async fn config_items_are_found_by_id_within_their_org(s: &dyn Store) {
+    use crate::domain::ids::{ChannelId, MaintenanceId};
+
+    let org = org(s).await;
+    let other = self::org(s).await;
+
+    let mut ch = Channel::new(
+        org.id.clone(),
+        Name::new("ops").unwrap(),
+        ChannelTarget::Email { to: Email::new("ops@example.com").unwrap() },
+        Severity::Medium,
+    );
+    s.put_channel(&ch).await.unwrap();
+    ch.name = Name::new("ops, renamed").unwrap();
+    s.put_channel(&ch).await.unwrap();
+    assert_eq!(s.channel(&org.id, &ch.id).await.unwrap(), Some(ch.clone()), "channel, as last written");
+    assert_eq!(s.channel(&other.id, &ch.id).await.unwrap(), None, "channel: not another org's");
+    assert_eq!(s.channel(&org.id, &ChannelId::generate()).await.unwrap(), None, "channel: unknown id");
+    s.delete_channel(&org.id, &ch.id).await.unwrap();
+    assert_eq!(s.channel(&org.id, &ch.id).await.unwrap(), None, "channel: deleted");
+
+    let t0 = now();
+    let w = MaintenanceWindow::new(
+        org.id.clone(),
+        Name::new("upgrade").unwrap(),
+        t0,
+        t0 + Duration::hours(1),
+        None,
+        chrono_tz::Tz::Europe__Berlin,
+        vec![],
+    )
+    .unwrap();
+    s.put_maintenance(&w).await.unwrap();
+    assert_eq!(s.maintenance_window(&org.id, &w.id).await.unwrap(), Some(w.clone()), "window");
+    assert_eq!(s.maintenance_window(&other.id, &w.id).await.unwrap(), None, "window: not another org's");
+    assert_eq!(s.maintenance_window(&org.id, &MaintenanceId::generate()).await.unwrap(), None, "window: unknown");
+    s.delete_maintenance(&org.id, &w.id).await.unwrap();
+    assert_eq!(s.maintenance_window(&org.id, &w.id).await.unwrap(), None, "window: deleted");
+
+    let mut user = User::new(org.id.clone(), Email::new("member@example.com").unwrap(), Role::Member, now());
+    s.create_user(&user).await.unwrap();
+    user.role = Role::Admin;
+    s.update_user(&user).await.unwrap();
+    assert_eq!(s.user(&org.id, &user.id).await.unwrap(), Some(user.clone()), "user, as last written");
+    assert_eq!(s.user(&other.id, &user.id).await.unwrap(), None, "user: not another org's");
+    assert_eq!(s.user(&org.id, &UserId::generate()).await.unwrap(), None, "user: unknown id");
+
+    let secret = ApiKeySecret::generate();
+    let mut key = ApiKey {
+        id: ApiKeyId::generate(),
+        org_id: org.id.clone(),
+        name: Name::new("ci").unwrap(),
+        created_by: user.id.clone(),
+        key_hash: secret.hash(),
+        scopes: [Scope::MonitorsRead].into_iter().collect(),
+        created_at: now(),
+        revoked_at: None,
+    };
+    s.create_api_key(&key).await.unwrap();
+    key.revoked_at = Some(now());
+    s.put_api_key(&key).await.unwrap();
+    assert_eq!(s.api_key(&org.id, &key.id).await.unwrap(), Some(key.clone()), "api key, as last written");
+    assert_eq!(s.api_key(&other.id, &key.id).await.unwrap(), None, "api key: not another org's");
+    assert_eq!(s.api_key(&org.id, &ApiKeyId::generate()).await.unwrap(), None, "api key: unknown id");
+
+    s.delete_user(&org.id, &user.id).await.unwrap();
+    assert_eq!(s.user(&org.id, &user.id).await.unwrap(), None, "user: deleted");
+
+    let mut page = StatusPage::new(
+        org.id.clone(),
+        Name::new("Status").unwrap(),
+        Slug::new(&format!("byid-{}", &RunId::generate().as_str()[20..36])).unwrap(),
+    );
+    s.put_status_page(&page).await.unwrap();
+    page.name = Name::new("Renamed").unwrap();
+    s.put_status_page(&page).await.unwrap();
+    assert_eq!(s.status_page(&org.id, &page.id).await.unwrap(), Some(page.clone()), "page, as last written");
+    assert_eq!(s.status_page(&other.id, &page.id).await.unwrap(), None, "page: not another org's");
+    assert_eq!(s.status_page(&org.id, &StatusPageId::generate()).await.unwrap(), None, "page: unknown id");
 }

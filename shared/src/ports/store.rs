@@ -2,7 +2,7 @@
 use crate::domain::channel::Channel;
 use crate::domain::dependency::MonitorDependency;
 use crate::domain::ids::{
-    ChannelId, IncidentId, MaintenanceId, MonitorId, OrgId, RunId, StatusPageId, SubscriberId, UserId,
+    ApiKeyId, ChannelId, IncidentId, MaintenanceId, MonitorId, OrgId, RunId, StatusPageId, SubscriberId, UserId,
 };
 use crate::domain::incident::{Incident, IncidentStatus};
 use crate::domain::incident_event::IncidentEvent;
@@ -104,9 +104,13 @@ pub trait OrgStore: Send + Sync {
     async fn orgs(&self) -> Result<Vec<Org>, StoreError>;
     async fn create_user(&self, user: &User) -> Result<(), StoreError>;
     async fn users_of_org(&self, org: &OrgId) -> Result<Vec<User>, StoreError>;
+    /// The org's user with this id; another org's is not found.
+    async fn user(&self, org: &OrgId, id: &UserId) -> Result<Option<User>, StoreError>;
     async fn create_api_key(&self, key: &ApiKey) -> Result<(), StoreError>;
     async fn api_key_by_hash(&self, hash: &SecretHash) -> Result<Option<ApiKey>, StoreError>;
     async fn api_keys_of_org(&self, org: &OrgId) -> Result<Vec<ApiKey>, StoreError>;
+    /// The org's key with this id; another org's is not found.
+    async fn api_key(&self, org: &OrgId, id: &ApiKeyId) -> Result<Option<ApiKey>, StoreError>;
     async fn put_api_key(&self, key: &ApiKey) -> Result<(), StoreError>;
     /// Replaces an existing user (`NotFound` if there is none); the e-mail does not change.
     async fn update_user(&self, user: &User) -> Result<(), StoreError>;
@@ -127,10 +131,20 @@ pub trait ConfigStore: Send + Sync {
     async fn delete_channel(&self, org: &OrgId, id: &ChannelId) -> Result<(), StoreError>;
     async fn put_maintenance(&self, window: &MaintenanceWindow) -> Result<(), StoreError>;
     async fn maintenance_of_org(&self, org: &OrgId) -> Result<Vec<MaintenanceWindow>, StoreError>;
+    /// The org's window with this id; another org's is not found.
+    async fn maintenance_window(
+        &self,
+        org: &OrgId,
+        id: &MaintenanceId,
+    ) -> Result<Option<MaintenanceWindow>, StoreError>;
     async fn put_channel(&self, channel: &Channel) -> Result<(), StoreError>;
     async fn channels_of_org(&self, org: &OrgId) -> Result<Vec<Channel>, StoreError>;
+    /// The org's channel with this id; another org's is not found.
+    async fn channel(&self, org: &OrgId, id: &ChannelId) -> Result<Option<Channel>, StoreError>;
     /// Creates or replaces; slug and custom domain must be unique across orgs.
     async fn put_status_page(&self, page: &StatusPage) -> Result<(), StoreError>;
+    /// The org's page with this id; another org's is not found.
+    async fn status_page(&self, org: &OrgId, id: &StatusPageId) -> Result<Option<StatusPage>, StoreError>;
     async fn status_page_by_slug(&self, slug: &str) -> Result<Option<StatusPage>, StoreError>;
     async fn status_page_by_domain(&self, host: &str) -> Result<Option<StatusPage>, StoreError>;
 }
@@ -211,6 +225,7 @@ pub trait Store:
     + DeliveryStore
     + StatusStore
     + SubscriberStore
+    + SweepStore
 {
 }
 impl<
@@ -222,7 +237,8 @@ impl<
         + ConfigStore
         + DeliveryStore
         + StatusStore
-        + SubscriberStore,
+        + SubscriberStore
+        + SweepStore,
 > Store for T
 {
 }

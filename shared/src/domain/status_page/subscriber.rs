@@ -205,9 +205,10 @@ pub struct Subscriber {
     /// request is sent before.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified_at: Option<DateTime<Utc>>,
-    verify_hash: SecretHash,
+    /// Crate-visible only for the stores' record (`adapters::records`).
+    pub(crate) verify_hash: SecretHash,
     /// The newest last; at most `KEPT_UNSUBSCRIBE_TOKENS`.
-    unsubscribe_hashes: Vec<SecretHash>,
+    pub(crate) unsubscribe_hashes: Vec<SecretHash>,
 }
 
 /// A new subscription and the tokens of its confirmation message.

@@ -102,7 +102,7 @@ impl ManageService {
 
     pub async fn channel(&self, org: &Org, id: &str) -> Result<Channel, ManageError> {
         let id = ChannelId::parse(id).ok_or(ManageError::NotFound("channel"))?;
-        self.channels(org).await?.into_iter().find(|c| c.id == id).ok_or(ManageError::NotFound("channel"))
+        self.store.channel(&org.id, &id).await?.ok_or(ManageError::NotFound("channel"))
     }
 
     pub async fn create_channel(&self, org: &Org, input: ChannelInput) -> Result<Channel, ManageError> {
@@ -149,11 +149,7 @@ impl ManageService {
 
     pub async fn maintenance_window(&self, org: &Org, id: &str) -> Result<MaintenanceWindow, ManageError> {
         let id = MaintenanceId::parse(id).ok_or(ManageError::NotFound("maintenance window"))?;
-        self.maintenance_windows(org)
-            .await?
-            .into_iter()
-            .find(|w| w.id == id)
-            .ok_or(ManageError::NotFound("maintenance window"))
+        self.store.maintenance_window(&org.id, &id).await?.ok_or(ManageError::NotFound("maintenance window"))
     }
 
     pub async fn create_maintenance(

@@ -104,7 +104,7 @@ impl ManageService {
 
     async fn member(&self, org: &Org, id: &str) -> Result<User, ManageError> {
         let id = UserId::parse(id).ok_or(ManageError::NotFound("member"))?;
-        self.members(org).await?.into_iter().find(|u| u.id == id).ok_or(ManageError::NotFound("member"))
+        self.store.user(&org.id, &id).await?.ok_or(ManageError::NotFound("member"))
     }
 
     /// Adds the member with an invitation: its token, given to them, is how they get a
@@ -160,7 +160,7 @@ impl ManageService {
         let key_name =
             Name::new(input.key_name.as_deref().unwrap_or(FIRST_KEY_NAME)).map_err(|e| invalid("keyName", e))?;
         let org = self.store.org(&token.org_id).await?.ok_or_else(unknown)?;
-        let mut user = self.members(&org).await?.into_iter().find(|u| u.id == token.user_id).ok_or_else(unknown)?;
+        let mut user = self.store.user(&org.id, &token.user_id).await?.ok_or_else(unknown)?;
         user.accept_invitation(&token, now).map_err(|e| match e {
             InvitationError::Unknown => unknown(),
             InvitationError::Expired => invalid("token", e),
@@ -257,10 +257,9 @@ impl ManageService {
     ) -> Result<ApiKey, ManageError> {
         let org = &caller.org;
         let id = ApiKeyId::parse(id).ok_or(ManageError::NotFound("api key"))?;
-        let mut key =
-            self.api_keys(org).await?.into_iter().find(|k| k.id == id).ok_or(ManageError::NotFound("api key"))?;
+        let mut key = self.store.api_key(&org.id, &id).await?.ok_or(ManageError::NotFound("api key"))?;
         if key.created_by != caller.user.id {
-            let holder = self.members(org).await?.into_iter().find(|u| u.id == key.created_by);
+            let holder = self.store.user(&org.id, &key.created_by).await?;
             if holder.is_some_and(|u| u.role > caller.user.role) {
                 return Err(ManageError::Forbidden("this key belongs to a member above your role".into()));
             }

@@ -208,7 +208,7 @@ impl ManageService {
     /// The org's page: another org's or an unknown id is not found.
     pub async fn status_page(&self, org: &Org, id: &str) -> Result<StatusPage, ManageError> {
         let id = StatusPageId::parse(id).ok_or(ManageError::NotFound("status page"))?;
-        self.status_pages(org).await?.into_iter().find(|p| p.id == id).ok_or(ManageError::NotFound("status page"))
+        self.store.status_page(&org.id, &id).await?.ok_or(ManageError::NotFound("status page"))
     }
 
     async fn page_from(
