@@ -13,7 +13,7 @@ use tokiflow_shared::adapters::egress::EgressPolicy;
 use tokiflow_shared::adapters::embedded::EmbeddedStore;
 use tokiflow_shared::adapters::fs::{FsBlobStore, FsStaticSite};
 use tokiflow_shared::adapters::http_transport::{HttpTransportConfig, HyperTransport};
-use tokiflow_shared::adapters::outbox::Outbox;
+use tokiflow_shared::adapters::mailbox::Mailbox;
 use tokiflow_shared::adapters::smtp::{SmtpConfig, SmtpEmail};
 use tokiflow_shared::adapters::timer::TimerScheduler;
 use tokiflow_shared::config::Config;
@@ -37,7 +37,7 @@ pub struct Local {
     pub checks: Arc<MissedCheckService>,
     pub notifier: Arc<Notifier>,
     /// Where e-mail and SMS go locally: one file per message.
-    pub outbox: Arc<Outbox>,
+    pub mailbox: Arc<Mailbox>,
     /// Status pages' static copy (`{data_dir}/site`), and their subscribers.
     pub publisher: Arc<StatusPublisher>,
     pub site: Arc<FsStaticSite>,
@@ -59,15 +59,15 @@ impl Local {
         if std::env::var_os("TOKIFLOW_OUTBOUND_ALLOW_PRIVATE").is_none() {
             outbound.egress = EgressPolicy::AllowPrivate;
         }
-        let outbox = Arc::new(Outbox::new(config.data_dir.join("outbox")));
+        let mailbox = Arc::new(Mailbox::new(config.data_dir.join("mailbox")));
         let strangers = HttpTransportConfig { egress: config.subscriber_egress, ..outbound.clone() };
         let http = Arc::new(HyperTransport::new(outbound)?);
-        // E-mail goes to an SMTP relay when one is configured, else to the outbox too.
+        // E-mail goes to an SMTP relay when one is configured, else to the mailbox too.
         let email: Arc<dyn EmailSender> = match SmtpConfig::from_lookup(|k| std::env::var(k).ok())? {
             Some(smtp) => Arc::new(SmtpEmail::new(smtp)),
-            None => outbox.clone(),
+            None => mailbox.clone(),
         };
-        let transports = NotifierTransports { http, email, sms: outbox.clone() };
+        let transports = NotifierTransports { http, email, sms: mailbox.clone() };
         let site = Arc::new(FsStaticSite::new(config.data_dir.join("site")));
         // Subscribers' webhooks are anyone's addresses: never the server's own network.
         let strangers_transports =
@@ -82,7 +82,7 @@ impl Local {
             .with_channel_tester(tester)
             .with_subscribers(subscribers)
             .with_publisher(publisher.clone());
-        Ok(Self { app: Arc::new(app), store, blobs, timers, checks, notifier, outbox, publisher, site })
+        Ok(Self { app: Arc::new(app), store, blobs, timers, checks, notifier, mailbox, publisher, site })
     }
 
     /// Sends the incident events the store records (its outbox), as the DynamoDB stream

@@ -14,7 +14,7 @@ pub mod embedded;
 pub mod eventbridge;
 pub mod fs;
 pub mod http_transport;
-pub mod outbox;
+pub mod mailbox;
 #[cfg(feature = "aws")]
 pub mod s3;
 #[cfg(feature = "aws")]

@@ -12,7 +12,7 @@ use tokiflow_shared::adapters::egress::EgressPolicy;
 use tokiflow_shared::adapters::embedded::EmbeddedStore;
 use tokiflow_shared::adapters::fs::{FsBlobStore, FsStaticSite};
 use tokiflow_shared::adapters::http_transport::{HttpTransportConfig, HyperTransport};
-use tokiflow_shared::adapters::outbox::Outbox;
+use tokiflow_shared::adapters::mailbox::Mailbox;
 use tokiflow_shared::adapters::timer::TimerScheduler;
 use tokiflow_shared::config::BodyLimits;
 use tokiflow_shared::domain::ids::ApiKeyId;
@@ -39,7 +39,7 @@ pub struct Env {
     pub store: Arc<EmbeddedStore>,
     pub timers: Arc<TimerScheduler>,
     /// Where the channel tests' e-mail and SMS go.
-    pub outbox: Arc<Outbox>,
+    pub mailbox: Arc<Mailbox>,
     /// Where status pages are published (the static copy).
     pub site: std::path::PathBuf,
     pub org: Org,
@@ -74,12 +74,12 @@ impl Env {
         let timers = Arc::new(TimerScheduler::new());
         let blobs = Arc::new(FsBlobStore::new(dir.path().join("blobs"), BASE_URL.parse().unwrap()));
         // Channel tests through the real transports; webhooks may reach loopback receivers.
-        let outbox = Arc::new(Outbox::new(dir.path().join("outbox")));
+        let mailbox = Arc::new(Mailbox::new(dir.path().join("mailbox")));
         let outbound = HttpTransportConfig { egress: EgressPolicy::AllowPrivate, ..HttpTransportConfig::default() };
         let transports = NotifierTransports {
             http: Arc::new(HyperTransport::new(outbound).unwrap()),
-            email: outbox.clone(),
-            sms: outbox.clone(),
+            email: mailbox.clone(),
+            sms: mailbox.clone(),
         };
         let site = dir.path().join("site");
         let subscribers = Arc::new(SubscriberService::new(store.clone(), transports.clone(), RetryPolicy::default()));
@@ -97,7 +97,7 @@ impl Env {
             store.create_user(&user).await.unwrap();
             users.push(user);
         }
-        Self { app, store, timers, outbox, site, org, users, _dir: dir }
+        Self { app, store, timers, mailbox, site, org, users, _dir: dir }
     }
 
     pub fn user(&self, role: Role) -> &User {
