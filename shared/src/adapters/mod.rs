@@ -1,6 +1,6 @@
 //! Backends behind the ports: one module per backend.
 #[cfg(feature = "aws")]
-pub mod aws;
+pub mod aws_sdk;
 #[cfg(feature = "aws")]
 mod aws_send_error;
 #[cfg(feature = "aws")]
