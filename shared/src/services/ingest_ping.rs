@@ -119,7 +119,7 @@ impl PingService {
                 let monitor = match first {
                     Some(m) => m,
                     None => {
-                        let m = self.store.monitor_by_token(&hash).await?.ok_or(IngestError::UnknownToken)?;
+                        let m = self.store.monitor_by_token(hash).await?.ok_or(IngestError::UnknownToken)?;
                         tracing::debug!(monitor_id = %m.id, attempt, "monitor changed under us, retrying");
                         m
                     }
@@ -132,7 +132,7 @@ impl PingService {
                 }
                 self.store.commit_ping(&outcome, expected).await?;
                 tracing::debug!(monitor_id = %outcome.monitor.id, run_id = %run_id, state = ?outcome.run.state,
-                opened = outcome.opened.len(), resolved = outcome.resolved.len(), "ping recorded");
+                    opened = outcome.opened.len(), resolved = outcome.resolved.len(), "ping recorded");
                 Ok(PingReceipt { monitor_id: outcome.monitor.id, run_id: run_id.clone(), state: outcome.run.state })
             }
         })
