@@ -181,3 +181,55 @@ impl AwsServices {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(pairs: &[(&str, &str)]) -> AwsConfig {
+        let base = [
+            ("TOKIFLOW_TABLE_MONITORS", "m"),
+            ("TOKIFLOW_TABLE_RUNS", "r"),
+            ("TOKIFLOW_TABLE_INCIDENTS", "i"),
+            ("TOKIFLOW_TABLE_CONFIG", "c"),
+            ("TOKIFLOW_BUCKET", "outputs"),
+            ("TOKIFLOW_SCHEDULE_GROUP", "g"),
+            ("TOKIFLOW_MISSED_CHECK_ARN", "arn:fn"),
+            ("TOKIFLOW_SCHEDULER_ROLE_ARN", "arn:role"),
+        ];
+        let all: Vec<(String, String)> =
+            base.iter().chain(pairs).map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        AwsConfig::from_lookup(|k| all.iter().find(|(name, _)| name == k).map(|(_, v)| v.clone())).unwrap()
+    }
+
+    const SENDER: [(&str, &str); 2] =
+        [("TOKIFLOW_EMAIL_FROM", "alerts@example.com"), ("TOKIFLOW_APP_URL", "https://app.tokiflow.example")];
+
+    // Building makes clients only: nothing here calls AWS.
+    #[tokio::test]
+    async fn what_a_function_sends_decides_what_is_built() {
+        let quiet = build::<SendsNothing>(config(&SENDER)).await.unwrap();
+        assert!(quiet.notifier.is_none() && quiet.app.channel_tester.is_none() && quiet.app.subscribers.is_none());
+        assert_eq!(quiet.notifying().err().map(|e| e.var), Some("TOKIFLOW_EMAIL_FROM"));
+
+        let sending = build::<SendsMessages>(config(&SENDER)).await.unwrap();
+        assert!(sending.notifying().is_ok() && sending.require_channel_tester().is_ok());
+        assert!(sending.app.subscribers.is_some() && sending.publisher.is_none());
+
+        let published =
+            [&SENDER[..], &[("TOKIFLOW_STATUS_BUCKET", "s"), ("TOKIFLOW_STATUS_URL", "https://s.example")]].concat();
+        let publishing = build::<SendsMessages>(config(&published)).await.unwrap();
+        assert!(publishing.publisher.is_some() && publishing.app.publisher.is_some());
+
+        // The status pages subscribe by e-mail: without a sender they only render.
+        let no_sender = build::<SendsMessages>(config(&[])).await.unwrap();
+        assert!(no_sender.app.subscribers.is_none());
+        assert_eq!(no_sender.require_channel_tester().err().map(|e| e.var), Some("TOKIFLOW_EMAIL_FROM"));
+        let no_links = build::<SendsMessages>(config(&SENDER[..1])).await.unwrap();
+        assert_eq!(no_links.notifying().err().map(|e| e.var), Some("TOKIFLOW_APP_URL"));
+        assert!(no_links.app.subscribers.is_some(), "subscribers need no app URL");
+
+        let unsendable = build::<SendsMessages>(config(&published[2..])).await;
+        assert_eq!(unsendable.err().map(|e| e.var), Some("TOKIFLOW_EMAIL_FROM"));
+    }
+}

@@ -92,3 +92,24 @@ pub fn build(config: &Config) -> Result<LocalServices, WiringError> {
         site,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn builds_every_service_under_the_data_dir() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = Config::from_lookup(|_| None).unwrap();
+        config.data_dir = dir.path().to_owned();
+        let built = build(&config).unwrap();
+        let app = &built.app;
+        assert!(app.channel_tester.is_some() && app.subscribers.is_some() && app.publisher.is_some());
+        assert_eq!(built.site.root(), dir.path().join("site"));
+        assert_eq!(built.mailbox.dir(), dir.path().join("mailbox"));
+        built.store.close();
+
+        config.public_url = Some("not a url".into());
+        assert!(matches!(build(&config), Err(WiringError::Config(e)) if e.var == "TOKIFLOW_PUBLIC_URL"));
+    }
+}
