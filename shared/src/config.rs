@@ -1,4 +1,8 @@
-//! Configuration, read from the environment once at start.
+//! Configuration, read from the environment once at start: `Config` for the local
+//! server, `AwsConfig` for a Lambda function.
+use crate::adapters::egress::EgressPolicy;
+use crate::adapters::http_transport::HttpTransportConfig;
+use crate::adapters::smtp::SmtpConfig;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -10,8 +14,13 @@ pub struct ConfigError {
 }
 
 /// A variable that must be set (the Lambda functions' table names, bucket, targets).
-pub fn required_env(var: &'static str) -> Result<String, ConfigError> {
-    std::env::var(var).map_err(|_| ConfigError { var, reason: "must be set".into() })
+fn required(get: impl Fn(&str) -> Option<String>, var: &'static str) -> Result<String, ConfigError> {
+    get(var).ok_or_else(|| missing(var))
+}
+
+/// The error for a variable that is not set.
+pub fn missing(var: &'static str) -> ConfigError {
+    ConfigError { var, reason: "must be set".into() }
 }
 
 /// How much of a ping body is kept where.
@@ -43,10 +52,17 @@ pub struct Config {
     /// The management API's per-key rate limit (`TOKIFLOW_API_RATE`, requests per second;
     /// the burst is six seconds' worth).
     pub api_rate: crate::domain::rate_limit::RateLimit,
+    /// Channels' webhooks: the deadline of a call (`TOKIFLOW_OUTBOUND_TIMEOUT_MS`) and
+    /// whether they may reach private and loopback addresses: yes on a laptop, unless
+    /// `TOKIFLOW_OUTBOUND_ALLOW_PRIVATE=false` (metadata addresses stay refused either way).
+    pub outbound: HttpTransportConfig,
     /// Where webhooks given by anonymous people (status page subscribers) may go: public
     /// addresses only, whatever `TOKIFLOW_OUTBOUND_ALLOW_PRIVATE` says of channels. Not
     /// read from the environment; only a test wiring its own receivers changes it.
-    pub subscriber_egress: crate::adapters::egress::EgressPolicy,
+    pub subscriber_egress: EgressPolicy,
+    /// The SMTP relay for e-mail (`TOKIFLOW_SMTP_RELAY`, `TOKIFLOW_SMTP_FROM`); without
+    /// one, e-mail goes to the mailbox directory with SMS.
+    pub smtp: Option<SmtpConfig>,
 }
 
 impl Config {
@@ -55,7 +71,8 @@ impl Config {
         self.public_url.clone().unwrap_or_else(|| format!("http://{}", self.listen))
     }
 
-    /// Reads `TOKIFLOW_DATA_DIR`, `TOKIFLOW_LISTEN`, `TOKIFLOW_MAX_BODY_BYTES`, `TOKIFLOW_PUBLIC_URL`.
+    /// Reads `TOKIFLOW_DATA_DIR`, `TOKIFLOW_LISTEN`, `TOKIFLOW_MAX_BODY_BYTES`,
+    /// `TOKIFLOW_PUBLIC_URL`, `TOKIFLOW_API_RATE`, the outbound settings and the SMTP relay.
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|k| std::env::var(k).ok())
     }
@@ -91,7 +108,95 @@ impl Config {
             listen,
             limits,
             public_url: get("TOKIFLOW_PUBLIC_URL").map(|u| u.trim_end_matches('/').to_owned()),
-            subscriber_egress: crate::adapters::egress::EgressPolicy::PublicOnly,
+            outbound: HttpTransportConfig::from_lookup(&get, EgressPolicy::AllowPrivate)?,
+            subscriber_egress: EgressPolicy::PublicOnly,
+            smtp: SmtpConfig::from_lookup(&get)?,
+        })
+    }
+}
+
+/// A Lambda function's configuration, from the environment the SAM template sets, read
+/// once per cold start. What only some functions use is optional here; the composition
+/// root (`crate::wiring::aws`) says which variable is missing when a function needs it.
+#[cfg(feature = "aws")]
+#[derive(Debug, Clone)]
+pub struct AwsConfig {
+    /// `TOKIFLOW_TABLE_{MONITORS,RUNS,INCIDENTS,CONFIG}`.
+    pub tables: crate::adapters::dynamodb::DynamoTables,
+    /// Stored ping outputs: `TOKIFLOW_BUCKET`.
+    pub bucket: String,
+    /// `TOKIFLOW_SCHEDULE_GROUP`, `TOKIFLOW_MISSED_CHECK_ARN`, `TOKIFLOW_SCHEDULER_ROLE_ARN`
+    /// and the optional `TOKIFLOW_SCHEDULER_DLQ_ARN`.
+    pub schedule_target: crate::adapters::eventbridge::ScheduleTarget,
+    /// `TOKIFLOW_S3_PATH_STYLE=true` addresses buckets by path (local stand-ins such as
+    /// moto); `AWS_ENDPOINT_URL` is read by the SDK itself.
+    pub s3_path_style: bool,
+    pub limits: BodyLimits,
+    /// Channels' webhooks: public addresses only unless `TOKIFLOW_OUTBOUND_ALLOW_PRIVATE=true`.
+    pub outbound: HttpTransportConfig,
+    /// Where links in messages point (`TOKIFLOW_APP_URL`): needed to notify and to test channels.
+    pub app_url: Option<url::Url>,
+    /// E-mail through SES: needed to send anything (subscribers are e-mailed).
+    pub email: Option<SesConfig>,
+    /// The status pages' static copy, when this function publishes them.
+    pub status_site: Option<StatusSiteConfig>,
+}
+
+/// `TOKIFLOW_EMAIL_FROM` (an SES-verified identity) and `TOKIFLOW_SES_CONFIGURATION_SET`.
+#[cfg(feature = "aws")]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SesConfig {
+    pub from: String,
+    pub configuration_set: Option<String>,
+}
+
+/// `TOKIFLOW_STATUS_BUCKET`, linked from `TOKIFLOW_STATUS_URL` (the CloudFront distribution).
+#[cfg(feature = "aws")]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusSiteConfig {
+    pub bucket: String,
+    pub public_url: String,
+}
+
+#[cfg(feature = "aws")]
+impl AwsConfig {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let app_url = match get("TOKIFLOW_APP_URL") {
+            Some(u) => Some(
+                url::Url::parse(&u)
+                    .map_err(|e| ConfigError { var: "TOKIFLOW_APP_URL", reason: format!("{u:?}: {e}") })?,
+            ),
+            None => None,
+        };
+        let status_site = match get("TOKIFLOW_STATUS_BUCKET") {
+            Some(bucket) => Some(StatusSiteConfig { bucket, public_url: required(&get, "TOKIFLOW_STATUS_URL")? }),
+            None => None,
+        };
+        Ok(Self {
+            tables: crate::adapters::dynamodb::DynamoTables {
+                monitors: required(&get, "TOKIFLOW_TABLE_MONITORS")?,
+                runs: required(&get, "TOKIFLOW_TABLE_RUNS")?,
+                incidents: required(&get, "TOKIFLOW_TABLE_INCIDENTS")?,
+                config: required(&get, "TOKIFLOW_TABLE_CONFIG")?,
+            },
+            bucket: required(&get, "TOKIFLOW_BUCKET")?,
+            schedule_target: crate::adapters::eventbridge::ScheduleTarget {
+                group: required(&get, "TOKIFLOW_SCHEDULE_GROUP")?,
+                function_arn: required(&get, "TOKIFLOW_MISSED_CHECK_ARN")?,
+                role_arn: required(&get, "TOKIFLOW_SCHEDULER_ROLE_ARN")?,
+                dead_letter_arn: get("TOKIFLOW_SCHEDULER_DLQ_ARN").filter(|v| !v.is_empty()),
+            },
+            s3_path_style: get("TOKIFLOW_S3_PATH_STYLE").is_some_and(|v| v == "true"),
+            limits: BodyLimits::default(),
+            outbound: HttpTransportConfig::from_lookup(&get, EgressPolicy::PublicOnly)?,
+            app_url,
+            email: get("TOKIFLOW_EMAIL_FROM")
+                .map(|from| SesConfig { from, configuration_set: get("TOKIFLOW_SES_CONFIGURATION_SET") }),
+            status_site,
         })
     }
 }
@@ -112,6 +217,72 @@ mod tests {
         assert_eq!(c.data_dir, PathBuf::from("data"));
         assert_eq!(c.limits.stored, 1024 * 1024);
         assert_eq!(c.listen.port(), 8080);
+        assert_eq!(c.outbound.egress, EgressPolicy::AllowPrivate, "a laptop's receivers are private");
+        assert_eq!(c.subscriber_egress, EgressPolicy::PublicOnly);
+        assert_eq!(c.smtp, None);
+    }
+
+    #[test]
+    fn outbound_private_addresses_are_refused_when_asked() {
+        let c = cfg(&[("TOKIFLOW_OUTBOUND_ALLOW_PRIVATE", "false")]).unwrap();
+        assert_eq!(c.outbound.egress, EgressPolicy::PublicOnly);
+        let c = cfg(&[("TOKIFLOW_SMTP_RELAY", "127.0.0.1:1025")]).unwrap();
+        assert_eq!(c.smtp.map(|s| s.relay).as_deref(), Some("127.0.0.1:1025"));
+    }
+
+    #[cfg(feature = "aws")]
+    fn aws(pairs: &[(&str, &str)]) -> Result<AwsConfig, ConfigError> {
+        let base = [
+            ("TOKIFLOW_TABLE_MONITORS", "m"),
+            ("TOKIFLOW_TABLE_RUNS", "r"),
+            ("TOKIFLOW_TABLE_INCIDENTS", "i"),
+            ("TOKIFLOW_TABLE_CONFIG", "c"),
+            ("TOKIFLOW_BUCKET", "outputs"),
+            ("TOKIFLOW_SCHEDULE_GROUP", "g"),
+            ("TOKIFLOW_MISSED_CHECK_ARN", "arn:fn"),
+            ("TOKIFLOW_SCHEDULER_ROLE_ARN", "arn:role"),
+        ];
+        let map: HashMap<String, String> =
+            base.iter().chain(pairs).map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        AwsConfig::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[cfg(feature = "aws")]
+    #[test]
+    fn aws_defaults_to_public_addresses_and_optional_senders() {
+        let c = aws(&[]).unwrap();
+        assert_eq!(c.outbound.egress, EgressPolicy::PublicOnly, "unset: public only in AWS");
+        assert_eq!((c.tables.monitors.as_str(), c.bucket.as_str()), ("m", "outputs"));
+        assert_eq!((c.app_url, c.email, c.status_site, c.s3_path_style), (None, None, None, false));
+        assert_eq!(c.schedule_target.dead_letter_arn, None);
+
+        let c = aws(&[
+            ("TOKIFLOW_OUTBOUND_ALLOW_PRIVATE", "true"),
+            ("TOKIFLOW_APP_URL", "https://app.tokiflow.example"),
+            ("TOKIFLOW_EMAIL_FROM", "alerts@example.com"),
+            ("TOKIFLOW_STATUS_BUCKET", "status"),
+            ("TOKIFLOW_STATUS_URL", "https://status.example"),
+            ("TOKIFLOW_S3_PATH_STYLE", "true"),
+        ])
+        .unwrap();
+        assert_eq!(c.outbound.egress, EgressPolicy::AllowPrivate);
+        assert_eq!(c.app_url.map(String::from).as_deref(), Some("https://app.tokiflow.example/"));
+        assert_eq!(c.email.map(|e| e.from).as_deref(), Some("alerts@example.com"));
+        assert_eq!(c.status_site.map(|s| s.public_url).as_deref(), Some("https://status.example"));
+        assert!(c.s3_path_style);
+    }
+
+    #[cfg(feature = "aws")]
+    #[test]
+    fn aws_errors_name_the_variable() {
+        assert_eq!(aws(&[("TOKIFLOW_APP_URL", "not a url")]).unwrap_err().var, "TOKIFLOW_APP_URL");
+        assert_eq!(aws(&[("TOKIFLOW_STATUS_BUCKET", "status")]).unwrap_err().var, "TOKIFLOW_STATUS_URL");
+        assert_eq!(
+            aws(&[("TOKIFLOW_OUTBOUND_ALLOW_PRIVATE", "yes")]).unwrap_err().var,
+            "TOKIFLOW_OUTBOUND_ALLOW_PRIVATE"
+        );
+        let map: HashMap<String, String> = HashMap::new();
+        assert_eq!(AwsConfig::from_lookup(|k| map.get(k).cloned()).unwrap_err().var, "TOKIFLOW_TABLE_MONITORS");
     }
 
     #[test]

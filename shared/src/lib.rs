@@ -10,3 +10,4 @@ pub mod ports;
 pub mod services;
 #[cfg(feature = "lambda")]
 pub mod telemetry;
+pub mod wiring;

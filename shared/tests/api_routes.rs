@@ -707,7 +707,7 @@ async fn runs_with_stored_output_carry_a_download_url() {
 
 #[tokio::test]
 async fn channel_tests_send_through_the_transport_and_say_how_it_went() {
-    use tokiflow_shared::adapters::outbox::OutboxEntry;
+    use tokiflow_shared::adapters::mailbox::MailboxEntry;
     let env = Env::new().await;
     let key = env.owner_key().await;
     let email = env
@@ -721,14 +721,14 @@ async fn channel_tests_send_through_the_transport_and_say_how_it_went() {
         (&r["delivered"], &r["outcome"], &r["channelKind"], &r["status"], &r["error"]),
         (&json!(true), &json!("DELIVERED"), &json!("EMAIL"), &Value::Null, &Value::Null)
     );
-    let sent = env.outbox.entries().unwrap();
+    let sent = env.mailbox.entries().unwrap();
     match sent.as_slice() {
-        [OutboxEntry::Email { to, subject, text, .. }] => {
+        [MailboxEntry::Email { to, subject, text, .. }] => {
             assert_eq!(to.to_string(), "ops@example.com");
             assert!(subject.contains("Test notification"), "{subject}");
             assert!(text.contains("nothing is wrong"), "{text}");
         }
-        other => panic!("one e-mail in the outbox: {other:?}"),
+        other => panic!("one e-mail in the mailbox: {other:?}"),
     }
 
     // A receiver that is not there: one attempt (a test is not retried), the error shown.
@@ -773,7 +773,7 @@ async fn channel_tests_send_through_the_transport_and_say_how_it_went() {
         &key,
     )
     .await;
-    assert_eq!(env.outbox.entries().unwrap().len(), 1, "nothing else was sent");
+    assert_eq!(env.mailbox.entries().unwrap().len(), 1, "nothing else was sent");
 
     // A channel reader may look but not send.
     let reader =

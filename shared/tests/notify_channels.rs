@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokiflow_shared::adapters::egress::EgressPolicy;
 use tokiflow_shared::adapters::http_transport::{HttpTransportConfig, HyperTransport};
-use tokiflow_shared::adapters::outbox::{Outbox, OutboxEntry};
+use tokiflow_shared::adapters::mailbox::{Mailbox, MailboxEntry};
 use tokiflow_shared::domain::channel::{Channel, ChannelTarget, PhoneNumber, RoutingKey, SigningSecret, WebhookUrl};
 use tokiflow_shared::domain::ids::{MonitorId, OrgId};
 use tokiflow_shared::domain::incident::{Incident, IncidentKind, Severity};
@@ -179,14 +179,14 @@ fn channel(org: &OrgId, target: ChannelTarget) -> Channel {
 /// Renders `event` for `channel` and delivers it through real transports.
 async fn send(
     http: &dyn HttpPoster,
-    outbox: &Outbox,
+    mailbox: &Mailbox,
     channel: &Channel,
     event: &IncidentEvent,
     ctx: &NotifyContext,
 ) -> (Message, Delivery) {
     let notice = Notice::from(event);
     let message = render(&notice, &channel.target, ctx);
-    let tx = Transports { http, email: outbox, sms: outbox };
+    let tx = Transports { http, email: mailbox, sms: mailbox };
     let delivery = deliver(&tx, &fast(), channel, &notice.id(), &message).await;
     (message, delivery)
 }
@@ -207,7 +207,7 @@ async fn each_webhook_service_receives_its_documented_payload() {
     let receiver = Receiver::start(vec![]).await;
     let http = transport(EgressPolicy::AllowPrivate);
     let dir = tempfile::tempdir().unwrap();
-    let outbox = Outbox::new(dir.path());
+    let mailbox = Mailbox::new(dir.path());
     let inc = incident();
     let c = ctx(&receiver);
     let secret = SigningSecret::new("whsec_0123456789abcdefghij").unwrap();
@@ -221,7 +221,7 @@ async fn each_webhook_service_receives_its_documented_payload() {
     let opened = IncidentEvent::opened(&inc);
     for target in targets {
         let ch = channel(&inc.org_id, target);
-        let (message, delivery) = send(&http, &outbox, &ch, &opened, &c).await;
+        let (message, delivery) = send(&http, &mailbox, &ch, &opened, &c).await;
         assert_eq!(delivery.outcome, DeliveryOutcome::Delivered, "{delivery:?}");
         assert_eq!(delivery.attempts.len(), 1);
         assert_eq!(delivery.last_status(), Some(200));
@@ -276,7 +276,7 @@ async fn each_webhook_service_receives_its_documented_payload() {
         &inc.org_id,
         ChannelTarget::Pagerduty { routing_key: RoutingKey::new("PDKEY000111222333444555666777888").unwrap() },
     );
-    let (_, delivery) = send(&http, &outbox, &pd, &IncidentEvent::resolved(&resolved, Utc::now()), &c).await;
+    let (_, delivery) = send(&http, &mailbox, &pd, &IncidentEvent::resolved(&resolved, Utc::now()), &c).await;
     assert!(delivery.delivered());
     let got = receiver.take();
     assert_eq!(
@@ -289,11 +289,11 @@ async fn each_webhook_service_receives_its_documented_payload() {
 async fn a_receiver_failing_twice_gets_the_message_once_after_retries() {
     let receiver = Receiver::start(vec![status(500), status(503), status(200)]).await;
     let http = transport(EgressPolicy::AllowPrivate);
-    let outbox = Outbox::new(tempfile::tempdir().unwrap().path());
+    let mailbox = Mailbox::new(tempfile::tempdir().unwrap().path());
     let inc = incident();
     let secret = SigningSecret::new("whsec_0123456789abcdefghij").unwrap();
     let ch = channel(&inc.org_id, ChannelTarget::Webhook { url: receiver.url("/hook"), secret: secret.clone() });
-    let (_, delivery) = send(&http, &outbox, &ch, &IncidentEvent::opened(&inc), &ctx(&receiver)).await;
+    let (_, delivery) = send(&http, &mailbox, &ch, &IncidentEvent::opened(&inc), &ctx(&receiver)).await;
 
     assert_eq!(delivery.outcome, DeliveryOutcome::Delivered);
     let statuses: Vec<_> = delivery.attempts.iter().map(|a| a.status).collect();
@@ -314,12 +314,12 @@ async fn a_receiver_failing_twice_gets_the_message_once_after_retries() {
 async fn client_errors_are_final_and_retry_after_is_honoured() {
     let inc = incident();
     let http = transport(EgressPolicy::AllowPrivate);
-    let outbox = Outbox::new(tempfile::tempdir().unwrap().path());
+    let mailbox = Mailbox::new(tempfile::tempdir().unwrap().path());
     let event = IncidentEvent::opened(&inc);
 
     let rejecting = Receiver::start(vec![Reply { body: "invalid_payload", ..status(400) }]).await;
     let ch = channel(&inc.org_id, ChannelTarget::Slack { webhook_url: rejecting.url("/slack/T0/B0/XSECRETX") });
-    let (_, d) = send(&http, &outbox, &ch, &event, &ctx(&rejecting)).await;
+    let (_, d) = send(&http, &mailbox, &ch, &event, &ctx(&rejecting)).await;
     assert_eq!((d.outcome, d.attempts.len(), d.last_status()), (DeliveryOutcome::Failed, 1, Some(400)));
     assert_eq!(d.last_error(), Some("HTTP 400"), "the receiver's words stay out of the log");
     assert!(!serde_json::to_string(&d).unwrap().contains("XSECRETX"), "the log holds no URL");
@@ -327,7 +327,7 @@ async fn client_errors_are_final_and_retry_after_is_honoured() {
 
     let throttling = Receiver::start(vec![Reply { headers: vec![("retry-after", "1")], ..status(429) }]).await;
     let ch = channel(&inc.org_id, ChannelTarget::Teams { webhook_url: throttling.url("/teams") });
-    let (_, d) = send(&http, &outbox, &ch, &event, &ctx(&throttling)).await;
+    let (_, d) = send(&http, &mailbox, &ch, &event, &ctx(&throttling)).await;
     assert_eq!(d.outcome, DeliveryOutcome::Delivered);
     assert_eq!(d.attempts.iter().map(|a| a.status).collect::<Vec<_>>(), [Some(429), Some(200)]);
     let waited = d.attempts[1].started_at - d.attempts[0].started_at;
@@ -335,7 +335,7 @@ async fn client_errors_are_final_and_retry_after_is_honoured() {
 
     let far = Receiver::start(vec![Reply { headers: vec![("retry-after", "3600")], ..status(429) }]).await;
     let ch = channel(&inc.org_id, ChannelTarget::Teams { webhook_url: far.url("/teams") });
-    let (_, d) = send(&http, &outbox, &ch, &event, &ctx(&far)).await;
+    let (_, d) = send(&http, &mailbox, &ch, &event, &ctx(&far)).await;
     assert_eq!((d.outcome, d.attempts.len()), (DeliveryOutcome::Failed, 1));
     assert!(d.last_error().unwrap().contains("retry after 3600s"), "{d:?}");
 }
@@ -345,10 +345,10 @@ async fn timeouts_are_retried() {
     let slow = Reply { delay: Duration::from_secs(5), ..status(200) };
     let receiver = Receiver::start(vec![slow]).await;
     let http = transport(EgressPolicy::AllowPrivate);
-    let outbox = Outbox::new(tempfile::tempdir().unwrap().path());
+    let mailbox = Mailbox::new(tempfile::tempdir().unwrap().path());
     let inc = incident();
     let ch = channel(&inc.org_id, ChannelTarget::Slack { webhook_url: receiver.url("/slack") });
-    let (_, d) = send(&http, &outbox, &ch, &IncidentEvent::opened(&inc), &ctx(&receiver)).await;
+    let (_, d) = send(&http, &mailbox, &ch, &IncidentEvent::opened(&inc), &ctx(&receiver)).await;
     assert_eq!(d.outcome, DeliveryOutcome::Delivered);
     assert_eq!(d.attempts.len(), 2);
     assert_eq!(d.attempts[0].status, None);
@@ -380,12 +380,12 @@ async fn the_ssrf_guard_refuses_internal_addresses() {
 
     // A refusal is final: not retried.
     let inc = incident();
-    let outbox = Outbox::new(tempfile::tempdir().unwrap().path());
+    let mailbox = Mailbox::new(tempfile::tempdir().unwrap().path());
     let ch = channel(
         &inc.org_id,
         ChannelTarget::Slack { webhook_url: WebhookUrl::new(&format!("http://localhost:{port}/x")).unwrap() },
     );
-    let (_, d) = send(&guarded, &outbox, &ch, &IncidentEvent::opened(&inc), &ctx(&receiver)).await;
+    let (_, d) = send(&guarded, &mailbox, &ch, &IncidentEvent::opened(&inc), &ctx(&receiver)).await;
     assert_eq!((d.outcome, d.attempts.len()), (DeliveryOutcome::Failed, 1));
     assert_eq!(d.last_error(), Some("refused"), "{d:?}");
 
@@ -398,9 +398,9 @@ async fn the_ssrf_guard_refuses_internal_addresses() {
 }
 
 #[tokio::test]
-async fn email_and_sms_go_to_the_outbox_locally() {
+async fn email_and_sms_go_to_the_mailbox_locally() {
     let dir = tempfile::tempdir().unwrap();
-    let outbox = Outbox::new(dir.path().join("outbox"));
+    let mailbox = Mailbox::new(dir.path().join("mailbox"));
     let receiver = Receiver::start(vec![]).await;
     let http = transport(EgressPolicy::AllowPrivate);
     let inc = incident();
@@ -408,12 +408,12 @@ async fn email_and_sms_go_to_the_outbox_locally() {
     let email = channel(&inc.org_id, ChannelTarget::Email { to: Email::new("ops@example.com").unwrap() });
     let sms = channel(&inc.org_id, ChannelTarget::Sms { phone: PhoneNumber::new("+14155550100").unwrap() });
     let event = IncidentEvent::opened(&inc);
-    assert!(send(&http, &outbox, &email, &event, &c).await.1.delivered());
-    assert!(send(&http, &outbox, &sms, &event, &c).await.1.delivered());
-    let entries = outbox.entries().unwrap();
+    assert!(send(&http, &mailbox, &email, &event, &c).await.1.delivered());
+    assert!(send(&http, &mailbox, &sms, &event, &c).await.1.delivered());
+    let entries = mailbox.entries().unwrap();
     assert_eq!(entries.len(), 2);
     match &entries[0] {
-        OutboxEntry::Email { to, subject, text, html, .. } => {
+        MailboxEntry::Email { to, subject, text, html, .. } => {
             assert_eq!(to.as_str(), "ops@example.com");
             assert_eq!(subject, "[Tokiflow] Incident opened: Nightly backup (failed)");
             assert!(text.contains("pg_dump: error: connection to server failed"));
@@ -422,7 +422,7 @@ async fn email_and_sms_go_to_the_outbox_locally() {
         other => panic!("expected the email first, got {other:?}"),
     }
     match &entries[1] {
-        OutboxEntry::Sms { to, text, .. } => {
+        MailboxEntry::Sms { to, text, .. } => {
             assert_eq!(to.as_str(), "+14155550100");
             assert!(text.starts_with("Tokiflow: Incident opened - Nightly backup failed, critical."), "{text}");
             assert!(text.chars().count() <= 160);

@@ -72,7 +72,7 @@ async fn sweeps_each_org_by_its_own_retention() {
     let (short, short_keys) = org_with_runs(&store, &blobs, 30, &[45, 31, 2]).await;
     let (long, long_keys) = org_with_runs(&store, &blobs, 90, &[45, 31, 2]).await;
 
-    let report = sweep_retention(&store, &store, &blobs, Utc::now()).await.unwrap();
+    let report = sweep_retention(&store, &blobs, Utc::now()).await.unwrap();
     assert_eq!((report.orgs, report.monitors, report.runs_deleted, report.blobs_deleted), (2, 2, 2, 2));
     assert_eq!(store.run_count(&short.id).await.unwrap(), 1);
     assert_eq!(store.run_count(&long.id).await.unwrap(), 3, "90-day org keeps all");
@@ -80,6 +80,6 @@ async fn sweeps_each_org_by_its_own_retention() {
     assert!(blobs.get(&short_keys[2]).await.unwrap().is_some(), "recent output kept");
     assert!(blobs.get(&long_keys[0]).await.unwrap().is_some());
 
-    let again = sweep_retention(&store, &store, &blobs, Utc::now()).await.unwrap();
+    let again = sweep_retention(&store, &blobs, Utc::now()).await.unwrap();
     assert_eq!(again.runs_deleted, 0, "idempotent");
 }

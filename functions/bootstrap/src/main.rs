@@ -4,9 +4,8 @@
 //! first API key, and answers the key (shown this once). Refuses when an org exists.
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde::Deserialize;
-use std::sync::Arc;
-use tokiflow_shared::adapters::aws::AwsAdapters;
 use tokiflow_shared::services::bootstrap::bootstrap;
+use tokiflow_shared::wiring::aws::{self, SendsNothing};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -18,12 +17,11 @@ struct Input {
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     tokiflow_shared::telemetry::init_lambda_logging();
-    let aws = Arc::new(AwsAdapters::from_env().await?);
+    let store = aws::from_env::<SendsNothing>().await?.store;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Input>| {
-        let aws = aws.clone();
+        let store = store.clone();
         async move {
-            let made =
-                bootstrap(aws.store.as_ref(), &event.payload.org, &event.payload.owner, chrono::Utc::now()).await?;
+            let made = bootstrap(store.as_ref(), &event.payload.org, &event.payload.owner, chrono::Utc::now()).await?;
             tokiflow_shared::telemetry::first_event_handled();
             Ok::<_, lambda_runtime::Error>(serde_json::json!({
                 "orgId": made.org.id, "ownerId": made.owner.id, "ownerEmail": made.owner.email,

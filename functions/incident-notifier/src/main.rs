@@ -6,15 +6,15 @@
 //! - `{"sweep": "reminders"}` from an EventBridge schedule every minute: reminders of
 //!   incidents left open, through `Notifier::remind`.
 //!
-//! After each event, the status pages that show the incident's monitor are published
-//! (`StatusPublisher::publish_after`).
+//! Each event goes through `IncidentEventHandler::handle` (notify, then publish the status
+//! pages that show the incident's monitor), as the local server's notifier loop does; a
+//! failure here becomes the batch item failure Lambda retries from.
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde::{Deserialize, Serialize};
-use std::sync::Arc;
-use tokiflow_shared::adapters::aws::AwsAdapters;
 use tokiflow_shared::adapters::dynamodb_stream::{BatchResponse, ItemFailure, StreamBatch};
+use tokiflow_shared::services::incident_events::IncidentEventHandler;
 use tokiflow_shared::services::notify::Notifier;
-use tokiflow_shared::services::publish_status_page::StatusPublisher;
+use tokiflow_shared::wiring::aws::{self, SendsMessages};
 
 #[derive(Deserialize)]
 #[serde(untagged)]
@@ -36,7 +36,7 @@ enum Output {
     Reminders { delivered: usize, failed: usize },
 }
 
-async fn stream(notifier: &Notifier, publisher: Option<&StatusPublisher>, batch: StreamBatch) -> BatchResponse {
+async fn stream(events: &IncidentEventHandler, batch: StreamBatch) -> BatchResponse {
     let mut response = BatchResponse::default();
     for record in &batch.records {
         let event = match record.incident_event() {
@@ -48,14 +48,11 @@ async fn stream(notifier: &Notifier, publisher: Option<&StatusPublisher>, batch:
                 continue;
             }
         };
-        if let Err(e) = notifier.notify(&event).await {
+        if let Err(e) = events.handle(&event).await {
             // Lambda retries from the first failed record (the rest of the batch with it).
             tracing::error!(incident_id = %event.incident.id, error = %e, "notifying failed; the batch is retried from here");
             response.batch_item_failures.push(ItemFailure { item_identifier: record.dynamodb.sequence_number.clone() });
             break;
-        }
-        if let Some(publisher) = publisher {
-            publisher.publish_after(&event).await;
         }
     }
     response
@@ -63,11 +60,11 @@ async fn stream(notifier: &Notifier, publisher: Option<&StatusPublisher>, batch:
 
 async fn handle(
     notifier: &Notifier,
-    publisher: Option<&StatusPublisher>,
+    events: &IncidentEventHandler,
     input: LambdaEvent<Input>,
 ) -> Result<Output, lambda_runtime::Error> {
     let output = match input.payload {
-        Input::Stream(batch) => Output::Stream(stream(notifier, publisher, batch).await),
+        Input::Stream(batch) => Output::Stream(stream(events, batch).await),
         Input::Sweep { sweep: Sweep::Reminders } => {
             let report = notifier.remind(chrono::Utc::now()).await?;
             Output::Reminders { delivered: report.delivered.len(), failed: report.failed.len() }
@@ -80,12 +77,10 @@ async fn handle(
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     tokiflow_shared::telemetry::init_lambda_logging();
-    let aws = AwsAdapters::from_env().await?;
-    let notifier = Arc::new(aws.notifier()?);
-    let publisher = aws.status_publisher()?.map(Arc::new);
+    let (notifier, events) = aws::from_env::<SendsMessages>().await?.notifying()?;
     lambda_runtime::run(service_fn(move |input| {
-        let (notifier, publisher) = (notifier.clone(), publisher.clone());
-        async move { handle(&notifier, publisher.as_deref(), input).await }
+        let (notifier, events) = (notifier.clone(), events.clone());
+        async move { handle(&notifier, &events, input).await }
     }))
     .await
 }

@@ -3,10 +3,9 @@
 //! opens one incident.
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde::Deserialize;
-use std::sync::Arc;
-use tokiflow_shared::adapters::aws::AwsAdapters;
 use tokiflow_shared::domain::ids::MonitorId;
-use tokiflow_shared::services::check_missed::{CheckError, MissedCheckService};
+use tokiflow_shared::services::check_missed::{Checked, MissedCheckService};
+use tokiflow_shared::wiring::aws::{self, SendsNothing};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -25,13 +24,12 @@ async fn handle(
         return Ok(serde_json::json!({ "status": "ignored" }));
     };
     match checks.check(&id, chrono::Utc::now()).await {
-        Ok(report) => Ok(serde_json::json!({
+        Ok(Checked::Done(report)) => Ok(serde_json::json!({
             "status": "checked",
             "opened": report.opened.iter().map(|(kind, _)| kind).collect::<Vec<_>>(),
             "armed": report.armed,
         })),
-        // Deleted since it was armed: nothing to check, nothing to retry.
-        Err(CheckError::UnknownMonitor(_)) => Ok(serde_json::json!({ "status": "gone" })),
+        Ok(Checked::Gone) => Ok(serde_json::json!({ "status": "gone" })),
         Err(e) => Err(e.into()),
     }
 }
@@ -39,8 +37,7 @@ async fn handle(
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     tokiflow_shared::telemetry::init_lambda_logging();
-    let aws = AwsAdapters::from_env().await?;
-    let checks = Arc::new(MissedCheckService::new(aws.store, aws.scheduler));
+    let checks = aws::from_env::<SendsNothing>().await?.checks;
     lambda_runtime::run(service_fn(move |event| {
         let checks = checks.clone();
         async move { handle(&checks, event).await }

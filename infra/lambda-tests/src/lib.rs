@@ -53,7 +53,7 @@ impl Backends {
                 .region(aws_config::Region::new("us-east-1"))
                 .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("test", "test", None, None, "tests"))
                 .endpoint_url(url)
-                .http_client(tokiflow_shared::adapters::aws::https_client())
+                .http_client(tokiflow_shared::adapters::aws_sdk::https_client())
                 .load()
         };
         let tables = DynamoTables::with_prefix(prefix);

@@ -9,23 +9,18 @@ pub use conn::ConnLimits;
 use http_body_util::BodyExt;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use tokiflow_shared::adapters::egress::EgressPolicy;
 use tokiflow_shared::adapters::embedded::EmbeddedStore;
 use tokiflow_shared::adapters::fs::{FsBlobStore, FsStaticSite};
-use tokiflow_shared::adapters::http_transport::{HttpTransportConfig, HyperTransport};
-use tokiflow_shared::adapters::outbox::Outbox;
-use tokiflow_shared::adapters::smtp::{SmtpConfig, SmtpEmail};
+use tokiflow_shared::adapters::mailbox::Mailbox;
 use tokiflow_shared::adapters::timer::TimerScheduler;
 use tokiflow_shared::config::Config;
 use tokiflow_shared::http::{ApiError, ApiRequest, App};
-use tokiflow_shared::ports::transport::EmailSender;
 use tokiflow_shared::services::check_missed::MissedCheckService;
-use tokiflow_shared::services::deliver::RetryPolicy;
-use tokiflow_shared::services::notify::{Notifier, NotifierTransports};
+use tokiflow_shared::services::incident_events::IncidentEventHandler;
+use tokiflow_shared::services::notify::Notifier;
 use tokiflow_shared::services::publish_status_page::StatusPublisher;
-use tokiflow_shared::services::subscribers::SubscriberService;
 use tokiflow_shared::services::sweep_retention::sweep_retention;
-use tokiflow_shared::services::test_channel::ChannelTester;
+use tokiflow_shared::wiring::local::LocalServices;
 use tokio::net::TcpListener;
 
 /// Everything the local server runs, on the embedded adapters under `config.data_dir`.
@@ -36,8 +31,9 @@ pub struct Local {
     pub timers: Arc<TimerScheduler>,
     pub checks: Arc<MissedCheckService>,
     pub notifier: Arc<Notifier>,
+    pub incident_events: Arc<IncidentEventHandler>,
     /// Where e-mail and SMS go locally: one file per message.
-    pub outbox: Arc<Outbox>,
+    pub mailbox: Arc<Mailbox>,
     /// Status pages' static copy (`{data_dir}/site`), and their subscribers.
     pub publisher: Arc<StatusPublisher>,
     pub site: Arc<FsStaticSite>,
@@ -47,51 +43,20 @@ pub struct Local {
 const NOTIFY_BATCH: usize = 64;
 
 impl Local {
+    /// Every service, built by the local composition root (`wiring::local::build`).
     pub fn open(config: &Config) -> anyhow::Result<Self> {
-        let app_url = url::Url::parse(&config.base_url())?;
-        let store = Arc::new(EmbeddedStore::open(&config.data_dir)?);
-        let blobs = Arc::new(FsBlobStore::new(config.data_dir.join("blobs"), app_url.clone()));
-        let timers = Arc::new(TimerScheduler::new());
-        let checks = Arc::new(MissedCheckService::new(store.clone(), timers.clone()));
-        // Webhooks may reach loopback and private receivers on a laptop, unless the
-        // environment says otherwise (metadata addresses stay refused either way).
-        let mut outbound = HttpTransportConfig::from_lookup(|k| std::env::var(k).ok())?;
-        if std::env::var_os("TOKIFLOW_OUTBOUND_ALLOW_PRIVATE").is_none() {
-            outbound.egress = EgressPolicy::AllowPrivate;
-        }
-        let outbox = Arc::new(Outbox::new(config.data_dir.join("outbox")));
-        let strangers = HttpTransportConfig { egress: config.subscriber_egress, ..outbound.clone() };
-        let http = Arc::new(HyperTransport::new(outbound)?);
-        // E-mail goes to an SMTP relay when one is configured, else to the outbox too.
-        let email: Arc<dyn EmailSender> = match SmtpConfig::from_lookup(|k| std::env::var(k).ok())? {
-            Some(smtp) => Arc::new(SmtpEmail::new(smtp)),
-            None => outbox.clone(),
-        };
-        let transports = NotifierTransports { http, email, sms: outbox.clone() };
-        let site = Arc::new(FsStaticSite::new(config.data_dir.join("site")));
-        // Subscribers' webhooks are anyone's addresses: never the server's own network.
-        let strangers_transports =
-            NotifierTransports { http: Arc::new(HyperTransport::new(strangers)?), ..transports.clone() };
-        let subscribers = Arc::new(SubscriberService::new(store.clone(), strangers_transports, RetryPolicy::default()));
-        let publisher =
-            Arc::new(StatusPublisher::new(store.clone(), site.clone(), subscribers.clone(), &config.base_url()));
-        let tester = ChannelTester::new(transports.clone(), app_url.clone());
-        let notifier = Arc::new(Notifier::new(store.clone(), transports, RetryPolicy::default(), app_url));
-        let app = App::new(store.clone(), blobs.clone(), timers.clone(), config.limits)
-            .with_rate_limit(config.api_rate)
-            .with_channel_tester(tester)
-            .with_subscribers(subscribers)
-            .with_publisher(publisher.clone());
-        Ok(Self { app: Arc::new(app), store, blobs, timers, checks, notifier, outbox, publisher, site })
+        let LocalServices { app, store, blobs, timers, checks, notifier, incident_events, mailbox, publisher, site } =
+            tokiflow_shared::wiring::local::build(config)?;
+        Ok(Self { app, store, blobs, timers, checks, notifier, incident_events, mailbox, publisher, site })
     }
 
     /// Sends the incident events the store records (its outbox), as the DynamoDB stream
-    /// feeds the notifier function in AWS: each event once, in order, marked delivered
-    /// when every channel's delivery is done (a crash in between re-sends only what the
-    /// delivery log has not recorded). After each event, the status pages showing its
-    /// monitor are published.
+    /// feeds the notifier function in AWS: each event through `IncidentEventHandler`
+    /// (notify, then publish the status pages showing its monitor) once, in order, marked
+    /// delivered when every channel's delivery is done (a crash in between re-sends only
+    /// what the delivery log has not recorded).
     pub fn start_notifier(&self) {
-        let (store, notifier, publisher) = (self.store.clone(), self.notifier.clone(), self.publisher.clone());
+        let (store, events) = (self.store.clone(), self.incident_events.clone());
         let recorded = store.events_recorded();
         tokio::spawn(async move {
             loop {
@@ -108,9 +73,8 @@ impl Local {
                     continue;
                 }
                 for entry in pending {
-                    match notifier.notify(&entry.event).await {
+                    match events.handle(&entry.event).await {
                         Ok(_) => {
-                            publisher.publish_after(&entry.event).await;
                             // A failure here (the store closing at shutdown, say) must not
                             // spin on the same events: wait, then read them again.
                             if let Err(e) = store.mark_delivered(vec![entry.seq]).await {
@@ -138,6 +102,7 @@ impl Local {
         tokio::spawn(self.timers.clone().run(move |monitor, deadline| {
             let checks = checks.clone();
             async move {
+                // A monitor deleted since its check was armed is `Checked::Gone`, not an error.
                 if let Err(e) = checks.check(&monitor, chrono::Utc::now()).await {
                     tracing::error!(monitor_id = %monitor, %deadline, error = %e, "missed check failed");
                 }
@@ -152,7 +117,7 @@ impl Local {
         let (store, blobs) = (self.store.clone(), self.blobs.clone());
         repeat("retention sweep", std::time::Duration::from_secs(60), every, move |now| {
             let (store, blobs) = (store.clone(), blobs.clone());
-            async move { sweep_retention(store.as_ref(), store.as_ref(), blobs.as_ref(), now).await.map(drop) }
+            async move { sweep_retention(store.as_ref(), blobs.as_ref(), now).await.map(drop) }
         });
     }
 

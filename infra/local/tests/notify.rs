@@ -1,5 +1,5 @@
 //! The notifier end to end in the local server: a missed ping reaches a Slack receiver
-//! (a real HTTP server on loopback) and the e-mail outbox once each; the recovery sends
+//! (a real HTTP server on loopback) and the mailbox (e-mail) once each; the recovery sends
 //! the resolve messages to the same channels.
 mod common;
 
@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::routing::post;
 use common::{TestServer, wait_for};
 use std::sync::{Arc, Mutex};
-use tokiflow_shared::adapters::outbox::OutboxEntry;
+use tokiflow_shared::adapters::mailbox::MailboxEntry;
 use tokiflow_shared::domain::channel::{Channel, ChannelTarget, WebhookUrl};
 use tokiflow_shared::domain::incident::Severity;
 use tokiflow_shared::domain::notification::NoticeKind;
@@ -37,13 +37,13 @@ async fn slack_receiver() -> (String, Received) {
 }
 
 fn emails(s: &TestServer) -> Vec<(String, String)> {
-    s.outbox
+    s.mailbox
         .entries()
         .unwrap()
         .into_iter()
         .filter_map(|e| match e {
-            OutboxEntry::Email { to, subject, .. } => Some((to.to_string(), subject)),
-            OutboxEntry::Sms { .. } => None,
+            MailboxEntry::Email { to, subject, .. } => Some((to.to_string(), subject)),
+            MailboxEntry::Sms { .. } => None,
         })
         .collect()
 }

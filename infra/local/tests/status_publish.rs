@@ -1,13 +1,13 @@
 //! Status pages after a change, over the real local server: the notifier publishes the
 //! static copy (files in `{data_dir}/site`) and stores the recomputed component status;
 //! private pages are never published; unchanged renders are not rewritten. Subscribers:
-//! subscribe by e-mail, confirm from the outbox, hear of an incident with an unsubscribe
+//! subscribe by e-mail, confirm from the mailbox, hear of an incident with an unsubscribe
 //! link, unsubscribe, and hear nothing of the next one.
 mod common;
 
 use common::{Reply, TestServer, wait_for};
 use std::path::Path;
-use tokiflow_shared::adapters::outbox::OutboxEntry;
+use tokiflow_shared::adapters::mailbox::MailboxEntry;
 use tokiflow_shared::domain::ids::MonitorId;
 use tokiflow_shared::domain::org::Org;
 use tokiflow_shared::domain::secret::PageToken;
@@ -131,12 +131,12 @@ async fn incidents_republish_the_static_copy_of_public_pages_only() {
 
 /// The e-mails to `to`, oldest first: subject and text.
 fn mail_to(s: &TestServer, to: &str) -> Vec<(String, String)> {
-    s.outbox
+    s.mailbox
         .entries()
         .unwrap()
         .into_iter()
         .filter_map(|e| match e {
-            OutboxEntry::Email { to: t, subject, text, .. } if t.as_str() == to => Some((subject, text)),
+            MailboxEntry::Email { to: t, subject, text, .. } if t.as_str() == to => Some((subject, text)),
             _ => None,
         })
         .collect()

@@ -14,7 +14,8 @@ use chrono::{DateTime, Duration, DurationRound, Utc};
 /// EventBridge Scheduler's limits on names.
 const MAX_NAME: usize = 64;
 
-/// Where schedules go and what they invoke; all from the SAM template's outputs.
+/// Where schedules go and what they invoke; all from the SAM template's outputs (read by
+/// `config::AwsConfig`).
 #[derive(Debug, Clone)]
 pub struct ScheduleTarget {
     pub group: String,
@@ -23,20 +24,6 @@ pub struct ScheduleTarget {
     /// The role EventBridge Scheduler assumes to invoke it (invoke-only).
     pub role_arn: String,
     pub dead_letter_arn: Option<String>,
-}
-
-impl ScheduleTarget {
-    /// From `TOKIFLOW_SCHEDULE_GROUP`, `TOKIFLOW_MISSED_CHECK_ARN`, `TOKIFLOW_SCHEDULER_ROLE_ARN`
-    /// and the optional `TOKIFLOW_SCHEDULER_DLQ_ARN`.
-    pub fn from_env() -> Result<Self, crate::config::ConfigError> {
-        let get = crate::config::required_env;
-        Ok(Self {
-            group: get("TOKIFLOW_SCHEDULE_GROUP")?,
-            function_arn: get("TOKIFLOW_MISSED_CHECK_ARN")?,
-            role_arn: get("TOKIFLOW_SCHEDULER_ROLE_ARN")?,
-            dead_letter_arn: std::env::var("TOKIFLOW_SCHEDULER_DLQ_ARN").ok().filter(|v| !v.is_empty()),
-        })
-    }
 }
 
 pub struct EventBridgeScheduler {

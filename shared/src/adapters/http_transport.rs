@@ -46,8 +46,12 @@ impl Default for HttpTransportConfig {
 impl HttpTransportConfig {
     /// Reads `TOKIFLOW_OUTBOUND_TIMEOUT_MS` (the whole call, default 10000) and
     /// `TOKIFLOW_OUTBOUND_ALLOW_PRIVATE` (`true` lets webhooks reach private and loopback
-    /// addresses: for a local server only; the cloud build leaves it unset).
-    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+    /// addresses, `false` keeps them to public ones; unset, the runtime's `default_egress`:
+    /// private allowed on a local server, public only in AWS). The one place either is read.
+    pub fn from_lookup(
+        get: impl Fn(&str) -> Option<String>,
+        default_egress: EgressPolicy,
+    ) -> Result<Self, ConfigError> {
         let mut config = Self::default();
         if let Some(v) = get("TOKIFLOW_OUTBOUND_TIMEOUT_MS") {
             let ms = v.parse::<u64>().ok().filter(|ms| (100..=60_000).contains(ms)).ok_or_else(|| ConfigError {
@@ -58,7 +62,8 @@ impl HttpTransportConfig {
             config.connect_timeout = config.connect_timeout.min(config.timeout);
         }
         config.egress = match get("TOKIFLOW_OUTBOUND_ALLOW_PRIVATE").as_deref() {
-            None | Some("false") => EgressPolicy::PublicOnly,
+            None => default_egress,
+            Some("false") => EgressPolicy::PublicOnly,
             Some("true") => EgressPolicy::AllowPrivate,
             Some(other) => {
                 return Err(ConfigError {
@@ -213,20 +218,29 @@ mod tests {
         let lookup = |pairs: &'static [(&'static str, &'static str)]| {
             move |k: &str| pairs.iter().find(|(name, _)| *name == k).map(|(_, v)| v.to_string())
         };
-        let c = HttpTransportConfig::from_lookup(lookup(&[])).unwrap();
+        let public = EgressPolicy::PublicOnly;
+        let c = HttpTransportConfig::from_lookup(lookup(&[]), public).unwrap();
         assert_eq!((c.timeout, c.egress), (Duration::from_secs(10), EgressPolicy::PublicOnly));
-        let c = HttpTransportConfig::from_lookup(lookup(&[
-            ("TOKIFLOW_OUTBOUND_TIMEOUT_MS", "500"),
-            ("TOKIFLOW_OUTBOUND_ALLOW_PRIVATE", "true"),
-        ]))
+        let c = HttpTransportConfig::from_lookup(lookup(&[]), EgressPolicy::AllowPrivate).unwrap();
+        assert_eq!(c.egress, EgressPolicy::AllowPrivate, "unset: the runtime's default");
+        let c = HttpTransportConfig::from_lookup(
+            lookup(&[("TOKIFLOW_OUTBOUND_ALLOW_PRIVATE", "false")]),
+            EgressPolicy::AllowPrivate,
+        )
+        .unwrap();
+        assert_eq!(c.egress, EgressPolicy::PublicOnly, "false overrides a default that allows");
+        let c = HttpTransportConfig::from_lookup(
+            lookup(&[("TOKIFLOW_OUTBOUND_TIMEOUT_MS", "500"), ("TOKIFLOW_OUTBOUND_ALLOW_PRIVATE", "true")]),
+            public,
+        )
         .unwrap();
         assert_eq!(
             (c.timeout, c.connect_timeout, c.egress),
             (Duration::from_millis(500), Duration::from_millis(500), EgressPolicy::AllowPrivate)
         );
-        let bad = HttpTransportConfig::from_lookup(lookup(&[("TOKIFLOW_OUTBOUND_ALLOW_PRIVATE", "yes")]));
+        let bad = HttpTransportConfig::from_lookup(lookup(&[("TOKIFLOW_OUTBOUND_ALLOW_PRIVATE", "yes")]), public);
         assert_eq!(bad.unwrap_err().var, "TOKIFLOW_OUTBOUND_ALLOW_PRIVATE");
-        let bad = HttpTransportConfig::from_lookup(lookup(&[("TOKIFLOW_OUTBOUND_TIMEOUT_MS", "0")]));
+        let bad = HttpTransportConfig::from_lookup(lookup(&[("TOKIFLOW_OUTBOUND_TIMEOUT_MS", "0")]), public);
         assert_eq!(bad.unwrap_err().var, "TOKIFLOW_OUTBOUND_TIMEOUT_MS");
     }
 }

@@ -1,6 +1,6 @@
 //! Backends behind the ports: one module per backend.
 #[cfg(feature = "aws")]
-pub mod aws;
+pub mod aws_sdk;
 #[cfg(feature = "aws")]
 mod aws_send_error;
 #[cfg(feature = "aws")]
@@ -14,7 +14,7 @@ pub mod embedded;
 pub mod eventbridge;
 pub mod fs;
 pub mod http_transport;
-pub mod outbox;
+pub mod mailbox;
 pub mod records;
 #[cfg(feature = "aws")]
 pub mod s3;

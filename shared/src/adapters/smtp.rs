@@ -29,7 +29,7 @@ pub struct SmtpConfig {
 
 impl SmtpConfig {
     /// From `TOKIFLOW_SMTP_RELAY` (`host:port`) and `TOKIFLOW_SMTP_FROM`; `None` when no
-    /// relay is set (mail then goes to the outbox directory).
+    /// relay is set (mail then goes to the mailbox directory).
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Option<Self>, crate::config::ConfigError> {
         let Some(relay) = get("TOKIFLOW_SMTP_RELAY").filter(|r| !r.is_empty()) else {
             return Ok(None);

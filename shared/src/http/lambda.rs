@@ -87,53 +87,37 @@ pub async fn run(app: std::sync::Arc<App>, handle: impl Routes) -> Result<(), la
     .await
 }
 
-/// The whole `main` of an HTTP function: JSON logs, the AWS adapters from the
-/// environment (clients built once per cold start), and `App` behind API Gateway,
-/// answering with `handle`.
+/// The whole `main` of an HTTP function: JSON logs, every service from the environment
+/// (`wiring::aws`, clients built once per cold start), and `App` behind API Gateway,
+/// answering with `handle`. Sends nothing, so links no SES, SNS or webhook client.
 #[cfg(feature = "aws")]
 pub async fn run_from_env(handle: impl Routes) -> Result<(), lambda_http::Error> {
-    start(handle, |_, app| Ok(app)).await
+    start::<crate::wiring::aws::SendsNothing>(handle, |_| Ok(())).await
 }
 
 /// `run_from_env` for a function that also sends channels' test messages (the management
 /// API), through the notifier's transports: it needs the notifier's environment
-/// (`TOKIFLOW_EMAIL_FROM`, `TOKIFLOW_APP_URL`) and its SES and SNS permissions. (Two
-/// functions, not a flag, so the others do not link the SES and SNS clients.) With
+/// (`TOKIFLOW_EMAIL_FROM`, `TOKIFLOW_APP_URL`) and its SES and SNS permissions. With
 /// `TOKIFLOW_STATUS_BUCKET` set it also publishes the status pages it changes.
 #[cfg(feature = "aws")]
 pub async fn run_from_env_sending(handle: impl Routes) -> Result<(), lambda_http::Error> {
-    start(handle, |aws, app| {
-        let app = app.with_channel_tester(aws.channel_tester()?);
-        Ok(match aws.status_publisher()? {
-            Some(publisher) => app.with_publisher(std::sync::Arc::new(publisher)),
-            None => app,
-        })
-    })
-    .await
+    start::<crate::wiring::aws::SendsMessages>(handle, |services| services.require_channel_tester()).await
 }
 
 /// `run_from_env` for the status pages, which take subscriptions when the function sends
 /// e-mail (`TOKIFLOW_EMAIL_FROM` set): confirmation requests go out through SES.
 #[cfg(feature = "aws")]
 pub async fn run_from_env_subscribing(handle: impl Routes) -> Result<(), lambda_http::Error> {
-    start(handle, |aws, app| {
-        Ok(match aws.subscribers()? {
-            Some(subscribers) => app.with_subscribers(subscribers),
-            None => app,
-        })
-    })
-    .await
+    start::<crate::wiring::aws::SendsMessages>(handle, |_| Ok(())).await
 }
 
 #[cfg(feature = "aws")]
-async fn start<E>(handle: impl Routes, equip: E) -> Result<(), lambda_http::Error>
-where
-    E: FnOnce(&crate::adapters::aws::AwsAdapters, App) -> Result<App, crate::config::ConfigError>,
-{
+async fn start<S: crate::wiring::aws::Sends>(
+    handle: impl Routes,
+    require: impl FnOnce(&crate::wiring::aws::AwsServices) -> Result<(), crate::config::ConfigError>,
+) -> Result<(), lambda_http::Error> {
     crate::telemetry::init_lambda_logging();
-    let aws = crate::adapters::aws::AwsAdapters::from_env().await?;
-    let app =
-        App::new(aws.store.clone(), aws.blobs.clone(), aws.scheduler.clone(), crate::config::BodyLimits::default());
-    let app = equip(&aws, app)?;
-    run(std::sync::Arc::new(app), handle).await
+    let services = crate::wiring::aws::from_env::<S>().await?;
+    require(&services)?;
+    run(services.app, handle).await
 }

@@ -14,8 +14,6 @@ pub use error::ApiError;
 
 use crate::config::BodyLimits;
 use crate::domain::rate_limit::RateLimit;
-use crate::ports::blob::BlobStore;
-use crate::ports::scheduler::Scheduler;
 use crate::ports::store::Store;
 use crate::services::auth::RateLimiter;
 use crate::services::ingest_ping::PingService;
@@ -70,15 +68,12 @@ pub struct App {
 }
 
 impl App {
-    pub fn new(
-        store: Arc<dyn Store>,
-        blobs: Arc<dyn BlobStore>,
-        scheduler: Arc<dyn Scheduler>,
-        limits: BodyLimits,
-    ) -> Self {
+    /// The routes over services built by a runtime's composition root (`crate::wiring`),
+    /// without the optional ones (added by the `with_…` methods).
+    pub fn new(store: Arc<dyn Store>, pings: PingService, manage: ManageService, limits: BodyLimits) -> Self {
         Self {
-            pings: PingService::new(store.clone(), blobs.clone(), scheduler.clone(), limits),
-            manage: ManageService::new(store.clone(), scheduler, blobs),
+            pings,
+            manage,
             rate_limiter: RateLimiter::new(RateLimit::default()),
             channel_tester: None,
             subscribers: None,

@@ -7,11 +7,10 @@ use crate::domain::maintenance::maintenance_until;
 use crate::domain::missed::UpstreamTrouble;
 use crate::domain::monitor::Monitor;
 use crate::ports::scheduler::{Scheduler, SchedulerError};
-use crate::ports::store::{Store, StoreError};
+use crate::ports::store::{ConfigStore, IncidentStore, MonitorStore, PingStore, StoreError};
+use crate::services::retry::{MayConflict, retry_on_conflict};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
-
-const MAX_ATTEMPTS: u32 = 10;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckReport {
@@ -19,29 +18,50 @@ pub struct CheckReport {
     pub armed: Option<DateTime<Utc>>,
 }
 
+/// What a check came to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Checked {
+    Done(CheckReport),
+    /// The monitor was deleted after its check was armed: nothing to check, nothing to
+    /// retry (the same answer in Lambda and locally).
+    Gone,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum CheckError {
-    #[error("monitor {0} does not exist")]
-    UnknownMonitor(MonitorId),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
     Scheduler(#[from] SchedulerError),
 }
 
+impl MayConflict for CheckError {
+    fn is_conflict(&self) -> bool {
+        matches!(self, Self::Store(e) if e.is_conflict())
+    }
+}
+
+/// What a check reads and writes: the monitor, its org's maintenance and dependencies,
+/// upstream incidents, and the commit.
+pub trait CheckStore: MonitorStore + PingStore + ConfigStore + IncidentStore {}
+impl<T: ?Sized + MonitorStore + PingStore + ConfigStore + IncidentStore> CheckStore for T {}
+
 pub struct MissedCheckService {
-    store: Arc<dyn Store>,
+    store: Arc<dyn CheckStore>,
     scheduler: Arc<dyn Scheduler>,
 }
 
 impl MissedCheckService {
-    pub fn new(store: Arc<dyn Store>, scheduler: Arc<dyn Scheduler>) -> Self {
+    pub fn new(store: Arc<dyn CheckStore>, scheduler: Arc<dyn Scheduler>) -> Self {
         Self { store, scheduler }
     }
 
-    pub async fn check(&self, id: &MonitorId, now: DateTime<Utc>) -> Result<CheckReport, CheckError> {
-        for attempt in 1..=MAX_ATTEMPTS {
-            let m = self.store.monitor(id).await?.ok_or_else(|| CheckError::UnknownMonitor(id.clone()))?;
+    pub async fn check(&self, id: &MonitorId, now: DateTime<Utc>) -> Result<Checked, CheckError> {
+        retry_on_conflict(|_| async move {
+            let Some(m) = self.store.monitor(id).await? else {
+                tracing::info!(monitor_id = %id, "monitor gone; nothing to check");
+                return Ok(Checked::Gone);
+            };
             let windows = self.store.maintenance_of_org(&m.org_id).await?;
             let upstream = self.upstream_trouble(&m).await?;
             let outcome = m.check_due(now, maintenance_until(&windows, id, now), upstream.as_ref());
@@ -50,24 +70,17 @@ impl MissedCheckService {
             if let Some(at) = outcome.arm {
                 self.scheduler.arm(id, at).await?;
             }
-            match self.store.commit_check(&outcome, m.version).await {
-                Ok(()) => {
-                    for i in &outcome.opened {
-                        tracing::info!(monitor_id = %id, incident_id = %i.id, kind = ?i.kind, severity = ?i.severity,
-                            cascade = i.cascade_reason.is_some(), "incident opened");
-                    }
-                    return Ok(CheckReport {
-                        opened: outcome.opened.iter().map(|i| (i.kind, i.cascade_reason.clone())).collect(),
-                        armed: outcome.arm,
-                    });
-                }
-                Err(StoreError::Conflict) if attempt < MAX_ATTEMPTS => {
-                    tracing::debug!(monitor_id = %id, attempt, "monitor changed during check, retrying");
-                }
-                Err(e) => return Err(e.into()),
+            self.store.commit_check(&outcome, m.version).await?;
+            for i in &outcome.opened {
+                tracing::info!(monitor_id = %id, incident_id = %i.id, kind = ?i.kind, severity = ?i.severity,
+                    cascade = i.cascade_reason.is_some(), "incident opened");
             }
-        }
-        Err(StoreError::Conflict.into())
+            Ok(Checked::Done(CheckReport {
+                opened: outcome.opened.iter().map(|i| (i.kind, i.cascade_reason.clone())).collect(),
+                armed: outcome.arm,
+            }))
+        })
+        .await
     }
 
     /// The first upstream monitor with an open MISSED, FAIL or LATE incident.

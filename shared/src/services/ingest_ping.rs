@@ -8,16 +8,14 @@ use crate::domain::secret::PingToken;
 use crate::domain::text::preview;
 use crate::ports::blob::{BlobError, BlobKey, BlobStore};
 use crate::ports::scheduler::{Scheduler, SchedulerError};
-use crate::ports::store::{Store, StoreError};
+use crate::ports::store::{MonitorStore, PingStore, StoreError};
 use crate::services::keyed_locks::KeyedLocks;
+use crate::services::retry::{MayConflict, retry_on_conflict};
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use std::net::IpAddr;
 use std::sync::Arc;
 
-/// Optimistic retries when another process (another Lambda) wrote the monitor between
-/// our read and our write. Within one process the keyed lock prevents that.
-const MAX_ATTEMPTS: u32 = 10;
 const MAX_USER_AGENT: usize = 256;
 
 /// A ping as it arrived, untrusted.
@@ -58,8 +56,21 @@ pub enum IngestError {
     Scheduler(#[from] SchedulerError),
 }
 
+/// What ingest reads and writes: the monitor by its token, and the ping's commit.
+pub trait IngestStore: MonitorStore + PingStore {}
+impl<T: ?Sized + MonitorStore + PingStore> IngestStore for T {}
+
+impl MayConflict for IngestError {
+    fn is_conflict(&self) -> bool {
+        matches!(self, Self::Store(e) if e.is_conflict())
+    }
+}
+
+/// Optimistic retries (`retry_on_conflict`) cover another process (another Lambda)
+/// writing the monitor between our read and our write; within one process the keyed
+/// lock prevents that.
 pub struct PingService {
-    store: Arc<dyn Store>,
+    store: Arc<dyn IngestStore>,
     blobs: Arc<dyn BlobStore>,
     scheduler: Arc<dyn Scheduler>,
     limits: BodyLimits,
@@ -68,7 +79,7 @@ pub struct PingService {
 
 impl PingService {
     pub fn new(
-        store: Arc<dyn Store>,
+        store: Arc<dyn IngestStore>,
         blobs: Arc<dyn BlobStore>,
         scheduler: Arc<dyn Scheduler>,
         limits: BodyLimits,
@@ -88,7 +99,7 @@ impl PingService {
         let hash = token.hash();
         let _serialised = self.locks.lock(hash.as_bytes()).await;
 
-        let mut monitor = self.store.monitor_by_token(&hash).await?.ok_or(IngestError::UnknownToken)?;
+        let monitor = self.store.monitor_by_token(&hash).await?.ok_or(IngestError::UnknownToken)?;
         let run_id = RunId::generate();
         let output = self.keep_output(&req, &monitor.org_id, &monitor.id, &run_id).await?;
         let ping = ReceivedPing {
@@ -99,27 +110,33 @@ impl PingService {
             source_ip: req.source_ip,
             user_agent: req.user_agent.map(|ua| ua.chars().filter(|c| !c.is_control()).take(MAX_USER_AGENT).collect()),
         };
-        for attempt in 1..=MAX_ATTEMPTS {
-            let expected = monitor.version;
-            let outcome = monitor.apply_ping(ping.clone());
-            // Rare (see `Monitor::rearm`); before the commit, so a check is never lost.
-            if let Some(at) = outcome.arm {
-                self.scheduler.arm(&outcome.monitor.id, at).await?;
-            }
-            match self.store.commit_ping(&outcome, expected).await {
-                Ok(()) => {
-                    tracing::debug!(monitor_id = %outcome.monitor.id, run_id = %run_id, state = ?outcome.run.state,
-                        opened = outcome.opened.len(), resolved = outcome.resolved.len(), "ping recorded");
-                    return Ok(PingReceipt { monitor_id: outcome.monitor.id, run_id, state: outcome.run.state });
+        let (hash, ping, run_id) = (&hash, &ping, &run_id);
+        let mut read = Some(monitor);
+        retry_on_conflict(|attempt| {
+            // The first attempt writes what was read above; a retry re-reads.
+            let first = read.take();
+            async move {
+                let monitor = match first {
+                    Some(m) => m,
+                    None => {
+                        let m = self.store.monitor_by_token(hash).await?.ok_or(IngestError::UnknownToken)?;
+                        tracing::debug!(monitor_id = %m.id, attempt, "monitor changed under us, retrying");
+                        m
+                    }
+                };
+                let expected = monitor.version;
+                let outcome = monitor.apply_ping(ping.clone());
+                // Rare (see `Monitor::rearm`); before the commit, so a check is never lost.
+                if let Some(at) = outcome.arm {
+                    self.scheduler.arm(&outcome.monitor.id, at).await?;
                 }
-                Err(StoreError::Conflict) if attempt < MAX_ATTEMPTS => {
-                    tracing::debug!(monitor_id = %monitor.id, attempt, "monitor changed under us, retrying");
-                    monitor = self.store.monitor_by_token(&hash).await?.ok_or(IngestError::UnknownToken)?;
-                }
-                Err(e) => return Err(e.into()),
+                self.store.commit_ping(&outcome, expected).await?;
+                tracing::debug!(monitor_id = %outcome.monitor.id, run_id = %run_id, state = ?outcome.run.state,
+                    opened = outcome.opened.len(), resolved = outcome.resolved.len(), "ping recorded");
+                Ok(PingReceipt { monitor_id: outcome.monitor.id, run_id: run_id.clone(), state: outcome.run.state })
             }
-        }
-        Err(StoreError::Conflict.into())
+        })
+        .await
     }
 
     /// The preview always; the whole body (up to the stored limit) in the blob store when

@@ -10,7 +10,7 @@ use crate::domain::notification::record::{DeliveryRecord, DeliveryStatus};
 use crate::domain::notification::routing::{RouteFacts, Skip, reminder_due, route};
 use crate::domain::notification::{Notice, NotifyContext, render};
 use crate::domain::text::{Name, Slug};
-use crate::ports::store::{Store, StoreError};
+use crate::ports::store::{ConfigStore, DeliveryStore, IncidentStore, MonitorStore, OrgStore, RunStore, StoreError};
 use crate::ports::transport::{EmailSender, HttpPoster, SmsSender};
 use crate::services::deliver::{RetryPolicy, Transports, deliver};
 use chrono::{DateTime, Duration, Utc};
@@ -68,8 +68,13 @@ pub struct NotifierTransports {
     pub sms: Arc<dyn SmsSender>,
 }
 
+/// What the notifier reads and writes: the org's channels and maintenance, the incident
+/// and its monitor (names, tags, latest output), and the delivery log.
+pub trait NotifyStore: ConfigStore + DeliveryStore + IncidentStore + MonitorStore + OrgStore + RunStore {}
+impl<T: ?Sized + ConfigStore + DeliveryStore + IncidentStore + MonitorStore + OrgStore + RunStore> NotifyStore for T {}
+
 pub struct Notifier {
-    store: Arc<dyn Store>,
+    store: Arc<dyn NotifyStore>,
     transports: NotifierTransports,
     policy: RetryPolicy,
     /// The web app's base URL, for links in messages.
@@ -79,7 +84,7 @@ pub struct Notifier {
 }
 
 impl Notifier {
-    pub fn new(store: Arc<dyn Store>, transports: NotifierTransports, policy: RetryPolicy, app_url: Url) -> Self {
+    pub fn new(store: Arc<dyn NotifyStore>, transports: NotifierTransports, policy: RetryPolicy, app_url: Url) -> Self {
         Self { store, transports, policy, app_url, pagerduty_url: None }
     }
 

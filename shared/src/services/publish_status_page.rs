@@ -13,7 +13,7 @@ use crate::domain::status_page::subscriber::Announcement;
 use crate::domain::status_page::view::{PageLocation, StatusView};
 use crate::domain::status_page::{StatusPage, Visibility};
 use crate::ports::static_site::{SiteError, SiteFile, SitePath, StaticSite};
-use crate::ports::store::{Store, StoreError};
+use crate::ports::store::{ConfigStore, IncidentStore, OrgStore, StatusStore, StoreError};
 use crate::services::render_status_page::load_view;
 use crate::services::subscribers::SubscriberService;
 use bytes::Bytes;
@@ -40,8 +40,13 @@ pub struct PublishReport {
     pub announced: usize,
 }
 
+/// What publishing reads and writes: the orgs' pages and what they show (status
+/// incidents, maintenance, the linked monitors' incidents), and the pages' components.
+pub trait PublishStore: OrgStore + ConfigStore + StatusStore + IncidentStore {}
+impl<T: ?Sized + OrgStore + ConfigStore + StatusStore + IncidentStore> PublishStore for T {}
+
 pub struct StatusPublisher {
-    store: Arc<dyn Store>,
+    store: Arc<dyn PublishStore>,
     site: Arc<dyn StaticSite>,
     subscribers: Arc<SubscriberService>,
     /// The origin the static copy's links use for `/status/{slug}` (the CDN's name in AWS).
@@ -50,7 +55,7 @@ pub struct StatusPublisher {
 
 impl StatusPublisher {
     pub fn new(
-        store: Arc<dyn Store>,
+        store: Arc<dyn PublishStore>,
         site: Arc<dyn StaticSite>,
         subscribers: Arc<SubscriberService>,
         public_url: &str,

@@ -3,14 +3,14 @@
 use crate::domain::ids::MonitorId;
 use crate::domain::status_page::StatusPage;
 use crate::domain::status_page::view::{PageLocation, RECENT_INCIDENTS, StatusView};
-use crate::ports::store::{Store, StoreError};
+use crate::ports::store::{IncidentStore, StatusStore, StoreError};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
 /// Reads the linked monitors' incidents, the page's status incidents and maintenance,
 /// and builds the view.
-pub async fn load_view(
-    store: &dyn Store,
+pub async fn load_view<S: ?Sized + IncidentStore + StatusStore>(
+    store: &S,
     page: StatusPage,
     location: PageLocation,
     now: DateTime<Utc>,

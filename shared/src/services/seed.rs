@@ -16,7 +16,7 @@ use crate::domain::status_page::incident::{Impact, IncidentState, StatusIncident
 use crate::domain::status_page::maintenance::PageMaintenance;
 use crate::domain::status_page::{Component, ComponentStatus, StatusPage, Theme, Visibility};
 use crate::domain::text::{Name, Slug};
-use crate::ports::store::{Store, StoreError};
+use crate::ports::store::{ConfigStore, IncidentStore, MonitorStore, OrgStore, PingStore, StatusStore, StoreError};
 use chrono::{DateTime, Datelike, Duration, Utc};
 use std::collections::BTreeMap;
 
@@ -86,8 +86,13 @@ fn name(s: &str) -> Name {
     Name::new(s).expect("demo names are valid")
 }
 
+/// What the demo writes: an org with its owner and key, monitors with runs and
+/// incidents, maintenance, and a status page with what it shows.
+pub trait SeedStore: OrgStore + MonitorStore + PingStore + IncidentStore + ConfigStore + StatusStore {}
+impl<T: ?Sized + OrgStore + MonitorStore + PingStore + IncidentStore + ConfigStore + StatusStore> SeedStore for T {}
+
 /// Creates the demo org, or re-issues its secrets when it exists.
-pub async fn seed_demo(store: &dyn Store, now: DateTime<Utc>) -> Result<DemoCredentials, StoreError> {
+pub async fn seed_demo(store: &dyn SeedStore, now: DateTime<Utc>) -> Result<DemoCredentials, StoreError> {
     let existing = store.orgs().await?.into_iter().find(|o| o.name.as_str() == DEMO_ORG_NAME);
     match existing {
         Some(org) => reissue(store, org, now).await,
@@ -96,7 +101,7 @@ pub async fn seed_demo(store: &dyn Store, now: DateTime<Utc>) -> Result<DemoCred
 }
 
 async fn new_api_key(
-    store: &dyn Store,
+    store: &dyn SeedStore,
     org: &Org,
     owner: &UserId,
     now: DateTime<Utc>,
@@ -107,7 +112,7 @@ async fn new_api_key(
     Ok(secret)
 }
 
-async fn reissue(store: &dyn Store, org: Org, now: DateTime<Utc>) -> Result<DemoCredentials, StoreError> {
+async fn reissue(store: &dyn SeedStore, org: Org, now: DateTime<Utc>) -> Result<DemoCredentials, StoreError> {
     let mut monitors = Vec::new();
     // Only the demo's own monitors: one made through the API keeps its token (its job's
     // scripts would otherwise start getting 404).
@@ -135,7 +140,7 @@ async fn reissue(store: &dyn Store, org: Org, now: DateTime<Utc>) -> Result<Demo
     Ok(DemoCredentials { monitors, api_key, status_page_slug: DEMO_STATUS_SLUG.into(), created: false })
 }
 
-async fn create(store: &dyn Store, now: DateTime<Utc>) -> Result<DemoCredentials, StoreError> {
+async fn create(store: &dyn SeedStore, now: DateTime<Utc>) -> Result<DemoCredentials, StoreError> {
     let org = Org::new(name(DEMO_ORG_NAME), now);
     store.create_org(&org).await?;
     let mut owner_id = None;
@@ -220,7 +225,7 @@ async fn create(store: &dyn Store, now: DateTime<Utc>) -> Result<DemoCredentials
 /// active one on the API, and upcoming weekly database maintenance (also an org
 /// maintenance window, so the backup monitor's missed checks respect it).
 async fn seed_status_news(
-    store: &dyn Store,
+    store: &dyn SeedStore,
     page: &StatusPage,
     db_monitor: &MonitorId,
     now: DateTime<Utc>,
@@ -296,7 +301,7 @@ async fn seed_status_news(
 
 /// Feeds the demo history through the real state machine, oldest first.
 async fn replay_history(
-    store: &dyn Store,
+    store: &dyn SeedStore,
     mut monitor: Monitor,
     demo: &DemoMonitor,
     now: DateTime<Utc>,

@@ -11,7 +11,7 @@ use crate::domain::status_page::subscriber::{
     SubscriberToken, admit, check_components,
 };
 use crate::domain::status_page::view::PageLocation;
-use crate::ports::store::{Store, StoreError};
+use crate::ports::store::{StoreError, SubscriberStore};
 use crate::services::deliver::{RetryPolicy, Transports, send_with_retries};
 use crate::services::notify::NotifierTransports;
 use chrono::{DateTime, Utc};
@@ -74,7 +74,7 @@ pub struct AnnounceReport {
 }
 
 pub struct SubscriberService {
-    store: Arc<dyn Store>,
+    store: Arc<dyn SubscriberStore>,
     transports: NotifierTransports,
     policy: RetryPolicy,
 }
@@ -84,7 +84,7 @@ fn invalid(field: &'static str, message: impl ToString) -> SubscribeError {
 }
 
 impl SubscriberService {
-    pub fn new(store: Arc<dyn Store>, transports: NotifierTransports, policy: RetryPolicy) -> Self {
+    pub fn new(store: Arc<dyn SubscriberStore>, transports: NotifierTransports, policy: RetryPolicy) -> Self {
         Self { store, transports, policy }
     }
 

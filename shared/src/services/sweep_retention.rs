@@ -2,7 +2,7 @@
 //! older than each org's retention. DynamoDB TTL expires items on its own; the sweep
 //! does what TTL cannot (S3 objects) and is the only mechanism for the embedded store.
 use crate::ports::blob::{BlobError, BlobKey, BlobStore};
-use crate::ports::store::{Store, StoreError, SweepStore};
+use crate::ports::store::{MonitorStore, OrgStore, StoreError, SweepStore};
 use chrono::{DateTime, Duration, Utc};
 
 /// Items handled per round trip; bounds memory and the size of each write.
@@ -25,10 +25,12 @@ pub enum SweepError {
     Blob(#[from] BlobError),
 }
 
-/// `store` and `sweep` are usually the same backend, seen through two ports.
+/// What the sweep reads (orgs and their monitors) and deletes.
+pub trait RetentionStore: OrgStore + MonitorStore + SweepStore {}
+impl<T: ?Sized + OrgStore + MonitorStore + SweepStore> RetentionStore for T {}
+
 pub async fn sweep_retention(
-    store: &dyn Store,
-    sweep: &dyn SweepStore,
+    store: &dyn RetentionStore,
     blobs: &dyn BlobStore,
     now: DateTime<Utc>,
 ) -> Result<SweepReport, SweepError> {
@@ -39,7 +41,7 @@ pub async fn sweep_retention(
         for monitor in store.monitors_of_org(&org.id).await? {
             report.monitors += 1;
             loop {
-                let runs = sweep.runs_before(&monitor.id, cutoff, BATCH).await?;
+                let runs = store.runs_before(&monitor.id, cutoff, BATCH).await?;
                 if runs.is_empty() {
                     break;
                 }
@@ -49,16 +51,16 @@ pub async fn sweep_retention(
                     report.blobs_deleted += 1;
                 }
                 let ids: Vec<_> = runs.iter().map(|r| r.id.clone()).collect();
-                sweep.delete_runs(&monitor.id, &ids).await?;
+                store.delete_runs(&monitor.id, &ids).await?;
                 report.runs_deleted += ids.len() as u64;
                 tracing::info!(org_id = %org.id, monitor_id = %monitor.id, deleted = ids.len(), "expired runs deleted");
             }
             loop {
-                let ids = sweep.resolved_incidents_before(&monitor.id, cutoff, BATCH).await?;
+                let ids = store.resolved_incidents_before(&monitor.id, cutoff, BATCH).await?;
                 if ids.is_empty() {
                     break;
                 }
-                sweep.delete_incidents(&ids).await?;
+                store.delete_incidents(&ids).await?;
                 report.incidents_deleted += ids.len() as u64;
             }
         }

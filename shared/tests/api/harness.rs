@@ -1,5 +1,6 @@
-//! An `App` on the embedded adapters in a temporary directory, an org with one member
-//! per role, and a way to call it as API Gateway or the local server would.
+//! An `App` on the embedded adapters in a temporary directory, built by the local
+//! composition root (`wiring::local::build`), an org with one member per role, and a way
+//! to call it as API Gateway or the local server would.
 #![allow(dead_code)]
 use bytes::Bytes;
 use chrono::Utc;
@@ -10,11 +11,9 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use tokiflow_shared::adapters::egress::EgressPolicy;
 use tokiflow_shared::adapters::embedded::EmbeddedStore;
-use tokiflow_shared::adapters::fs::{FsBlobStore, FsStaticSite};
-use tokiflow_shared::adapters::http_transport::{HttpTransportConfig, HyperTransport};
-use tokiflow_shared::adapters::outbox::Outbox;
+use tokiflow_shared::adapters::mailbox::Mailbox;
 use tokiflow_shared::adapters::timer::TimerScheduler;
-use tokiflow_shared::config::BodyLimits;
+use tokiflow_shared::config::Config;
 use tokiflow_shared::domain::ids::ApiKeyId;
 use tokiflow_shared::domain::org::{ApiKey, Email, Org, Role, Scope, User};
 use tokiflow_shared::domain::rate_limit::RateLimit;
@@ -22,11 +21,6 @@ use tokiflow_shared::domain::secret::ApiKeySecret;
 use tokiflow_shared::domain::text::Name;
 use tokiflow_shared::http::{ApiRequest, App};
 use tokiflow_shared::ports::store::{ConfigStore, IncidentStore, MonitorStore, OrgStore, StatusStore};
-use tokiflow_shared::services::deliver::RetryPolicy;
-use tokiflow_shared::services::notify::NotifierTransports;
-use tokiflow_shared::services::publish_status_page::StatusPublisher;
-use tokiflow_shared::services::subscribers::SubscriberService;
-use tokiflow_shared::services::test_channel::ChannelTester;
 
 pub const ROLES: [Role; 4] = [Role::Viewer, Role::Member, Role::Admin, Role::Owner];
 pub const SCOPES: [Scope; 9] = Scope::ALL;
@@ -35,11 +29,11 @@ pub const SCOPES: [Scope; 9] = Scope::ALL;
 pub const BASE_URL: &str = "http://tokiflow.test";
 
 pub struct Env {
-    pub app: App,
+    pub app: Arc<App>,
     pub store: Arc<EmbeddedStore>,
     pub timers: Arc<TimerScheduler>,
     /// Where the channel tests' e-mail and SMS go.
-    pub outbox: Arc<Outbox>,
+    pub mailbox: Arc<Mailbox>,
     /// Where status pages are published (the static copy).
     pub site: std::path::PathBuf,
     pub org: Org,
@@ -70,24 +64,17 @@ impl Env {
 
     pub async fn with_limit(limit: RateLimit) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let store = Arc::new(EmbeddedStore::open(dir.path()).unwrap());
-        let timers = Arc::new(TimerScheduler::new());
-        let blobs = Arc::new(FsBlobStore::new(dir.path().join("blobs"), BASE_URL.parse().unwrap()));
-        // Channel tests through the real transports; webhooks may reach loopback receivers.
-        let outbox = Arc::new(Outbox::new(dir.path().join("outbox")));
-        let outbound = HttpTransportConfig { egress: EgressPolicy::AllowPrivate, ..HttpTransportConfig::default() };
-        let transports = NotifierTransports {
-            http: Arc::new(HyperTransport::new(outbound).unwrap()),
-            email: outbox.clone(),
-            sms: outbox.clone(),
-        };
-        let site = dir.path().join("site");
-        let subscribers = Arc::new(SubscriberService::new(store.clone(), transports.clone(), RetryPolicy::default()));
-        let publisher = StatusPublisher::new(store.clone(), Arc::new(FsStaticSite::new(&site)), subscribers, BASE_URL);
-        let app = App::new(store.clone(), blobs, timers.clone(), BodyLimits::default())
-            .with_rate_limit(limit)
-            .with_channel_tester(ChannelTester::new(transports, BASE_URL.parse().unwrap()))
-            .with_publisher(Arc::new(publisher));
+        let mut config = Config::from_lookup(|_| None).unwrap();
+        config.data_dir = dir.path().to_owned();
+        config.public_url = Some(BASE_URL.into());
+        config.api_rate = limit;
+        // Channel tests through the real transports; webhooks (subscribers' too) may reach
+        // loopback receivers.
+        config.outbound.egress = EgressPolicy::AllowPrivate;
+        config.subscriber_egress = EgressPolicy::AllowPrivate;
+        let built = tokiflow_shared::wiring::local::build(&config).unwrap();
+        let (app, store, timers, mailbox) = (built.app, built.store, built.timers, built.mailbox);
+        let site = built.site.root().to_owned();
         let org = Org::new(Name::new("Acme").unwrap(), Utc::now());
         store.create_org(&org).await.unwrap();
         let mut users = Vec::new();
@@ -97,7 +84,7 @@ impl Env {
             store.create_user(&user).await.unwrap();
             users.push(user);
         }
-        Self { app, store, timers, outbox, site, org, users, _dir: dir }
+        Self { app, store, timers, mailbox, site, org, users, _dir: dir }
     }
 
     pub fn user(&self, role: Role) -> &User {

@@ -205,7 +205,7 @@ pub fn sdk_config(endpoint: String) -> aws_config::SdkConfig {
         .region(aws_config::Region::new("us-east-1"))
         .credentials_provider(SharedCredentialsProvider::new(Credentials::new("test", "test", None, None, "tests")))
         .endpoint_url(endpoint)
-        .http_client(tokiflow_shared::adapters::aws::https_client())
+        .http_client(tokiflow_shared::adapters::aws_sdk::https_client())
         .build()
 }
 

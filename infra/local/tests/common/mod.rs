@@ -24,7 +24,7 @@ pub struct TestServer {
     pub base: String,
     pub store: Arc<EmbeddedStore>,
     pub timers: Arc<tokiflow_shared::adapters::timer::TimerScheduler>,
-    pub outbox: Arc<tokiflow_shared::adapters::outbox::Outbox>,
+    pub mailbox: Arc<tokiflow_shared::adapters::mailbox::Mailbox>,
     pub notifier: Arc<tokiflow_shared::services::notify::Notifier>,
     pub publisher: Arc<tokiflow_shared::services::publish_status_page::StatusPublisher>,
     /// The static copy of the public status pages.
@@ -67,8 +67,8 @@ impl TestServer {
         let local = tokiflow_local::Local::open(&config).unwrap();
         local.start_timers().await.unwrap();
         local.start_notifier();
-        let (app, store, timers, outbox) =
-            (local.app.clone(), local.store.clone(), local.timers.clone(), local.outbox.clone());
+        let (app, store, timers, mailbox) =
+            (local.app.clone(), local.store.clone(), local.timers.clone(), local.mailbox.clone());
         let notifier = local.notifier.clone();
         let (publisher, site_dir) = (local.publisher.clone(), local.site.root().to_owned());
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -86,7 +86,7 @@ impl TestServer {
             base,
             store,
             timers,
-            outbox,
+            mailbox,
             notifier,
             publisher,
             site_dir,

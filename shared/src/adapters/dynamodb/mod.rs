@@ -80,17 +80,6 @@ impl DynamoTables {
             config: format!("{prefix}config"),
         }
     }
-
-    /// From `TOKIFLOW_TABLE_{MONITORS,RUNS,INCIDENTS,CONFIG}`, as the SAM template sets them.
-    pub fn from_env() -> Result<Self, crate::config::ConfigError> {
-        let get = crate::config::required_env;
-        Ok(Self {
-            monitors: get("TOKIFLOW_TABLE_MONITORS")?,
-            runs: get("TOKIFLOW_TABLE_RUNS")?,
-            incidents: get("TOKIFLOW_TABLE_INCIDENTS")?,
-            config: get("TOKIFLOW_TABLE_CONFIG")?,
-        })
-    }
 }
 
 /// Read and write capacity units consumed, as DynamoDB reports them.

@@ -1,10 +1,10 @@
 //! Incidents: the org's, filtered; acknowledging and resolving them. Every status change
 //! goes through `IncidentStore::update_incident`, conditional on the status read.
-use super::{MAX_ATTEMPTS, ManageError, ManageService};
+use super::{ManageError, ManageService};
 use crate::domain::ids::IncidentId;
 use crate::domain::incident::{Incident, IncidentKind, IncidentStatus, Severity, TransitionError};
 use crate::domain::org::Org;
-use crate::ports::store::StoreError;
+use crate::services::retry::retry_on_conflict;
 use chrono::{DateTime, Utc};
 
 #[derive(Debug, Clone, Default)]
@@ -62,23 +62,20 @@ impl ManageService {
     }
 
     pub async fn acknowledge_incident(&self, org: &Org, id: &str, now: DateTime<Utc>) -> Result<Incident, ManageError> {
-        for _ in 0..MAX_ATTEMPTS {
+        retry_on_conflict(|_| async move {
             let current = self.incident(org, id).await?;
             let mut next = current.clone();
             next.acknowledge(now).map_err(transition)?;
-            match self.store.update_incident(&next, current.status, None).await {
-                Ok(()) => return Ok(next),
-                Err(StoreError::Conflict) => continue,
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Err(StoreError::Conflict.into())
+            self.store.update_incident(&next, current.status, None).await?;
+            Ok(next)
+        })
+        .await
     }
 
     /// Resolves the incident and frees its monitor's slot for that kind, in one write, so
     /// the next failure opens a new incident.
     pub async fn resolve_incident(&self, org: &Org, id: &str, now: DateTime<Utc>) -> Result<Incident, ManageError> {
-        for _ in 0..MAX_ATTEMPTS {
+        let resolved = retry_on_conflict(|_| async move {
             let current = self.incident(org, id).await?;
             let mut next = current.clone();
             next.resolve(now).map_err(transition)?;
@@ -90,17 +87,12 @@ impl ManageService {
                 m.version += 1;
                 (m, expected)
             });
-            let written = self.store.update_incident(&next, current.status, freed.as_ref().map(|(m, v)| (m, *v))).await;
-            match written {
-                Ok(()) => {
-                    tracing::info!(org_id = %org.id, incident_id = %next.id, "incident resolved by hand");
-                    return Ok(next);
-                }
-                Err(StoreError::Conflict) => continue,
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Err(StoreError::Conflict.into())
+            self.store.update_incident(&next, current.status, freed.as_ref().map(|(m, v)| (m, *v))).await?;
+            Ok::<_, ManageError>(next)
+        })
+        .await?;
+        tracing::info!(org_id = %org.id, incident_id = %resolved.id, "incident resolved by hand");
+        Ok(resolved)
     }
 }
 

@@ -25,7 +25,10 @@ pub use status_pages::{
 
 use crate::ports::blob::{BlobError, BlobStore};
 use crate::ports::scheduler::{Scheduler, SchedulerError};
-use crate::ports::store::{Store, StoreError};
+use crate::ports::store::{
+    ConfigStore, DeliveryStore, IncidentStore, MonitorStore, OrgStore, RunStore, StatusStore, StoreError,
+    SubscriberStore,
+};
 use std::borrow::Cow;
 use std::sync::Arc;
 
@@ -54,17 +57,41 @@ pub(crate) fn invalid(field: impl Into<Cow<'static, str>>, message: impl ToStrin
     ManageError::Invalid { field: field.into(), message: message.to_string() }
 }
 
-/// How often an edit re-reads and retries when a ping changed the monitor under it.
-const MAX_ATTEMPTS: u32 = 5;
+/// An edit re-reads and retries (`retry_on_conflict`) when a ping changed the monitor under it.
+impl crate::services::retry::MayConflict for ManageError {
+    fn is_conflict(&self) -> bool {
+        matches!(self, Self::Store(StoreError::Conflict))
+    }
+}
+
+/// What the management API reads and writes: everything but pings' commits and status
+/// page subscribers (the subscriber service's).
+pub trait ManageStore:
+    MonitorStore + RunStore + IncidentStore + OrgStore + ConfigStore + DeliveryStore + StatusStore + SubscriberStore
+{
+}
+impl<
+    T: ?Sized
+        + MonitorStore
+        + RunStore
+        + IncidentStore
+        + OrgStore
+        + ConfigStore
+        + DeliveryStore
+        + StatusStore
+        + SubscriberStore,
+> ManageStore for T
+{
+}
 
 pub struct ManageService {
-    store: Arc<dyn Store>,
+    store: Arc<dyn ManageStore>,
     scheduler: Arc<dyn Scheduler>,
     blobs: Arc<dyn BlobStore>,
 }
 
 impl ManageService {
-    pub fn new(store: Arc<dyn Store>, scheduler: Arc<dyn Scheduler>, blobs: Arc<dyn BlobStore>) -> Self {
+    pub fn new(store: Arc<dyn ManageStore>, scheduler: Arc<dyn Scheduler>, blobs: Arc<dyn BlobStore>) -> Self {
         Self { store, scheduler, blobs }
     }
 }

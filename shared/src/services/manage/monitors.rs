@@ -1,6 +1,6 @@
 //! Monitors: create (arming the missed check), edit, pause, resume, delete, tags,
 //! dependencies, and their runs.
-use super::{MAX_ATTEMPTS, ManageError, ManageService, invalid};
+use super::{ManageError, ManageService, invalid};
 use crate::domain::dependency::{DependencyError, MonitorDependency};
 use crate::domain::ids::{MonitorId, RunId};
 use crate::domain::incident::Severity;
@@ -11,7 +11,8 @@ use crate::domain::schedule::Schedule;
 use crate::domain::secret::PingToken;
 use crate::domain::text::{Name, Slug};
 use crate::ports::blob::BlobKey;
-use crate::ports::store::{Page, StoreError};
+use crate::ports::store::Page;
+use crate::services::retry::retry_on_conflict;
 use bytes::Bytes;
 use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
@@ -127,19 +128,17 @@ impl ManageService {
         id: &str,
         edit: impl Fn(&Monitor) -> Result<Monitor, ManageError>,
     ) -> Result<Monitor, ManageError> {
-        for _ in 0..MAX_ATTEMPTS {
+        let edit = &edit;
+        retry_on_conflict(|_| async move {
             let current = self.monitor(org, id).await?;
             let mut next = edit(&current)?;
             if let Some(at) = next.rearm() {
                 self.scheduler.arm(&next.id, at).await?;
             }
-            match self.store.update_monitor(&next, current.version).await {
-                Ok(()) => return Ok(next),
-                Err(StoreError::Conflict) => continue,
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Err(StoreError::Conflict.into())
+            self.store.update_monitor(&next, current.version).await?;
+            Ok(next)
+        })
+        .await
     }
 
     pub async fn update_monitor(
@@ -203,24 +202,20 @@ impl ManageService {
 
     /// Removes the monitor, its dependencies and its timer.
     pub async fn delete_monitor(&self, org: &Org, id: &str) -> Result<(), ManageError> {
-        for _ in 0..MAX_ATTEMPTS {
+        let m = retry_on_conflict(|_| async move {
             let m = self.monitor(org, id).await?;
-            match self.store.delete_monitor(&m, m.version).await {
-                Ok(()) => {
-                    for dep in self.store.dependencies_of_org(&org.id).await? {
-                        if dep.upstream == m.id || dep.downstream == m.id {
-                            self.store.remove_dependency(&dep).await?;
-                        }
-                    }
-                    self.scheduler.disarm(&m.id).await?;
-                    tracing::info!(org_id = %org.id, monitor_id = %m.id, "monitor deleted");
-                    return Ok(());
-                }
-                Err(StoreError::Conflict) => continue,
-                Err(e) => return Err(e.into()),
+            self.store.delete_monitor(&m, m.version).await?;
+            Ok::<_, ManageError>(m)
+        })
+        .await?;
+        for dep in self.store.dependencies_of_org(&org.id).await? {
+            if dep.upstream == m.id || dep.downstream == m.id {
+                self.store.remove_dependency(&dep).await?;
             }
         }
-        Err(StoreError::Conflict.into())
+        self.scheduler.disarm(&m.id).await?;
+        tracing::info!(org_id = %org.id, monitor_id = %m.id, "monitor deleted");
+        Ok(())
     }
 
     pub async fn dependencies(&self, org: &Org) -> Result<Vec<MonitorDependency>, ManageError> {

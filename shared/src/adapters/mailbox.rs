@@ -1,5 +1,5 @@
-//! Email and SMS for the local server: each message becomes one JSON file in an outbox
-//! directory, written whole (temporary file, then rename) so a reader never sees half.
+//! Email and SMS for the local server: each message becomes one JSON file in a mailbox
+//! directory (`{data_dir}/mailbox`), written whole (temporary file, then rename) so a reader never sees half.
 use crate::domain::channel::PhoneNumber;
 use crate::domain::notification::{EmailMessage, SmsMessage};
 use crate::domain::org::Email;
@@ -9,19 +9,19 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
-/// One message as written to the outbox.
+/// One message as written to the mailbox.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "SCREAMING_SNAKE_CASE", rename_all_fields = "camelCase")]
-pub enum OutboxEntry {
+pub enum MailboxEntry {
     Email { written_at: DateTime<Utc>, to: Email, subject: String, text: String, html: String },
     Sms { written_at: DateTime<Utc>, to: PhoneNumber, text: String },
 }
 
-pub struct Outbox {
+pub struct Mailbox {
     dir: PathBuf,
 }
 
-impl Outbox {
+impl Mailbox {
     pub fn new(dir: impl Into<PathBuf>) -> Self {
         Self { dir: dir.into() }
     }
@@ -30,19 +30,19 @@ impl Outbox {
         &self.dir
     }
 
-    async fn write(&self, suffix: &str, entry: &OutboxEntry, now: DateTime<Utc>) -> Result<(), TransportError> {
-        let failed = |e: std::io::Error| TransportError::Unavailable(format!("outbox: {e}"));
+    async fn write(&self, suffix: &str, entry: &MailboxEntry, now: DateTime<Utc>) -> Result<(), TransportError> {
+        let failed = |e: std::io::Error| TransportError::Unavailable(format!("mailbox: {e}"));
         tokio::fs::create_dir_all(&self.dir).await.map_err(failed)?;
         // Names sort by time: a UUIDv7 keeps two messages in one millisecond apart, in order.
         let name = format!("{}-{}.{suffix}.json", now.format("%Y%m%dT%H%M%S%.3fZ"), uuid::Uuid::now_v7().simple());
-        let json = serde_json::to_vec_pretty(entry).expect("outbox entries serialise");
+        let json = serde_json::to_vec_pretty(entry).expect("mailbox entries serialise");
         let tmp = self.dir.join(format!(".{name}.tmp"));
         tokio::fs::write(&tmp, json).await.map_err(failed)?;
         tokio::fs::rename(&tmp, self.dir.join(&name)).await.map_err(failed)
     }
 
-    /// Every message in the outbox, oldest first (for tests and the local server's view).
-    pub fn entries(&self) -> std::io::Result<Vec<OutboxEntry>> {
+    /// Every message in the mailbox, oldest first (for tests and the local server's view).
+    pub fn entries(&self) -> std::io::Result<Vec<MailboxEntry>> {
         let mut paths: Vec<PathBuf> = match std::fs::read_dir(&self.dir) {
             Ok(dir) => dir.filter_map(|e| e.ok().map(|e| e.path())).collect(),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -55,10 +55,10 @@ impl Outbox {
 }
 
 #[async_trait]
-impl EmailSender for Outbox {
+impl EmailSender for Mailbox {
     async fn send_email(&self, m: &EmailMessage) -> Result<(), TransportError> {
         let now = Utc::now();
-        let entry = OutboxEntry::Email {
+        let entry = MailboxEntry::Email {
             written_at: now,
             to: m.to.clone(),
             subject: m.subject.clone(),
@@ -70,10 +70,10 @@ impl EmailSender for Outbox {
 }
 
 #[async_trait]
-impl SmsSender for Outbox {
+impl SmsSender for Mailbox {
     async fn send_sms(&self, m: &SmsMessage) -> Result<(), TransportError> {
         let now = Utc::now();
-        self.write("sms", &OutboxEntry::Sms { written_at: now, to: m.to.clone(), text: m.text.clone() }, now).await
+        self.write("sms", &MailboxEntry::Sms { written_at: now, to: m.to.clone(), text: m.text.clone() }, now).await
     }
 }
 
@@ -84,8 +84,8 @@ mod tests {
     #[tokio::test]
     async fn one_file_per_message_and_no_leftovers() {
         let dir = tempfile::tempdir().unwrap();
-        let outbox = Outbox::new(dir.path().join("outbox"));
-        assert_eq!(outbox.entries().unwrap(), vec![], "a missing directory is an empty outbox");
+        let mailbox = Mailbox::new(dir.path().join("mailbox"));
+        assert_eq!(mailbox.entries().unwrap(), vec![], "a missing directory is an empty mailbox");
         let email = EmailMessage {
             to: Email::new("ops@example.com").unwrap(),
             subject: "[Tokiflow] Incident opened".into(),
@@ -93,19 +93,19 @@ mod tests {
             html: "<p>html</p>".into(),
         };
         let sms = SmsMessage { to: PhoneNumber::new("+14155550100").unwrap(), text: "Tokiflow: opened".into() };
-        outbox.send_email(&email).await.unwrap();
-        outbox.send_sms(&sms).await.unwrap();
-        outbox.send_email(&email).await.unwrap();
+        mailbox.send_email(&email).await.unwrap();
+        mailbox.send_sms(&sms).await.unwrap();
+        mailbox.send_email(&email).await.unwrap();
 
-        let entries = outbox.entries().unwrap();
+        let entries = mailbox.entries().unwrap();
         assert_eq!(entries.len(), 3);
         assert!(
-            matches!(&entries[0], OutboxEntry::Email { subject, html, .. } if subject == "[Tokiflow] Incident opened" && html == "<p>html</p>")
+            matches!(&entries[0], MailboxEntry::Email { subject, html, .. } if subject == "[Tokiflow] Incident opened" && html == "<p>html</p>")
         );
         assert!(
-            matches!(&entries[1], OutboxEntry::Sms { text, to, .. } if text == "Tokiflow: opened" && to.as_str() == "+14155550100")
+            matches!(&entries[1], MailboxEntry::Sms { text, to, .. } if text == "Tokiflow: opened" && to.as_str() == "+14155550100")
         );
-        let names: Vec<String> = std::fs::read_dir(outbox.dir())
+        let names: Vec<String> = std::fs::read_dir(mailbox.dir())
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
