@@ -523,7 +523,7 @@ fn cron_expr() -> BoxedStrategy<String> {
         8 => prop::collection::vec(cron_field(), 5).prop_map(|f| f.join(" ")),
         // The usual shapes with one field replaced, which parse far more often.
         4 => (0..5usize, cron_field()).prop_map(|(i, field)| {
-            let mut f = vec!["*/15", "0-23/2", "*", "*", "MON-FRI"];
+            let mut f = ["*/15", "0-23/2", "*", "*", "MON-FRI"];
             f[i] = &field;
             f.join(" ")
         }),
