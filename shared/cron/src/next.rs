@@ -23,7 +23,7 @@ impl CronExpr {
     /// pass of a repeated hour, since wall-clock schedules forget which pass they
     /// started on; such answers are passed over.
     pub fn next_after(&self, after: DateTime<Utc>, tz: Tz) -> Option<DateTime<Utc>> {
-        if after.year() > MAX_START_YEAR {
+        if !(-MAX_START_YEAR..=MAX_START_YEAR).contains(&after.year()) {
             return None;
         }
         let after = after.naive_utc();

@@ -2,7 +2,7 @@
 //! (an RFC 5545 RRULE read in the window's time zone).
 use super::ids::{MaintenanceId, MonitorId, OrgId};
 use super::text::{Name, validated_string};
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use rrule::RRuleSet;
 use serde::{Deserialize, Serialize};
@@ -10,7 +10,11 @@ use serde::{Deserialize, Serialize};
 /// Longer windows are almost certainly a mistake, and would hide real outages.
 pub const MAX_WINDOW_DAYS: i64 = 7;
 /// Bounds the work of expanding a rule.
-const MAX_OCCURRENCES_SCANNED: u16 = 64;
+const MAX_OCCURRENCES_SCANNED: usize = 64;
+/// Occurrences are walked from the first one, whatever range is asked for: without a
+/// bound a dense rule started long ago (`FREQ=SECONDLY` from 2020) takes hours. A
+/// daily rule covers its first 270 years within it, an hourly one its first 11.
+const MAX_OCCURRENCES_WALKED: usize = 100_000;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MaintenanceError {
@@ -125,14 +129,16 @@ impl MaintenanceWindow {
     /// Occurrence starts in `[from, to]`, at most `MAX_OCCURRENCES_SCANNED`.
     fn starts_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<DateTime<Utc>> {
         match self.rule_set() {
+            // `limit` bounds the search for each next occurrence (`FREQ=YEARLY;BYMONTH=2;
+            // BYMONTHDAY=30` has none); `take` bounds how many are walked.
             Ok(Some(set)) => {
-                let tz = rrule::Tz::UTC;
-                set.after(tz.from_utc_datetime(&from.naive_utc()))
-                    .before(tz.from_utc_datetime(&to.naive_utc()))
-                    .all(MAX_OCCURRENCES_SCANNED)
-                    .dates
-                    .into_iter()
+                let set = set.limit();
+                set.into_iter()
+                    .take(MAX_OCCURRENCES_WALKED)
                     .map(|d| d.with_timezone(&Utc))
+                    .take_while(|d| *d <= to)
+                    .filter(|d| *d >= from)
+                    .take(MAX_OCCURRENCES_SCANNED)
                     .collect()
             }
             // A rule that no longer parses (it did when built) covers nothing.
