@@ -181,7 +181,7 @@ pub async fn runs_page_newest_first(s: &dyn Store) {
         m = out.monitor;
     }
     let p1 = s.runs(&m.id, 3, None).await.unwrap();
-    let previews = |p: &crate::ports::store::Page<crate::domain::run::Run>| {
+    let previews = |p: &crate::ports::store::Page<crate::domain::run::Run, crate::domain::ids::RunId>| {
         p.items.iter().map(|r| r.output.preview.clone()).collect::<Vec<_>>()
     };
     assert_eq!(previews(&p1), ["run 6", "run 5", "run 4"], "newest first");

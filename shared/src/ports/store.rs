@@ -34,13 +34,15 @@ pub enum StoreError {
     Backend(String),
 }
 
-/// One page of a newest-first listing; `next` is the cursor for the following page.
+/// One page of a listing; `next` is the cursor for the following page. The store pages
+/// runs by their id; the API pages everything else by a sort key as text.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Page<T> {
+pub struct Page<T, Cursor = String> {
     pub items: Vec<T>,
-    pub next: Option<RunId>,
+    pub next: Option<Cursor>,
 }
 
+/// The most items one page holds, in the store and in the API.
 pub const MAX_PAGE: usize = 200;
 
 #[async_trait]
@@ -69,7 +71,12 @@ pub trait PingStore: Send + Sync {
 #[async_trait]
 pub trait RunStore: Send + Sync {
     /// Runs of a monitor, newest first, `limit` at most `MAX_PAGE`, after the cursor.
-    async fn runs(&self, monitor: &MonitorId, limit: usize, before: Option<&RunId>) -> Result<Page<Run>, StoreError>;
+    async fn runs(
+        &self,
+        monitor: &MonitorId,
+        limit: usize,
+        before: Option<&RunId>,
+    ) -> Result<Page<Run, RunId>, StoreError>;
     async fn run_count(&self, monitor: &MonitorId) -> Result<u64, StoreError>;
     async fn run(&self, monitor: &MonitorId, id: &RunId) -> Result<Option<Run>, StoreError>;
 }

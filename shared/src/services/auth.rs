@@ -60,8 +60,7 @@ pub async fn authenticate(
     }
     let org = store.org(&key.org_id).await?.ok_or(AuthError::Invalid)?;
     // A key acts as its creator: once that member is removed, the key is dead.
-    let user =
-        store.users_of_org(&org.id).await?.into_iter().find(|u| u.id == key.created_by).ok_or(AuthError::Invalid)?;
+    let user = store.user(&org.id, &key.created_by).await?.ok_or(AuthError::Invalid)?;
     // No known address (a transport that cannot tell) counts as elsewhere.
     if !org.ip_allowlist.is_empty() && !source_ip.is_some_and(|ip| org.allows(ip)) {
         tracing::info!(org_id = %org.id, key_id = %key.id, ip = ?source_ip, "request from outside the allowlist");

@@ -19,7 +19,12 @@ pub(super) fn run_item(r: &Run) -> Result<Item, StoreError> {
 
 #[async_trait]
 impl RunStore for DynamoStore {
-    async fn runs(&self, monitor: &MonitorId, limit: usize, before: Option<&RunId>) -> Result<Page<Run>, StoreError> {
+    async fn runs(
+        &self,
+        monitor: &MonitorId,
+        limit: usize,
+        before: Option<&RunId>,
+    ) -> Result<Page<Run, RunId>, StoreError> {
         let limit = limit.clamp(1, MAX_PAGE);
         // The cursor is exclusive; with none, "~" sorts after every run id.
         let before = before.map_or("~", RunId::as_str);

@@ -29,7 +29,12 @@ impl RunRow {
 
 #[async_trait]
 impl RunStore for EmbeddedStore {
-    async fn runs(&self, monitor: &MonitorId, limit: usize, before: Option<&RunId>) -> Result<Page<Run>, StoreError> {
+    async fn runs(
+        &self,
+        monitor: &MonitorId,
+        limit: usize,
+        before: Option<&RunId>,
+    ) -> Result<Page<Run, RunId>, StoreError> {
         let limit = limit.clamp(1, MAX_PAGE);
         // The cursor is exclusive; "~" sorts after every id, so no cursor means "from the newest".
         let before = before.map(|b| b.as_str().to_owned()).unwrap_or_else(|| "~".into());

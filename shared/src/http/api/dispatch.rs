@@ -129,7 +129,7 @@ pub(super) fn by_id<T>(
     c: &Call<'_>,
     items: Vec<T>,
     id: impl Fn(&T) -> String,
-) -> Result<crate::services::manage::page::Paged<T>, ApiError> {
+) -> Result<crate::services::manage::pagination::Page<T>, ApiError> {
     let p = c.page_params()?;
-    Ok(crate::services::manage::page::paginate(items, id, p.limit, p.cursor.as_deref(), false))
+    Ok(crate::services::manage::pagination::paginate(items, id, p.limit, p.cursor.as_deref(), false))
 }

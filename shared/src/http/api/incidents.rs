@@ -10,7 +10,7 @@ use crate::domain::notification::delivery::DeliveryAttempt;
 use crate::domain::notification::record::{DeliveryRecord, DeliveryStatus};
 use crate::http::query::Query;
 use crate::http::{ApiError, ApiResponse};
-use crate::services::manage::page::paginate;
+use crate::services::manage::pagination::paginate;
 use crate::services::manage::{IncidentFilter, incident_sort_key};
 use chrono::{DateTime, Utc};
 use serde::Serialize;

@@ -5,7 +5,7 @@ use crate::domain::ids::{MonitorId, OrgId, RunId};
 use crate::domain::incident::Severity;
 use crate::domain::run::{Run, RunKey, RunState};
 use crate::http::{ApiError, ApiResponse};
-use crate::services::manage::page::Paged;
+use crate::services::manage::pagination::Page;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use http::{HeaderValue, StatusCode, header};
@@ -85,7 +85,7 @@ pub(super) async fn list(c: &Call<'_>) -> Result<ApiResponse, ApiError> {
     for run in &runs.items {
         items.push(RunView::new(run, c.manage().output_url(run).await?));
     }
-    Ok(page(&Paged { items, next_cursor: runs.next.map(|r| r.to_string()) }, |v| v))
+    Ok(page(&Page { items, next: runs.next.map(|r| r.to_string()) }, |v| v))
 }
 
 /// The run's whole output as plain text.

@@ -13,7 +13,7 @@ use crate::domain::status_page::maintenance::PageMaintenance;
 use crate::domain::status_page::{Component, ComponentStatus, HexColour, Hostname, StatusPage, Visibility};
 use crate::domain::text::{Name, Slug};
 use crate::http::{ApiError, ApiResponse};
-use crate::services::manage::page::paginate;
+use crate::services::manage::pagination::paginate;
 use crate::services::manage::{SavedStatusPage, StatusPageInput};
 use chrono::{DateTime, Utc};
 use serde::Serialize;

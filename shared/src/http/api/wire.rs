@@ -2,7 +2,7 @@
 //! read-only fields accepted back), query parameters, pages and lists of views.
 use super::super::query::Query;
 use super::super::{ApiError, ApiRequest, ApiResponse, json};
-use crate::services::manage::page::{DEFAULT_LIMIT, MAX_LIMIT, Paged, valid_cursor};
+use crate::services::manage::pagination::{DEFAULT_LIMIT, MAX_LIMIT, Page, valid_cursor};
 use http::StatusCode;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -107,9 +107,9 @@ pub fn page_params(q: &Query) -> Result<PageParams, ApiError> {
 }
 
 /// `{"items": […], "nextCursor": … | null}`, each item shown through `view`.
-pub fn page<'p, T, V: Serialize>(paged: &'p Paged<T>, view: impl Fn(&'p T) -> V) -> ApiResponse {
+pub fn page<'p, T, V: Serialize>(paged: &'p Page<T>, view: impl Fn(&'p T) -> V) -> ApiResponse {
     let items: Vec<V> = paged.items.iter().map(view).collect();
-    json(StatusCode::OK, &serde_json::json!({ "items": items, "nextCursor": paged.next_cursor }))
+    json(StatusCode::OK, &serde_json::json!({ "items": items, "nextCursor": paged.next }))
 }
 
 pub fn ok(view: impl Serialize) -> ApiResponse {

@@ -2,17 +2,19 @@
 //! keys, channels, maintenance windows and status pages. Inputs are the commands as the API receives
 //! them (typed by serde, not yet checked against the domain's rules); every rule is
 //! checked here or in the domain, and a failure names the field at fault.
-mod config;
+mod channels;
 mod history;
 mod incidents;
+mod maintenance;
 mod monitors;
 mod org;
-pub mod page;
+pub mod pagination;
 mod status_pages;
 mod subscribers;
 
-pub use config::{ChannelInput, MaintenanceInput};
+pub use channels::ChannelInput;
 pub use incidents::{IncidentFilter, incident_sort_key};
+pub use maintenance::MaintenanceInput;
 pub use monitors::{CreateMonitor, CreatedMonitor, DependencyInput, UpdateMonitor};
 pub use org::{
     AcceptInvitation, AcceptedInvitation, CreateApiKey, CreatedApiKey, InviteMember, InvitedMember, UpdateMember,
@@ -23,6 +25,8 @@ pub use status_pages::{
     ThemeInput, VisibilityInput,
 };
 
+use crate::domain::ids::MonitorId;
+use crate::domain::org::Org;
 use crate::ports::blob::{BlobError, BlobStore};
 use crate::ports::scheduler::{Scheduler, SchedulerError};
 use crate::ports::store::{
@@ -84,6 +88,9 @@ impl<
 {
 }
 
+/// At most this many tags or monitors in one channel or window.
+const MAX_LIST: usize = 100;
+
 pub struct ManageService {
     store: Arc<dyn ManageStore>,
     scheduler: Arc<dyn Scheduler>,
@@ -93,5 +100,24 @@ pub struct ManageService {
 impl ManageService {
     pub fn new(store: Arc<dyn ManageStore>, scheduler: Arc<dyn Scheduler>, blobs: Arc<dyn BlobStore>) -> Self {
         Self { store, scheduler, blobs }
+    }
+
+    /// Ids given in the body (under `field`) that must name monitors of the org.
+    async fn org_monitor_ids(&self, org: &Org, field: &str, raw: &[String]) -> Result<Vec<MonitorId>, ManageError> {
+        if raw.len() > MAX_LIST {
+            return Err(invalid(field.to_owned(), format!("at most {MAX_LIST} monitors")));
+        }
+        if raw.is_empty() {
+            return Ok(Vec::new());
+        }
+        let known = self.store.monitors_of_org(&org.id).await?;
+        raw.iter()
+            .enumerate()
+            .map(|(i, raw)| {
+                MonitorId::parse(raw)
+                    .filter(|id| known.iter().any(|m| &m.id == id))
+                    .ok_or_else(|| invalid(format!("{field}[{i}]"), "no monitor of this organisation has this id"))
+            })
+            .collect()
     }
 }

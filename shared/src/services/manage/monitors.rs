@@ -259,7 +259,7 @@ impl ManageService {
         monitor: &str,
         limit: usize,
         before: Option<&RunId>,
-    ) -> Result<Page<Run>, ManageError> {
+    ) -> Result<Page<Run, RunId>, ManageError> {
         let m = self.monitor(org, monitor).await?;
         Ok(self.store.runs(&m.id, limit, before).await?)
     }

@@ -1,7 +1,7 @@
 //! Status pages: the pages themselves (with their components), the status incidents
 //! written for customers and the maintenance they announce. Every write is stored and,
 //! when the process publishes, announced to subscribers and published (the static copy).
-use super::config::window;
+use super::maintenance::window;
 use super::{ManageError, ManageService, invalid};
 use crate::domain::ids::{ComponentId, MonitorId, StatusIncidentId, StatusPageId};
 use crate::domain::org::Org;

@@ -1,15 +1,10 @@
 //! Cursor pagination over a listing already in its order: the cursor is the sort key of
 //! the last item shown, so a page stays correct when items come or go in between.
 
-pub const DEFAULT_LIMIT: usize = 50;
-pub const MAX_LIMIT: usize = 200;
-const MAX_CURSOR: usize = 128;
+pub use crate::ports::store::{MAX_PAGE as MAX_LIMIT, Page};
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct Paged<T> {
-    pub items: Vec<T>,
-    pub next_cursor: Option<String>,
-}
+pub const DEFAULT_LIMIT: usize = 50;
+const MAX_CURSOR: usize = 128;
 
 /// Whether `cursor` could have come from us: short, and only id-like characters.
 pub fn valid_cursor(cursor: &str) -> bool {
@@ -26,7 +21,7 @@ pub fn paginate<T>(
     limit: usize,
     cursor: Option<&str>,
     newest_first: bool,
-) -> Paged<T> {
+) -> Page<T> {
     let after = |k: &str| match cursor {
         None => true,
         Some(c) if newest_first => k < c,
@@ -35,7 +30,7 @@ pub fn paginate<T>(
     let mut rest: Vec<T> = items.into_iter().filter(|i| after(&key(i))).collect();
     let next_cursor = (rest.len() > limit).then(|| key(&rest[limit - 1]));
     rest.truncate(limit);
-    Paged { items: rest, next_cursor }
+    Page { items: rest, next: next_cursor }
 }
 
 #[cfg(test)]
@@ -46,14 +41,14 @@ mod tests {
     fn pages_follow_the_cursor_both_ways() {
         let items: Vec<String> = ["a", "b", "c", "d", "e"].iter().map(|s| s.to_string()).collect();
         let p = paginate(items.clone(), |s| s.clone(), 2, None, false);
-        assert_eq!((p.items.clone(), p.next_cursor.clone()), (vec!["a".into(), "b".into()], Some("b".into())));
+        assert_eq!((p.items.clone(), p.next.clone()), (vec!["a".into(), "b".into()], Some("b".into())));
         let p = paginate(items.clone(), |s| s.clone(), 2, Some("d"), false);
-        assert_eq!((p.items, p.next_cursor), (vec!["e".to_string()], None));
+        assert_eq!((p.items, p.next), (vec!["e".to_string()], None));
         let mut rev = items;
         rev.reverse();
         let p = paginate(rev, |s| s.clone(), 3, Some("d"), true);
         assert_eq!(p.items, vec!["c", "b", "a"]);
-        assert_eq!(p.next_cursor, None, "exactly the rest: no cursor");
+        assert_eq!(p.next, None, "exactly the rest: no cursor");
         assert!(valid_cursor("mon_0190") && !valid_cursor("a/b") && !valid_cursor(""));
     }
 }
