@@ -8,7 +8,7 @@
 //! hosts skip resolvers, so they are checked before the request. Redirects are never
 //! followed.
 use super::egress::{Blocked, EgressPolicy};
-use crate::config::ConfigError;
+use crate::config::error::ConfigError;
 use crate::ports::transport::{HttpPoster, HttpReply, TransportError, parse_retry_after};
 use async_trait::async_trait;
 use bytes::Bytes;

@@ -30,19 +30,21 @@ pub struct SmtpConfig {
 impl SmtpConfig {
     /// From `TOKIFLOW_SMTP_RELAY` (`host:port`) and `TOKIFLOW_SMTP_FROM`; `None` when no
     /// relay is set (mail then goes to the mailbox directory).
-    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Option<Self>, crate::config::ConfigError> {
+    pub fn from_lookup(
+        get: impl Fn(&str) -> Option<String>,
+    ) -> Result<Option<Self>, crate::config::error::ConfigError> {
         let Some(relay) = get("TOKIFLOW_SMTP_RELAY").filter(|r| !r.is_empty()) else {
             return Ok(None);
         };
         if !relay.contains(':') || relay.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(crate::config::ConfigError {
+            return Err(crate::config::error::ConfigError {
                 var: "TOKIFLOW_SMTP_RELAY",
                 reason: format!("{relay:?} is not host:port"),
             });
         }
         let from = get("TOKIFLOW_SMTP_FROM").unwrap_or_else(|| "tokiflow@tokiflow.local".into());
         let from = Email::new(&from)
-            .map_err(|e| crate::config::ConfigError { var: "TOKIFLOW_SMTP_FROM", reason: e.to_string() })?;
+            .map_err(|e| crate::config::error::ConfigError { var: "TOKIFLOW_SMTP_FROM", reason: e.to_string() })?;
         Ok(Some(Self { relay, from, timeout: Duration::from_secs(20) }))
     }
 }

@@ -1,5 +1,5 @@
 //! `/api-keys`: the org's keys (never their hashes; a new key's secret shown once).
-use super::dispatch::{Call, by_id};
+use super::call::{Call, by_id};
 use super::wire::{created, ok, page};
 use crate::domain::ids::{ApiKeyId, OrgId, UserId};
 use crate::domain::org::{ApiKey, Scope};

@@ -1,5 +1,5 @@
 //! `/channels`: where incidents are sent. A webhook's signing secret is write-only.
-use super::dispatch::{Call, by_id};
+use super::call::{Call, by_id};
 use super::wire::{created, no_content, ok, page};
 use crate::domain::channel::{Channel, ChannelKind, ChannelTarget};
 use crate::domain::ids::{ChannelId, MonitorId, OrgId};

@@ -1,5 +1,5 @@
 //! `/dependencies`: which monitor depends on which (for cascades).
-use super::dispatch::{Call, by_id};
+use super::call::{Call, by_id};
 use super::wire::{created, no_content, page};
 use crate::domain::dependency::MonitorDependency;
 use crate::domain::ids::{MonitorId, OrgId};

@@ -1,5 +1,5 @@
 //! `/incidents`: what went wrong, its history and who was told.
-use super::dispatch::Call;
+use super::call::Call;
 use super::wire::{list as whole_list, ok, page};
 use crate::domain::channel::ChannelKind;
 use crate::domain::ids::{ChannelId, IncidentId, MonitorId, OrgId};

@@ -1,5 +1,5 @@
 //! `/maintenance`: windows in which monitors' incidents are held back.
-use super::dispatch::{Call, by_id};
+use super::call::{Call, by_id};
 use super::wire::{created, no_content, ok, page};
 use crate::domain::ids::{MaintenanceId, MonitorId, OrgId};
 use crate::domain::maintenance::{MaintenanceWindow, Recurrence};

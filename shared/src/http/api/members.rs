@@ -1,5 +1,5 @@
 //! `/members`: the people of the org, their roles and invitations.
-use super::dispatch::{Call, by_id};
+use super::call::{Call, by_id};
 use super::wire::{created, no_content, ok, page};
 use crate::domain::ids::{OrgId, UserId};
 use crate::domain::org::{Email, Role, User};

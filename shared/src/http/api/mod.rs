@@ -4,6 +4,7 @@
 //! `services::manage`: each reads an explicit input type and answers an explicit view
 //! (nothing of a domain value reaches the wire unlisted).
 mod api_keys;
+mod call;
 mod channels;
 mod dependencies;
 mod dispatch;

@@ -1,5 +1,5 @@
 //! `/monitors`: what a monitor shows, and its routes.
-use super::dispatch::{Call, by_id};
+use super::call::{Call, by_id};
 use super::wire::{created, no_content, ok, page};
 use crate::domain::ids::{IncidentId, MonitorId, OrgId};
 use crate::domain::incident::{IncidentKind, Severity};

@@ -1,5 +1,5 @@
 //! `/org`: the caller's organisation.
-use super::dispatch::Call;
+use super::call::Call;
 use super::wire::ok;
 use crate::domain::ids::OrgId;
 use crate::domain::org::Org;

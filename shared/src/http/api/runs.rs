@@ -1,5 +1,5 @@
 //! `/monitors/{id}/runs`: a monitor's runs and their full output.
-use super::dispatch::Call;
+use super::call::Call;
 use super::wire::page;
 use crate::domain::ids::{MonitorId, OrgId, RunId};
 use crate::domain::incident::Severity;

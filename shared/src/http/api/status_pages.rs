@@ -1,6 +1,6 @@
 //! `/status-pages`: what an org's customers are shown, its incidents and maintenance.
 //! Every write is published when the process publishes.
-use super::dispatch::{Call, by_id};
+use super::call::{Call, by_id};
 use super::maintenance::MaintenanceView;
 use super::wire::{created, ok, page};
 use crate::domain::ids::{

@@ -1,7 +1,7 @@
 //! `/status-pages/{id}/subscribers`: the people and systems outside the org an admin
 //! answers for, listed without their tokens' hashes or webhook secrets, and removed.
+use super::call::{Call, by_id};
 use super::channels::MASK;
-use super::dispatch::{Call, by_id};
 use super::wire::{no_content, page};
 use crate::domain::ids::{ComponentId, StatusPageId, SubscriberId};
 use crate::domain::org::Email;

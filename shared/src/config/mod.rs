@@ -1,26 +1,17 @@
 //! Configuration, read from the environment once at start: `Config` for the local
 //! server, `AwsConfig` for a Lambda function.
+pub mod error;
+
 use crate::adapters::egress::EgressPolicy;
 use crate::adapters::http_transport::HttpTransportConfig;
 use crate::adapters::smtp::SmtpConfig;
+pub use error::{ConfigError, missing};
 use std::net::SocketAddr;
 use std::path::PathBuf;
-
-#[derive(Debug, thiserror::Error)]
-#[error("bad value for {var}: {reason}")]
-pub struct ConfigError {
-    pub var: &'static str,
-    pub reason: String,
-}
 
 /// A variable that must be set (the Lambda functions' table names, bucket, targets).
 fn required(get: impl Fn(&str) -> Option<String>, var: &'static str) -> Result<String, ConfigError> {
     get(var).ok_or_else(|| missing(var))
-}
-
-/// The error for a variable that is not set.
-pub fn missing(var: &'static str) -> ConfigError {
-    ConfigError { var, reason: "must be set".into() }
 }
 
 /// How much of a ping body is kept where.
