@@ -9,34 +9,22 @@ pub use conn::ConnLimits;
 use http_body_util::BodyExt;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use tokiflow_shared::adapters::embedded::EmbeddedStore;
-use tokiflow_shared::adapters::fs::{FsBlobStore, FsStaticSite};
-use tokiflow_shared::adapters::mailbox::Mailbox;
-use tokiflow_shared::adapters::timer::TimerScheduler;
 use tokiflow_shared::config::Config;
 use tokiflow_shared::http::{ApiError, ApiRequest, App};
-use tokiflow_shared::services::check_missed::MissedCheckService;
-use tokiflow_shared::services::incident_events::IncidentEventHandler;
-use tokiflow_shared::services::notify::Notifier;
-use tokiflow_shared::services::publish_status_page::StatusPublisher;
 use tokiflow_shared::services::sweep_retention::sweep_retention;
 use tokiflow_shared::wiring::local::LocalServices;
 use tokio::net::TcpListener;
 
-/// Everything the local server runs, on the embedded adapters under `config.data_dir`.
-pub struct Local {
-    pub app: Arc<App>,
-    pub store: Arc<EmbeddedStore>,
-    pub blobs: Arc<FsBlobStore>,
-    pub timers: Arc<TimerScheduler>,
-    pub checks: Arc<MissedCheckService>,
-    pub notifier: Arc<Notifier>,
-    pub incident_events: Arc<IncidentEventHandler>,
-    /// Where e-mail and SMS go locally: one file per message.
-    pub mailbox: Arc<Mailbox>,
-    /// Status pages' static copy (`{data_dir}/site`), and their subscribers.
-    pub publisher: Arc<StatusPublisher>,
-    pub site: Arc<FsStaticSite>,
+/// Everything the local server runs, on the embedded adapters under `config.data_dir`:
+/// the services the local composition root builds, which this drives with a listener and
+/// background loops.
+pub struct Local(LocalServices);
+
+impl std::ops::Deref for Local {
+    type Target = LocalServices;
+    fn deref(&self) -> &LocalServices {
+        &self.0
+    }
 }
 
 /// The most outbox events the notifier takes at once.
@@ -45,9 +33,7 @@ const NOTIFY_BATCH: usize = 64;
 impl Local {
     /// Every service, built by the local composition root (`wiring::local::build`).
     pub fn open(config: &Config) -> anyhow::Result<Self> {
-        let LocalServices { app, store, blobs, timers, checks, notifier, incident_events, mailbox, publisher, site } =
-            tokiflow_shared::wiring::local::build(config)?;
-        Ok(Self { app, store, blobs, timers, checks, notifier, incident_events, mailbox, publisher, site })
+        Ok(Self(tokiflow_shared::wiring::local::build(config)?))
     }
 
     /// Sends the incident events the store records (its outbox), as the DynamoDB stream
