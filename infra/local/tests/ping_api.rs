@@ -43,6 +43,8 @@ async fn every_path_and_query_form_records_the_right_state() {
             assert_eq!(&r.body[..], b"OK");
         }
         assert_eq!(r.headers["access-control-allow-origin"], "*");
+        assert_eq!(r.headers["cache-control"], "no-cache", "{method} {suffix}");
+        assert_eq!(r.headers["ping-body-limit"], "1048576", "{method} {suffix}");
         let run = latest_run(&s, &m).await;
         assert_eq!((run.state, run.exit_code), (*state, *code), "{method} {suffix}");
         assert_eq!(s.reload(&m).await.ping_count, i as u64 + 1);
@@ -157,6 +159,9 @@ async fn bad_input_is_refused_and_changes_nothing() {
         assert_eq!(r.headers["content-type"], "application/json", "{method} {path}");
         assert_eq!(r.error_field().as_deref(), *field, "{method} {path}");
         assert!(!r.json()["error"]["message"].as_str().unwrap().is_empty());
+        if path.starts_with("/ping/") {
+            assert_eq!(r.headers["cache-control"], "no-cache", "{method} {path}: refusals are not cached either");
+        }
     }
     assert_eq!(s.reload(&m).await, m, "monitor unchanged");
     assert_eq!(s.store.run_count(&m.id).await.unwrap(), 0);

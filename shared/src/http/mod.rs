@@ -153,7 +153,8 @@ impl App {
     async fn route_pings(&self, req: ApiRequest) -> Result<ApiResponse, ApiError> {
         let path = req.path.clone();
         if let Some(rest) = path.strip_prefix("/ping/") {
-            return ping::handle(self, rest, req).await;
+            let answer = ping::handle(self, rest, req).await.unwrap_or_else(ApiError::into_response);
+            return Ok(ping::with_ping_headers(answer, self.limits.stored));
         }
         match (req.method.clone(), path.as_str()) {
             (Method::GET | Method::HEAD, "/healthz") => Ok(json(StatusCode::OK, &serde_json::json!({"status": "ok"}))),

@@ -39,3 +39,13 @@ pub async fn handle(app: &App, rest: &str, req: ApiRequest) -> Result<ApiRespons
     h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
     Ok(res)
 }
+
+/// On every ping answer, refused ones too: never cached (a proxy answering a GET ping
+/// itself would lose the ping), and how much of a body is kept (`Ping-Body-Limit`, as
+/// Healthchecks says it).
+pub fn with_ping_headers(mut res: ApiResponse, body_limit: usize) -> ApiResponse {
+    let h = res.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    h.insert("ping-body-limit", HeaderValue::from(body_limit));
+    res
+}
