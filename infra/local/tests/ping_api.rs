@@ -53,6 +53,11 @@ async fn every_path_and_query_form_records_the_right_state() {
     assert_eq!(run.severity, Some(Severity::Low));
     assert_eq!(run.user_agent.as_deref(), Some("tokiflow-tests"));
     assert_eq!(run.source_ip, Some("127.0.0.1".parse().unwrap()));
+    // The user agent is kept to 200 characters, as Healthchecks keeps it.
+    let long = format!("agent/{}", "a".repeat(300));
+    assert_eq!(s.send_with("GET", &format!("/ping/{t}"), &[("user-agent", &long)]).await.status, 200);
+    let kept = latest_run(&s, &m).await.user_agent.unwrap();
+    assert_eq!(kept, long.chars().take(200).collect::<String>());
 }
 
 #[tokio::test]

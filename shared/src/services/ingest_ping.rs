@@ -16,7 +16,8 @@ use chrono::{DateTime, Utc};
 use std::net::IpAddr;
 use std::sync::Arc;
 
-const MAX_USER_AGENT: usize = 256;
+/// As Healthchecks keeps it.
+const MAX_USER_AGENT: usize = 200;
 
 /// A ping as it arrived, untrusted.
 #[derive(Debug, Clone, Default)]
