@@ -119,3 +119,24 @@ async fn timers_survive_a_restart_and_overdue_ones_fire_on_start() {
     assert_eq!(found.len(), 1, "the overdue check fired on start");
     assert_eq!(found[0].kind, IncidentKind::Missed);
 }
+
+/// As Healthchecks: a job that failed is not expected again until it succeeds, so its
+/// silence after the failure raises no MISSED beside the FAIL; a success expects it again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_job_alerts_once_not_again_as_missed() {
+    let s = TestServer::start().await;
+    let org = s.org().await;
+    let (m, token) = s.monitor_in(&org, "every 1 s", 1, 0).await;
+    assert_eq!(s.get(&format!("/ping/{}/fail", token.reveal())).await.status, 200);
+    assert_eq!(s.reload(&m).await.next_expected_at, None);
+
+    sleep_ms(3500).await;
+    let found = incidents(&s, &m).await;
+    assert_eq!(found.iter().map(|i| i.kind).collect::<Vec<_>>(), vec![IncidentKind::Fail], "{found:?}");
+    assert_eq!(s.reload(&m).await.status, MonitorStatus::Down);
+
+    assert_eq!(s.get(&format!("/ping/{}", token.reveal())).await.status, 200);
+    let up = s.reload(&m).await;
+    assert!(up.next_expected_at.is_some() && up.deadline().is_some(), "expected again after the success");
+    assert_eq!(s.timers.armed_at(&m.id), up.deadline());
+}

@@ -273,6 +273,9 @@ impl Monitor {
                         }
                     } else {
                         m.status = MonitorStatus::Down;
+                        // As Healthchecks: a failed job is not expected again until it
+                        // succeeds, so its silence raises no MISSED beside the FAIL.
+                        m.next_expected_at = None;
                         let mut inc = new_incident(IncidentKind::Fail, signal.severity.unwrap_or(m.severity));
                         inc.summary = failure_summary(&run);
                         m.open(inc, &mut opened);
@@ -408,6 +411,8 @@ mod tests {
         let inc = &down.opened[0];
         assert_eq!((inc.kind, inc.severity), (IncidentKind::Fail, Severity::High));
         assert_eq!(inc.summary.as_deref(), Some("exit code 2: disk full"));
+        // Not expected again until it succeeds: no MISSED check armed beside the FAIL.
+        assert_eq!((down.monitor.next_expected_at, down.arm), (None, None));
 
         let again = down.monitor.apply_ping(ping(RunState::Fail, None, t(6)));
         assert!(again.opened.is_empty(), "one open incident per monitor and kind");
@@ -415,6 +420,7 @@ mod tests {
         let up = again.monitor.apply_ping(ping(RunState::Success, None, t(7)));
         assert_eq!(up.resolved, vec![inc.id.clone()]);
         assert!(up.monitor.open_incidents.is_empty());
+        assert_eq!(up.monitor.next_expected_at, Some(t(67)), "expected again after the success");
     }
 
     #[test]
