@@ -149,6 +149,26 @@ pub struct StatusSiteConfig {
     pub public_url: String,
 }
 
+/// What a test's AWS configuration starts from: every variable a function must have,
+/// with `pairs` added or overriding.
+#[cfg(all(test, feature = "aws"))]
+impl AwsConfig {
+    pub(crate) fn for_tests(pairs: &[(&str, &str)]) -> Result<Self, ConfigError> {
+        let base = [
+            ("TOKIFLOW_TABLE_MONITORS", "m"),
+            ("TOKIFLOW_TABLE_RUNS", "r"),
+            ("TOKIFLOW_TABLE_INCIDENTS", "i"),
+            ("TOKIFLOW_TABLE_CONFIG", "c"),
+            ("TOKIFLOW_BUCKET", "outputs"),
+            ("TOKIFLOW_SCHEDULE_GROUP", "g"),
+            ("TOKIFLOW_MISSED_CHECK_ARN", "arn:fn"),
+            ("TOKIFLOW_SCHEDULER_ROLE_ARN", "arn:role"),
+        ];
+        let map: std::collections::HashMap<&str, &str> = base.iter().chain(pairs).copied().collect();
+        Self::from_lookup(|k| map.get(k).map(|v| v.to_string()))
+    }
+}
+
 #[cfg(feature = "aws")]
 impl AwsConfig {
     pub fn from_env() -> Result<Self, ConfigError> {
@@ -223,19 +243,7 @@ mod tests {
 
     #[cfg(feature = "aws")]
     fn aws(pairs: &[(&str, &str)]) -> Result<AwsConfig, ConfigError> {
-        let base = [
-            ("TOKIFLOW_TABLE_MONITORS", "m"),
-            ("TOKIFLOW_TABLE_RUNS", "r"),
-            ("TOKIFLOW_TABLE_INCIDENTS", "i"),
-            ("TOKIFLOW_TABLE_CONFIG", "c"),
-            ("TOKIFLOW_BUCKET", "outputs"),
-            ("TOKIFLOW_SCHEDULE_GROUP", "g"),
-            ("TOKIFLOW_MISSED_CHECK_ARN", "arn:fn"),
-            ("TOKIFLOW_SCHEDULER_ROLE_ARN", "arn:role"),
-        ];
-        let map: HashMap<String, String> =
-            base.iter().chain(pairs).map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        AwsConfig::from_lookup(|k| map.get(k).cloned())
+        AwsConfig::for_tests(pairs)
     }
 
     #[cfg(feature = "aws")]

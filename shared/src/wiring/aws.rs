@@ -187,19 +187,7 @@ mod tests {
     use super::*;
 
     fn config(pairs: &[(&str, &str)]) -> AwsConfig {
-        let base = [
-            ("TOKIFLOW_TABLE_MONITORS", "m"),
-            ("TOKIFLOW_TABLE_RUNS", "r"),
-            ("TOKIFLOW_TABLE_INCIDENTS", "i"),
-            ("TOKIFLOW_TABLE_CONFIG", "c"),
-            ("TOKIFLOW_BUCKET", "outputs"),
-            ("TOKIFLOW_SCHEDULE_GROUP", "g"),
-            ("TOKIFLOW_MISSED_CHECK_ARN", "arn:fn"),
-            ("TOKIFLOW_SCHEDULER_ROLE_ARN", "arn:role"),
-        ];
-        let all: Vec<(String, String)> =
-            base.iter().chain(pairs).map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        AwsConfig::from_lookup(|k| all.iter().find(|(name, _)| name == k).map(|(_, v)| v.clone())).unwrap()
+        AwsConfig::for_tests(pairs).unwrap()
     }
 
     const SENDER: [(&str, &str); 2] =

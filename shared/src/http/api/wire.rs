@@ -2,7 +2,7 @@
 //! read-only fields accepted back), query parameters, pages and lists of views.
 use super::super::query::Query;
 use super::super::{ApiError, ApiRequest, ApiResponse, json};
-use crate::services::manage::pagination::{DEFAULT_LIMIT, MAX_LIMIT, Page, valid_cursor};
+use crate::services::manage::pagination::{DEFAULT_LIMIT, MAX_PAGE, Page, valid_cursor};
 use http::StatusCode;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -95,8 +95,8 @@ pub struct PageParams {
 pub fn page_params(q: &Query) -> Result<PageParams, ApiError> {
     let limit = match q.get("limit") {
         None => DEFAULT_LIMIT,
-        Some(raw) => raw.parse::<usize>().ok().filter(|n| (1..=MAX_LIMIT).contains(n)).ok_or_else(|| {
-            ApiError::bad_request("limit", format!("limit must be a whole number from 1 to {MAX_LIMIT}"))
+        Some(raw) => raw.parse::<usize>().ok().filter(|n| (1..=MAX_PAGE).contains(n)).ok_or_else(|| {
+            ApiError::bad_request("limit", format!("limit must be a whole number from 1 to {MAX_PAGE}"))
         })?,
     };
     let cursor = q.get("cursor");

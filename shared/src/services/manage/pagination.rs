@@ -1,7 +1,7 @@
 //! Cursor pagination over a listing already in its order: the cursor is the sort key of
 //! the last item shown, so a page stays correct when items come or go in between.
 
-pub use crate::ports::store::{MAX_PAGE as MAX_LIMIT, Page};
+pub use crate::ports::store::{MAX_PAGE, Page};
 
 pub const DEFAULT_LIMIT: usize = 50;
 const MAX_CURSOR: usize = 128;
