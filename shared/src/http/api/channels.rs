@@ -8,14 +8,10 @@ use crate::domain::notification::delivery::{Delivery, DeliveryAttempt, DeliveryO
 use crate::domain::org::Role;
 use crate::domain::text::{Name, Slug};
 use crate::http::{ApiError, ApiResponse};
-use crate::services::manage::ChannelInput;
+use crate::services::manage::{ChannelInput, MASKED_SECRET};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use serde_json::Value;
 use std::collections::BTreeSet;
-
-/// What a write-only secret reads as. Sent back unchanged, it keeps the stored secret.
-pub const MASK: &str = "********";
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -63,7 +59,7 @@ impl<'a> ChannelView<'a> {
                 TargetView::Pagerduty { routing_key: shown(routing_key.expose_secret()) }
             }
             ChannelTarget::Webhook { url, secret: _ } => {
-                TargetView::Webhook { url: shown(url.as_url().as_str()), secret: shown(MASK) }
+                TargetView::Webhook { url: shown(url.as_url().as_str()), secret: shown(MASKED_SECRET) }
             }
         };
         Self {
@@ -136,18 +132,9 @@ pub(super) async fn get(c: &Call<'_>) -> Result<ApiResponse, ApiError> {
     Ok(ok(ChannelView::new(&c.manage().channel(c.org(), c.param(0)).await?, c.who.user.role)))
 }
 
-/// A webhook's secret sent back as the mask keeps the stored one.
+/// A webhook's secret sent back as the mask keeps the stored one (`TargetInput`).
 pub(super) async fn replace(c: &Call<'_>) -> Result<ApiResponse, ApiError> {
-    let mut sent: Value = c.body_accepting(READ_ONLY)?;
-    if sent.pointer("/target/secret").and_then(Value::as_str) == Some(MASK) {
-        let current = c.manage().channel(c.org(), c.param(0)).await?;
-        if let (ChannelTarget::Webhook { secret, .. }, Some(field)) =
-            (&current.target, sent.pointer_mut("/target/secret"))
-        {
-            *field = Value::String(secret.expose_secret().to_owned());
-        }
-    }
-    let input: ChannelInput = super::wire::from_value(sent)?;
+    let input: ChannelInput = c.body_accepting(READ_ONLY)?;
     Ok(ok(ChannelView::new(&c.manage().replace_channel(c.org(), c.param(0), input).await?, c.who.user.role)))
 }
 

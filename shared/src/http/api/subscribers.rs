@@ -1,12 +1,12 @@
 //! `/status-pages/{id}/subscribers`: the people and systems outside the org an admin
 //! answers for, listed without their tokens' hashes or webhook secrets, and removed.
 use super::call::{Call, by_id};
-use super::channels::MASK;
 use super::wire::{no_content, page};
 use crate::domain::ids::{ComponentId, StatusPageId, SubscriberId};
 use crate::domain::org::Email;
 use crate::domain::status_page::subscriber::{Subscriber, SubscriberEvent, SubscriberTarget};
 use crate::http::{ApiError, ApiResponse};
+use crate::services::manage::MASKED_SECRET;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -38,7 +38,7 @@ impl<'a> From<&'a Subscriber> for SubscriberView<'a> {
         let target = match &s.target {
             SubscriberTarget::Email { address } => TargetView::Email { address },
             SubscriberTarget::Webhook { url, secret: _ } => {
-                TargetView::Webhook { url: url.as_url().as_str(), secret: MASK }
+                TargetView::Webhook { url: url.as_url().as_str(), secret: MASKED_SECRET }
             }
             SubscriberTarget::Slack { webhook_url } => TargetView::Slack { webhook_url: webhook_url.as_url().as_str() },
         };

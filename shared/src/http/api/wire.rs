@@ -40,7 +40,7 @@ pub fn body_accepting<T: DeserializeOwned>(req: &ApiRequest, read_only: &[&str])
 }
 
 /// A body already read as JSON, as `T`, the field at fault named.
-pub fn from_value<T: DeserializeOwned>(value: Value) -> Result<T, ApiError> {
+fn from_value<T: DeserializeOwned>(value: Value) -> Result<T, ApiError> {
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let message = e.into_inner().to_string();

@@ -1,6 +1,6 @@
 //! Notification channels: where an org's incidents are sent.
 use super::{MAX_LIST, ManageError, ManageService, invalid};
-use crate::domain::channel::{Channel, ChannelTarget, RealertInterval};
+use crate::domain::channel::{Channel, ChannelTarget, RealertInterval, WebhookUrl};
 use crate::domain::ids::ChannelId;
 use crate::domain::incident::Severity;
 use crate::domain::org::Org;
@@ -12,7 +12,7 @@ use serde::Deserialize;
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ChannelInput {
     pub name: String,
-    pub target: ChannelTarget,
+    pub target: TargetInput,
     #[serde(default)]
     pub min_severity: Option<Severity>,
     #[serde(default)]
@@ -28,8 +28,48 @@ pub struct ChannelInput {
     pub realert_after_secs: Option<i64>,
 }
 
+/// What a write-only secret reads as. Sent back unchanged, it keeps the stored secret.
+pub const MASKED_SECRET: &str = "********";
+
+/// Where the channel sends, as a write gives it: a whole target, or a webhook whose
+/// secret was sent back as it reads (`MASKED_SECRET`), meaning "keep the stored one".
+#[derive(Debug, Clone)]
+pub enum TargetInput {
+    Given(ChannelTarget),
+    WebhookKeepingSecret { url: WebhookUrl },
+}
+
+impl<'de> Deserialize<'de> for TargetInput {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let value = serde_json::Value::deserialize(d)?;
+        if value["kind"] == "WEBHOOK" && value["secret"] == MASKED_SECRET {
+            let url = value["url"].as_str().ok_or_else(|| D::Error::missing_field("url"))?;
+            return Ok(Self::WebhookKeepingSecret { url: WebhookUrl::new(url).map_err(D::Error::custom)? });
+        }
+        ChannelTarget::deserialize(value).map(Self::Given).map_err(D::Error::custom)
+    }
+}
+
 impl ManageService {
-    async fn channel_from(&self, org: &Org, id: ChannelId, input: ChannelInput) -> Result<Channel, ManageError> {
+    /// The channel `input` describes; `current` is the target it replaces, whose webhook
+    /// secret a masked one keeps.
+    async fn channel_from(
+        &self,
+        org: &Org,
+        id: ChannelId,
+        input: ChannelInput,
+        current: Option<&ChannelTarget>,
+    ) -> Result<Channel, ManageError> {
+        let target = match (input.target, current) {
+            (TargetInput::Given(target), _) => target,
+            (TargetInput::WebhookKeepingSecret { url }, Some(ChannelTarget::Webhook { secret, .. })) => {
+                ChannelTarget::Webhook { url, secret: secret.clone() }
+            }
+            (TargetInput::WebhookKeepingSecret { .. }, _) => {
+                return Err(invalid("target.secret", "no stored secret to keep: give the signing secret"));
+            }
+        };
         if input.tags.len() > MAX_LIST {
             return Err(invalid("tags", format!("at most {MAX_LIST} tags")));
         }
@@ -48,7 +88,7 @@ impl ManageService {
             id,
             org_id: org.id.clone(),
             name: Name::new(&input.name).map_err(|e| invalid("name", e))?,
-            target: input.target,
+            target,
             min_severity: input.min_severity.unwrap_or(Severity::Low),
             tags,
             monitors,
@@ -67,14 +107,14 @@ impl ManageService {
     }
 
     pub async fn create_channel(&self, org: &Org, input: ChannelInput) -> Result<Channel, ManageError> {
-        let ch = self.channel_from(org, ChannelId::generate(), input).await?;
+        let ch = self.channel_from(org, ChannelId::generate(), input, None).await?;
         self.store.put_channel(&ch).await?;
         Ok(ch)
     }
 
     pub async fn replace_channel(&self, org: &Org, id: &str, input: ChannelInput) -> Result<Channel, ManageError> {
         let existing = self.channel(org, id).await?;
-        let ch = self.channel_from(org, existing.id, input).await?;
+        let ch = self.channel_from(org, existing.id.clone(), input, Some(&existing.target)).await?;
         self.store.put_channel(&ch).await?;
         Ok(ch)
     }

@@ -12,7 +12,7 @@ pub mod pagination;
 mod status_pages;
 mod subscribers;
 
-pub use channels::ChannelInput;
+pub use channels::{ChannelInput, MASKED_SECRET, TargetInput};
 pub use incidents::{IncidentFilter, incident_sort_key};
 pub use maintenance::MaintenanceInput;
 pub use monitors::{CreateMonitor, CreatedMonitor, DependencyInput, UpdateMonitor};
