@@ -88,6 +88,7 @@ async fn ping_capacity_is_within_budget() {
         severity: Severity::High,
         tags: ["db", "prod", "backups"].iter().map(|t| Slug::new(t).unwrap()).collect(),
         max_runtime: Some(Duration::hours(1)),
+        probe: None,
     };
     let mut m = Monitor::new(org.id.clone(), spec, token.hash(), Utc::now()).unwrap();
     for i in 0..100 {

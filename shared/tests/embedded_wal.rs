@@ -31,6 +31,7 @@ async fn new_monitor(store: &EmbeddedStore, org: &Org) -> Monitor {
         severity: Severity::Low,
         tags: BTreeSet::new(),
         max_runtime: None,
+        probe: None,
     };
     let m = Monitor::new(org.id.clone(), spec, PingToken::generate().hash(), Utc::now()).unwrap();
     store.create_monitor(&m).await.unwrap();

@@ -125,6 +125,7 @@ fn monitor() {
         open_incidents: BTreeMap::from([(IncidentKind::Fail, id!(IncidentId, 9))]),
         ping_count: 42,
         armed_for: Some(at("2026-01-03T01:05:00Z")),
+        probe: None,
         version: 7,
     };
     pinned(

@@ -34,6 +34,7 @@ async fn org_with_runs(
         severity: Severity::Low,
         tags: BTreeSet::new(),
         max_runtime: None,
+        probe: None,
     };
     let mut m =
         Monitor::new(org.id.clone(), spec, PingToken::generate().hash(), Utc::now() - Duration::days(400)).unwrap();

@@ -62,6 +62,7 @@ async fn start() -> Server {
         severity: Severity::High,
         tags: BTreeSet::new(),
         max_runtime: None,
+        probe: None,
     };
     let monitor = Monitor::new(org.id.clone(), spec, token.hash(), now).unwrap();
     store.create_monitor(&monitor).await.unwrap();

@@ -116,6 +116,7 @@ impl Backends {
             severity: Severity::High,
             tags: Default::default(),
             max_runtime: None,
+            probe: None,
         };
         let mut m = Monitor::new(org.id, spec, token.hash(), created).unwrap();
         if let Some(id) = id {

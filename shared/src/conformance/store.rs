@@ -36,6 +36,7 @@ async fn monitor(s: &dyn Store, org: &Org) -> (Monitor, PingToken) {
         severity: Severity::High,
         tags: [Slug::new("db").unwrap()].into_iter().collect(),
         max_runtime: Some(Duration::hours(1)),
+        probe: None,
     };
     let m = Monitor::new(org.id.clone(), spec, token.hash(), now()).unwrap();
     s.create_monitor(&m).await.unwrap();

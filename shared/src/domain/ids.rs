@@ -74,6 +74,30 @@ id_type!(StatusIncidentId, "sin");
 id_type!(IncidentUpdateId, "upd");
 id_type!(PageMaintenanceId, "pmt");
 id_type!(SubscriberId, "sub");
+id_type!(
+    /// One probe check; time-ordered like runs.
+    CheckId,
+    "chk"
+);
+id_type!(DowntimeId, "dtw");
+id_type!(
+    /// A debug session's key (`sessionKey` on the wire).
+    DebugSessionKey,
+    "dbg"
+);
+
+impl CheckId {
+    /// An id whose time part is `at`, so checks sort by when they ran.
+    pub fn generate_at(at: chrono::DateTime<chrono::Utc>) -> Self {
+        let ts = uuid::Timestamp::from_unix(uuid::NoContext, at.timestamp() as u64, at.timestamp_subsec_nanos());
+        Self(format!("{}_{}", Self::PREFIX, uuid::Uuid::new_v7(ts).simple()))
+    }
+
+    /// Sorts after every check id from before `at` and before every one from `at` on.
+    pub fn time_bound(at: chrono::DateTime<chrono::Utc>) -> String {
+        format!("{}_{:012x}", Self::PREFIX, at.timestamp_millis().max(0))
+    }
+}
 
 #[cfg(test)]
 mod tests {

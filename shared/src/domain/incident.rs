@@ -13,8 +13,13 @@ pub enum IncidentKind {
     Late,
     /// The job reported failure.
     Fail,
-    /// The job succeeded, but its duration was anomalous.
+    /// The job succeeded, but its duration was anomalous; or a probe answered, slower
+    /// than the monitor's `degradedAfterMs`.
     Degraded,
+    /// A probe failed its checks `failureThreshold` times in a row.
+    Down,
+    /// A probed site's TLS certificate expires within the monitor's `certExpiryDays`.
+    CertExpiry,
 }
 
 /// Ordered from least to most severe.

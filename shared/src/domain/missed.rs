@@ -37,10 +37,13 @@ impl Monitor {
     }
 
     /// The earliest moment something could become due: a MISSED or LATE deadline of a
-    /// kind not already open. None when nothing is watched.
+    /// kind not already open, or a probe's next check. None when nothing is watched.
     pub fn next_check_at(&self) -> Option<DateTime<Utc>> {
         if !self.watching() {
             return None;
+        }
+        if let Some(probe) = &self.probe {
+            return probe.state.next_check_at;
         }
         let open = |k| self.open_incidents.contains_key(&k);
         let missed = self.deadline().filter(|_| !open(IncidentKind::Missed));
@@ -143,6 +146,7 @@ mod tests {
             severity: Severity::High,
             tags: Default::default(),
             max_runtime: max_runtime.map(Duration::seconds),
+            probe: None,
         };
         Monitor::new(OrgId::generate(), spec, SecretHash::of("t"), t(0)).unwrap()
     }

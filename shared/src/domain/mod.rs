@@ -12,6 +12,7 @@ pub mod monitor_edit;
 pub mod notification;
 pub mod org;
 pub mod ping;
+pub mod probe;
 pub mod rate_limit;
 pub mod run;
 pub mod schedule;

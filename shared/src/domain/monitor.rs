@@ -4,6 +4,8 @@ use super::durations::{DurationStats, is_anomalous};
 use super::ids::{IncidentId, MonitorId, OrgId, RunId};
 use super::incident::{Incident, IncidentKind, Severity};
 use super::ping::PingSignal;
+use super::probe::spec::{MonitorKind, ProbeSpec};
+use super::probe::state::{Probe, ProbeState, jitter};
 use super::run::{Run, RunKey, RunOutput, RunState};
 use super::schedule::Schedule;
 use super::secret::SecretHash;
@@ -28,6 +30,8 @@ pub enum MonitorStatus {
     /// Past its expected time, within grace.
     Late,
     Down,
+    /// A probe answers, but slower than its `degradedAfterMs`.
+    Degraded,
     Paused,
 }
 
@@ -69,10 +73,11 @@ pub struct MonitorSpec {
     pub severity: Severity,
     pub tags: BTreeSet<Slug>,
     pub max_runtime: Option<Duration>,
+    /// Set for probe monitors (`http`, `tcp`, `dns`); None for heartbeats.
+    pub probe: Option<ProbeSpec>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Monitor {
     pub id: MonitorId,
     pub org_id: OrgId,
@@ -80,7 +85,6 @@ pub struct Monitor {
     /// The hash of the ping token; the token itself is shown once, at creation.
     pub token_hash: SecretHash,
     pub schedule: Schedule,
-    #[serde(with = "seconds")]
     pub grace: Duration,
     /// Disabled monitors record pings but change no status and open no incidents.
     pub enabled: bool,
@@ -88,13 +92,11 @@ pub struct Monitor {
     /// The severity of incidents this monitor opens, unless a ping says otherwise.
     pub severity: Severity,
     pub tags: BTreeSet<Slug>,
-    #[serde(default, with = "opt_seconds", skip_serializing_if = "Option::is_none")]
     pub max_runtime: Option<Duration>,
     pub created_at: DateTime<Utc>,
     pub last_ping_at: Option<DateTime<Utc>>,
     pub last_start_at: Option<DateTime<Utc>>,
     pub next_expected_at: Option<DateTime<Utc>>,
-    #[serde(flatten)]
     pub durations: DurationStats,
     pub open_starts: Vec<OpenStart>,
     /// The one open incident of each kind, if any: the rule "one open incident per
@@ -102,8 +104,9 @@ pub struct Monitor {
     pub open_incidents: BTreeMap<IncidentKind, IncidentId>,
     pub ping_count: u64,
     /// When the scheduler is armed to check this monitor (None: not armed).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub armed_for: Option<DateTime<Utc>>,
+    /// Probe monitors' settings and check state; None for heartbeats.
+    pub probe: Option<Probe>,
     /// Bumped on every change; stores write only if it is unchanged since the read.
     pub version: u64,
 }
@@ -147,12 +150,18 @@ impl Monitor {
         if spec.tags.len() > MAX_TAGS {
             return Err(MonitorError::TooManyTags);
         }
+        let id = MonitorId::generate();
+        let probe = spec.probe.map(|spec| {
+            let first = now + jitter(&id, spec.interval_secs);
+            Probe { spec, state: ProbeState { next_check_at: Some(first), ..Default::default() } }
+        });
         Ok(Self {
-            id: MonitorId::generate(),
+            id,
             org_id,
             name: spec.name,
             token_hash,
-            next_expected_at: spec.schedule.next_after(now),
+            // A probe monitor expects no pings: its checks are its own.
+            next_expected_at: if probe.is_some() { None } else { spec.schedule.next_after(now) },
             schedule: spec.schedule,
             grace: spec.grace,
             enabled: true,
@@ -168,8 +177,13 @@ impl Monitor {
             open_incidents: BTreeMap::new(),
             ping_count: 0,
             armed_for: None,
+            probe,
             version: 0,
         })
+    }
+
+    pub fn kind(&self) -> MonitorKind {
+        self.probe.as_ref().map_or(MonitorKind::Heartbeat, |p| p.spec.kind())
     }
 
     /// When a missing ping becomes an incident.
@@ -301,34 +315,6 @@ fn failure_summary(run: &Run) -> Option<String> {
     }
 }
 
-mod seconds {
-    use chrono::Duration;
-    use serde::{Deserialize, Deserializer, Serializer};
-    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_i64(d.num_seconds())
-    }
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
-        let secs = i64::deserialize(d)?;
-        Duration::try_seconds(secs).ok_or_else(|| serde::de::Error::custom("seconds out of range"))
-    }
-}
-
-mod opt_seconds {
-    use chrono::Duration;
-    use serde::{Deserialize, Deserializer, Serializer};
-    pub fn serialize<S: Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
-        match d {
-            Some(d) => s.serialize_some(&d.num_seconds()),
-            None => s.serialize_none(),
-        }
-    }
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
-        Option::<i64>::deserialize(d)?
-            .map(|secs| Duration::try_seconds(secs).ok_or_else(|| serde::de::Error::custom("seconds out of range")))
-            .transpose()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -346,6 +332,7 @@ mod tests {
             severity: Severity::High,
             tags: BTreeSet::new(),
             max_runtime: None,
+            probe: None,
         };
         Monitor::new(OrgId::generate(), spec, SecretHash::of("tok"), t(0)).unwrap()
     }
@@ -383,6 +370,7 @@ mod tests {
             severity: Severity::Low,
             tags: BTreeSet::new(),
             max_runtime: None,
+            probe: None,
         };
         let err = Monitor::new(OrgId::generate(), spec.clone(), SecretHash::of("t"), t(0)).unwrap_err();
         assert_eq!(err.field(), "grace");
@@ -501,16 +489,5 @@ mod tests {
         assert!(slow.run.z_score.unwrap() > 3.0);
         let normal = run_for(&slow.monitor, 10);
         assert_eq!(normal.resolved, vec![slow.opened[0].id.clone()]);
-    }
-
-    #[test]
-    fn json_uses_camel_case_and_round_trips() {
-        let m = monitor().apply_ping(ping(RunState::Fail, None, t(5))).monitor;
-        let json = serde_json::to_value(&m).unwrap();
-        assert_eq!(json["status"], "DOWN");
-        assert_eq!(json["grace"], 30);
-        assert!(json.get("durationP95Ms").is_some(), "durations are flattened: {json}");
-        assert_eq!(json["openIncidents"].as_object().unwrap().len(), 1);
-        assert_eq!(serde_json::from_value::<Monitor>(json).unwrap(), m);
     }
 }

@@ -2,6 +2,8 @@
 use super::monitor::{MAX_GRACE_SECS, MAX_TAGS, Monitor, MonitorError, MonitorSpec, MonitorStatus};
 use chrono::{DateTime, Duration, Utc};
 
+use super::probe::state::jitter;
+
 /// The checks `Monitor::new` makes, for a spec applied to an existing monitor.
 pub fn validate_spec(spec: &MonitorSpec) -> Result<(), MonitorError> {
     let max = Duration::seconds(MAX_GRACE_SECS as i64);
@@ -27,6 +29,7 @@ impl Monitor {
             severity: self.severity,
             tags: self.tags.clone(),
             max_runtime: self.max_runtime,
+            probe: self.probe.as_ref().map(|p| p.spec.clone()),
         }
     }
 
@@ -44,6 +47,12 @@ impl Monitor {
         m.severity = spec.severity;
         m.tags = spec.tags;
         m.max_runtime = spec.max_runtime;
+        if let (Some(probe), Some(new)) = (m.probe.as_mut(), spec.probe) {
+            if new.interval_secs != probe.spec.interval_secs {
+                probe.state.next_check_at = Some(now + jitter(&m.id, new.interval_secs));
+            }
+            probe.spec = new;
+        }
         m.version += 1;
         Ok(m)
     }
@@ -64,6 +73,9 @@ impl Monitor {
             m.status = MonitorStatus::New;
             m.next_expected_at = m.schedule.next_after(now);
             m.open_starts.clear();
+            if let Some(probe) = m.probe.as_mut() {
+                probe.state.next_check_at = Some(now + jitter(&m.id, probe.spec.interval_secs));
+            }
         }
         m.version += 1;
         m
@@ -91,6 +103,7 @@ mod tests {
             severity: Severity::High,
             tags: Default::default(),
             max_runtime: None,
+            probe: None,
         };
         Monitor::new(OrgId::generate(), spec, SecretHash::of("t"), t(0)).unwrap()
     }

@@ -4,6 +4,7 @@ use crate::domain::dependency::MonitorDependency;
 use crate::domain::ids::{
     ApiKeyId, ChannelId, IncidentId, MaintenanceId, MonitorId, OrgId, RunId, StatusPageId, SubscriberId, UserId,
 };
+use crate::domain::ids::{CheckId, DebugSessionKey, DowntimeId};
 use crate::domain::incident::{Incident, IncidentStatus};
 use crate::domain::incident_event::IncidentEvent;
 use crate::domain::maintenance::MaintenanceWindow;
@@ -11,6 +12,11 @@ use crate::domain::missed::CheckOutcome;
 use crate::domain::monitor::{Monitor, PingOutcome};
 use crate::domain::notification::record::DeliveryRecord;
 use crate::domain::org::{ApiKey, Org, User};
+use crate::domain::probe::check::{CheckStatus, ProbeCheck};
+use crate::domain::probe::debug::DebugSession;
+use crate::domain::probe::downtime::DowntimeWindow;
+use crate::domain::probe::rollup::DailyRollup;
+use crate::domain::probe::state::ProbeOutcome;
 use crate::domain::run::Run;
 use crate::domain::secret::SecretHash;
 use crate::domain::status_page::StatusPage;
@@ -18,7 +24,7 @@ use crate::domain::status_page::incident::StatusIncident;
 use crate::domain::status_page::maintenance::PageMaintenance;
 use crate::domain::status_page::subscriber::Subscriber;
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -200,6 +206,60 @@ pub trait SubscriberStore: Send + Sync {
     async fn delete_subscriber(&self, page: &StatusPageId, id: &SubscriberId) -> Result<(), StoreError>;
 }
 
+/// Which checks a listing wants: newest first, `limit` at most `MAX_PAGE`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckQuery {
+    /// Checked at or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Checked before.
+    pub to: Option<DateTime<Utc>>,
+    pub status: Option<CheckStatus>,
+    pub limit: usize,
+    /// The cursor: checks older than this one.
+    pub before: Option<CheckId>,
+}
+
+/// A probe monitor's history: checks, downtime windows, debug sessions, daily rollups.
+#[async_trait]
+pub trait ProbeStore: Send + Sync {
+    /// Atomically: the monitor (only if still at `expected_version`), the check, the
+    /// opened incidents and the resolved ones (with their incident events, as
+    /// `commit_ping`), the window (its times, statuses and count; a stored window's
+    /// `rootCause` and `notes` are kept), and the rollup added to its day's.
+    async fn commit_probe(&self, outcome: &ProbeOutcome, expected_version: u64) -> Result<(), StoreError>;
+    /// One page of the monitor's checks matching `query`, newest first.
+    async fn checks(&self, monitor: &MonitorId, query: &CheckQuery) -> Result<Page<ProbeCheck, CheckId>, StoreError>;
+    /// How many checks match `query`'s `from`, `to` and `status` (not its cursor or limit).
+    async fn check_count(&self, monitor: &MonitorId, query: &CheckQuery) -> Result<u64, StoreError>;
+    /// Every window of the monitor, newest first.
+    async fn downtime_windows(&self, monitor: &MonitorId) -> Result<Vec<DowntimeWindow>, StoreError>;
+    async fn downtime_window(&self, monitor: &MonitorId, id: &DowntimeId)
+    -> Result<Option<DowntimeWindow>, StoreError>;
+    /// Sets a window's root cause and notes (None clears); `NotFound` if there is none.
+    async fn annotate_downtime(
+        &self,
+        monitor: &MonitorId,
+        id: &DowntimeId,
+        root_cause: Option<&str>,
+        notes: Option<&str>,
+    ) -> Result<(), StoreError>;
+    async fn put_debug_session(&self, session: &DebugSession) -> Result<(), StoreError>;
+    /// The monitor's sessions, newest first, at most `limit` (itself at most `MAX_PAGE`).
+    async fn debug_sessions(&self, monitor: &MonitorId, limit: usize) -> Result<Vec<DebugSession>, StoreError>;
+    async fn debug_session(
+        &self,
+        monitor: &MonitorId,
+        key: &DebugSessionKey,
+    ) -> Result<Option<DebugSession>, StoreError>;
+    /// The monitor's rollups of days `from..=to`, oldest first.
+    async fn rollups(
+        &self,
+        monitor: &MonitorId,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<DailyRollup>, StoreError>;
+}
+
 /// What the retention sweep needs: finding and deleting what has aged out.
 #[async_trait]
 pub trait SweepStore: Send + Sync {
@@ -219,6 +279,16 @@ pub trait SweepStore: Send + Sync {
         limit: usize,
     ) -> Result<Vec<IncidentId>, StoreError>;
     async fn delete_incidents(&self, ids: &[IncidentId]) -> Result<(), StoreError>;
+    /// Deletes up to `limit` of the monitor's checks from before `cutoff` and its debug
+    /// sessions started before it; returns how many items went (0: nothing left).
+    async fn sweep_checks(&self, monitor: &MonitorId, cutoff: DateTime<Utc>, limit: usize)
+    -> Result<usize, StoreError>;
+    /// Deletes the monitor's rollups of days before `day` and its downtime windows that
+    /// ended before `day`; returns how many went.
+    async fn sweep_rollups(&self, monitor: &MonitorId, day: NaiveDate) -> Result<usize, StoreError>;
+    /// Deletes everything a probe monitor kept (checks, windows, debug sessions,
+    /// rollups), up to `limit` items a call; returns how many went (0: all gone).
+    async fn delete_probe_history(&self, monitor: &MonitorId, limit: usize) -> Result<usize, StoreError>;
 }
 
 /// Everything a backend provides.
@@ -233,6 +303,7 @@ pub trait Store:
     + StatusStore
     + SubscriberStore
     + SweepStore
+    + ProbeStore
 {
 }
 impl<
@@ -245,7 +316,8 @@ impl<
         + DeliveryStore
         + StatusStore
         + SubscriberStore
-        + SweepStore,
+        + SweepStore
+        + ProbeStore,
 > Store for T
 {
 }

@@ -164,6 +164,7 @@ async fn create(store: &dyn SeedStore, now: DateTime<Utc>) -> Result<DemoCredent
             severity: demo.severity,
             tags: demo.tags.iter().map(|t| Slug::new(t).expect("valid")).collect(),
             max_runtime: None,
+            probe: None,
         };
         let start_of_history = now - Duration::days(4);
         let monitor =
@@ -354,6 +355,7 @@ mod tests {
             severity: Severity::Low,
             tags: Default::default(),
             max_runtime: None,
+            probe: None,
         };
         let token = PingToken::generate();
         store.create_monitor(&Monitor::new(org.id.clone(), spec, token.hash(), now).unwrap()).await.unwrap();

@@ -28,6 +28,7 @@ fn spec(period_secs: u64, grace: Duration) -> anyhow::Result<MonitorSpec> {
         severity: Severity::High,
         tags: Default::default(),
         max_runtime: None,
+        probe: None,
     })
 }
 

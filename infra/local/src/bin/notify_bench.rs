@@ -81,6 +81,7 @@ async fn main() -> anyhow::Result<()> {
             severity: Severity::High,
             tags: Default::default(),
             max_runtime: None,
+            probe: None,
         };
         let m = Monitor::new(org.id.clone(), spec, PingToken::generate().hash(), Utc::now())?;
         local.store.create_monitor(&m).await?;

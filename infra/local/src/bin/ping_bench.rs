@@ -132,6 +132,7 @@ async fn embedded(concurrency: usize, seconds: u64, monitors: usize, cores: usiz
             severity: Severity::Medium,
             tags: Default::default(),
             max_runtime: None,
+            probe: None,
         };
         let monitor = Monitor::new(org.id.clone(), spec, token.hash(), now)?;
         store.create_monitor(&monitor).await?;

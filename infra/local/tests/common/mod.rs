@@ -163,6 +163,7 @@ impl TestServer {
             severity: Severity::High,
             tags: BTreeSet::new(),
             max_runtime: None,
+            probe: None,
         };
         let m = Monitor::new(org.id.clone(), spec, token.hash(), Utc::now()).unwrap();
         self.store.create_monitor(&m).await.unwrap();

@@ -41,6 +41,7 @@ mod incidents;
 mod monitors;
 mod orgs;
 mod pings;
+mod probes;
 mod runs;
 mod status_pages;
 mod subscribers;

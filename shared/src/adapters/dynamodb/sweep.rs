@@ -73,4 +73,20 @@ impl SweepStore for DynamoStore {
         }
         Ok(())
     }
+    async fn sweep_checks(
+        &self,
+        _monitor: &MonitorId,
+        _cutoff: DateTime<Utc>,
+        _limit: usize,
+    ) -> Result<usize, StoreError> {
+        Ok(0)
+    }
+
+    async fn sweep_rollups(&self, _monitor: &MonitorId, _day: chrono::NaiveDate) -> Result<usize, StoreError> {
+        Ok(0)
+    }
+
+    async fn delete_probe_history(&self, _monitor: &MonitorId, _limit: usize) -> Result<usize, StoreError> {
+        Ok(0)
+    }
 }

@@ -27,6 +27,7 @@ mod incidents;
 mod monitors;
 mod orgs;
 mod pings;
+mod probes;
 mod runs;
 mod schema;
 mod status_pages;

@@ -17,6 +17,7 @@ mod deliveries;
 mod incidents;
 mod monitors;
 mod orgs;
+mod probes;
 mod runs;
 mod status_pages;
 mod subscribers;
@@ -26,6 +27,7 @@ pub use deliveries::{DeliveryAttemptRecord, DeliveryLogRecord};
 pub use incidents::{IncidentEventRecord, IncidentRecord};
 pub use monitors::{MonitorRecord, OpenStartRecord, ScheduleRecord};
 pub use orgs::{ApiKeyRecord, InvitationRecord, OrgRecord, UserRecord};
+pub use probes::{DowntimeRecord, ProbeRecord, ProbeStateRecord, TargetRecord};
 pub use runs::{RunOutputRecord, RunRecord};
 pub use status_pages::{
     ComponentChangeRecord, ComponentRecord, IncidentUpdateRecord, PageMaintenanceRecord, StatusIncidentRecord,

@@ -1,5 +1,5 @@
 //! The monitor's record, with its schedule and open starts.
-use super::RecordError;
+use super::{ProbeRecord, RecordError};
 use crate::domain::durations::DurationStats;
 use crate::domain::ids::{IncidentId, MonitorId, OrgId};
 use crate::domain::incident::{IncidentKind, Severity};
@@ -48,6 +48,9 @@ pub struct MonitorRecord {
     /// Also read in place by the embedded store (`json_extract(doc, '$.armedFor')`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub armed_for: Option<DateTime<Utc>>,
+    /// Probe monitors only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probe: Option<ProbeRecord>,
     pub version: u64,
 }
 
@@ -99,6 +102,7 @@ impl From<&Monitor> for MonitorRecord {
             open_incidents: m.open_incidents.clone(),
             ping_count: m.ping_count,
             armed_for: m.armed_for,
+            probe: m.probe.as_ref().map(ProbeRecord::from),
             version: m.version,
         }
     }
@@ -133,6 +137,7 @@ impl TryFrom<MonitorRecord> for Monitor {
             open_incidents: r.open_incidents,
             ping_count: r.ping_count,
             armed_for: r.armed_for,
+            probe: r.probe.map(TryInto::try_into).transpose()?,
             version: r.version,
         })
     }

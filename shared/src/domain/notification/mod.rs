@@ -282,8 +282,11 @@ impl<'a> Facts<'a> {
             IncidentKind::Fail => "The job reported a failure.".to_owned(),
             IncidentKind::Degraded => match i.z_score {
                 Some(z) => format!("The job succeeded, but its duration was unusual ({z:.1} standard deviations off)."),
-                None => "The job succeeded, but its duration was unusual.".to_owned(),
+                // Only probes open DEGRADED without a z-score.
+                None => "The site answers, but slower than its limit.".to_owned(),
             },
+            IncidentKind::Down => "The probe failed its checks.".to_owned(),
+            IncidentKind::CertExpiry => "The site's TLS certificate expires soon.".to_owned(),
         };
         if let Some(summary) = i.summary.as_deref().filter(|s| !s.trim().is_empty()) {
             s.push(' ');
@@ -313,6 +316,8 @@ pub fn kind_label(kind: IncidentKind) -> &'static str {
         IncidentKind::Late => "Late",
         IncidentKind::Fail => "Failed",
         IncidentKind::Degraded => "Degraded",
+        IncidentKind::Down => "Down",
+        IncidentKind::CertExpiry => "Certificate expiring",
     }
 }
 

@@ -65,6 +65,8 @@ fn status_word(kind: crate::domain::incident::IncidentKind) -> &'static str {
         Late => "late",
         Fail => "failing",
         Degraded => "degraded",
+        Down => "down",
+        CertExpiry => "near certificate expiry",
     }
 }
 

@@ -97,6 +97,7 @@ impl ManageService {
             severity: input.severity.unwrap_or(Severity::High),
             tags: tags(&input.tags)?,
             max_runtime: input.max_runtime.map(seconds),
+            probe: None,
         };
         let token = PingToken::generate();
         let mut monitor = Monitor::new(org.id.clone(), spec, token.hash(), now).map_err(|e| invalid(e.field(), e))?;
