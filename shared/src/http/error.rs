@@ -152,6 +152,10 @@ impl From<ManageError> for ApiError {
         match e {
             ManageError::NotFound(what) => Self::not_found(format!("{what} not found")),
             ManageError::Invalid { field, message } => Self::unprocessable(field, message),
+            ManageError::Missing(field) => {
+                let message = format!("{field} is required");
+                Self::bad_request(field, message)
+            }
             ManageError::Conflict(message) => Self::conflict(message),
             ManageError::Forbidden(message) => Self::forbidden(message),
             ManageError::Store(e) => e.into(),

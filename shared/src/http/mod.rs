@@ -18,6 +18,7 @@ use crate::ports::store::Store;
 use crate::services::auth::RateLimiter;
 use crate::services::ingest_ping::PingService;
 use crate::services::manage::ManageService;
+use crate::services::probe::ProbeService;
 use crate::services::publish_status_page::StatusPublisher;
 use crate::services::subscribers::SubscriberService;
 use crate::services::test_channel::ChannelTester;
@@ -65,6 +66,8 @@ pub struct App {
     /// Publishes status pages after the API changes them (stores, tells subscribers and
     /// writes the static copy); without it the API only stores.
     pub publisher: Option<Arc<StatusPublisher>>,
+    /// Runs debug sessions on demand; without it `POST …/debug-sessions` answers 503.
+    pub probes: Option<Arc<ProbeService>>,
 }
 
 impl App {
@@ -78,6 +81,7 @@ impl App {
             channel_tester: None,
             subscribers: None,
             publisher: None,
+            probes: None,
             store,
             limits,
         }
@@ -104,6 +108,12 @@ impl App {
     /// The same app, publishing status pages after the API changes them.
     pub fn with_publisher(mut self, publisher: Arc<StatusPublisher>) -> Self {
         self.publisher = Some(publisher);
+        self
+    }
+
+    /// The same app, running debug sessions on demand.
+    pub fn with_probes(mut self, probes: Arc<ProbeService>) -> Self {
+        self.probes = Some(probes);
         self
     }
 

@@ -4,11 +4,10 @@
 use crate::domain::ids::MonitorId;
 use crate::domain::incident::IncidentKind;
 use crate::domain::maintenance::maintenance_until;
-use crate::domain::missed::UpstreamTrouble;
-use crate::domain::monitor::Monitor;
 use crate::ports::scheduler::{Scheduler, SchedulerError};
 use crate::ports::store::{ConfigStore, IncidentStore, MonitorStore, PingStore, StoreError};
 use crate::services::retry::{MayConflict, retry_on_conflict};
+use crate::services::upstream::upstream_trouble;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
@@ -63,7 +62,7 @@ impl MissedCheckService {
                 return Ok(Checked::Gone);
             };
             let windows = self.store.maintenance_of_org(&m.org_id).await?;
-            let upstream = self.upstream_trouble(&m).await?;
+            let upstream = upstream_trouble(self.store.as_ref(), &m).await?;
             let outcome = m.check_due(now, maintenance_until(&windows, id, now), upstream.as_ref());
             // Arm before committing: a commit that then fails leaves at worst one spare
             // check, which finds nothing due; the reverse could lose the check.
@@ -81,21 +80,5 @@ impl MissedCheckService {
             }))
         })
         .await
-    }
-
-    /// The first upstream monitor with an open MISSED, FAIL or LATE incident.
-    async fn upstream_trouble(&self, m: &Monitor) -> Result<Option<UpstreamTrouble>, StoreError> {
-        let deps = self.store.dependencies_of_org(&m.org_id).await?;
-        for dep in deps.iter().filter(|d| d.downstream == m.id) {
-            let Some(up) = self.store.monitor(&dep.upstream).await? else { continue };
-            let failing = [IncidentKind::Missed, IncidentKind::Fail, IncidentKind::Late]
-                .into_iter()
-                .find_map(|k| up.open_incidents.get(&k).map(|id| (k, id.clone())));
-            if let Some((kind, incident_id)) = failing {
-                let since = self.store.incident(&incident_id).await?.map(|i| i.opened_at).unwrap_or(up.created_at);
-                return Ok(Some(UpstreamTrouble { monitor_name: up.name.to_string(), kind, since }));
-            }
-        }
-        Ok(None)
     }
 }

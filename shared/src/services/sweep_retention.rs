@@ -1,6 +1,8 @@
-//! The retention sweep: deletes runs (and their stored outputs) and resolved incidents
-//! older than each org's retention. DynamoDB TTL expires items on its own; the sweep
+//! The retention sweep: deletes runs (and their stored outputs), resolved incidents,
+//! probe checks and debug sessions older than each org's retention, and probe rollups
+//! and downtime windows older than `ROLLUP_DAYS`. DynamoDB TTL expires items on its own; the sweep
 //! does what TTL cannot (S3 objects) and is the only mechanism for the embedded store.
+use crate::domain::probe::rollup::ROLLUP_DAYS;
 use crate::ports::blob::{BlobError, BlobKey, BlobStore};
 use crate::ports::store::{MonitorStore, OrgStore, StoreError, SweepStore};
 use chrono::{DateTime, Duration, Utc};
@@ -15,6 +17,9 @@ pub struct SweepReport {
     pub runs_deleted: u64,
     pub blobs_deleted: u64,
     pub incidents_deleted: u64,
+    /// Probe checks and debug sessions past retention, rollups and downtime windows
+    /// past `ROLLUP_DAYS`.
+    pub probe_items_deleted: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -62,6 +67,17 @@ pub async fn sweep_retention(
                 }
                 store.delete_incidents(&ids).await?;
                 report.incidents_deleted += ids.len() as u64;
+            }
+            if monitor.probe.is_some() {
+                loop {
+                    let deleted = store.sweep_checks(&monitor.id, cutoff, BATCH).await?;
+                    report.probe_items_deleted += deleted as u64;
+                    if deleted == 0 {
+                        break;
+                    }
+                }
+                let oldest_day = (now - Duration::days(ROLLUP_DAYS)).date_naive();
+                report.probe_items_deleted += store.sweep_rollups(&monitor.id, oldest_day).await? as u64;
             }
         }
     }

@@ -4,7 +4,7 @@
 use super::check::{CheckStatus, ProbeCheck};
 use super::downtime::DowntimeWindow;
 use super::rollup::DailyRollup;
-use super::spec::ProbeSpec;
+use super::spec::{ProbeSpec, ProbeTarget};
 use crate::domain::ids::{DowntimeId, IncidentId, MonitorId};
 use crate::domain::incident::{Incident, IncidentKind, Severity};
 use crate::domain::missed::UpstreamTrouble;
@@ -174,7 +174,7 @@ impl Monitor {
             } else if check.status == CheckStatus::Up {
                 to_resolve.push(IncidentKind::Degraded);
             }
-            if let (Some(not_after), super::spec::ProbeTarget::Http(http)) = (around.cert_not_after, &spec.target) {
+            if let (Some(not_after), ProbeTarget::Http(http)) = (around.cert_not_after, &spec.target) {
                 let warn_from = not_after - Duration::days(i64::from(http.cert_expiry_days));
                 if now >= warn_from {
                     let days = (not_after - now).num_days();
@@ -219,5 +219,173 @@ impl Monitor {
         }
         let arm = m.rearm();
         ProbeOutcome { monitor: m, check, opened, resolved, window: outcome_window, rollup, went_down, arm }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ids::OrgId;
+    use crate::domain::monitor::MonitorSpec;
+    use crate::domain::probe::check::ProbeCheck;
+    use crate::domain::probe::observation::{Observation, ProbeFailure};
+    use crate::domain::probe::spec::{HttpExpect, HttpMethod, HttpProbe, ProbeTarget};
+    use crate::domain::schedule::Schedule;
+    use crate::domain::secret::SecretHash;
+    use crate::domain::text::Name;
+
+    fn t(secs: i64) -> DateTime<Utc> {
+        "2026-05-01T00:00:00Z".parse::<DateTime<Utc>>().unwrap() + Duration::seconds(secs)
+    }
+
+    fn spec() -> ProbeSpec {
+        ProbeSpec {
+            target: ProbeTarget::Http(HttpProbe {
+                url: "https://example.com/".parse().unwrap(),
+                method: HttpMethod::Get,
+                headers: vec![],
+                body: None,
+                expect: HttpExpect::default(),
+                follow_redirects: true,
+                verify_tls: true,
+                cert_expiry_days: 14,
+                redact_headers: Default::default(),
+            }),
+            interval_secs: 30,
+            timeout_ms: 10_000,
+            failure_threshold: 2,
+            recovery_threshold: 2,
+            degraded_after_ms: Some(500),
+        }
+    }
+
+    fn monitor() -> Monitor {
+        let spec = MonitorSpec {
+            name: Name::new("site").unwrap(),
+            schedule: Schedule::interval(30).unwrap(),
+            grace: Duration::zero(),
+            severity: Severity::High,
+            tags: Default::default(),
+            max_runtime: None,
+            probe: Some(spec()),
+        };
+        Monitor::new(OrgId::generate(), spec, SecretHash::of("t"), t(0)).unwrap()
+    }
+
+    fn check(m: &Monitor, at: i64, obs: Observation) -> ProbeCheck {
+        let spec = &m.probe.as_ref().unwrap().spec;
+        ProbeCheck::judged(spec, &obs, m.org_id.clone(), m.id.clone(), t(at), "local".into())
+    }
+
+    fn ok(ms: f64) -> Observation {
+        Observation { http_status: Some(200), total_ms: ms, ..Default::default() }
+    }
+
+    fn refused() -> Observation {
+        Observation { failure: Some(ProbeFailure::Refused), total_ms: 1.0, ..Default::default() }
+    }
+
+    fn run(m: &Monitor, at: i64, obs: Observation) -> ProbeOutcome {
+        m.apply_check(check(m, at, obs), Surroundings::default())
+    }
+
+    #[test]
+    fn a_new_probe_is_armed_within_its_first_interval_and_expects_no_pings() {
+        let m = monitor();
+        let first = m.next_check_at().unwrap();
+        assert!(first >= t(0) && first < t(30));
+        assert_eq!(m.next_expected_at, None);
+        assert_eq!(first, t(0) + jitter(&m.id, 30), "the offset is fixed by the id");
+    }
+
+    #[test]
+    fn down_after_the_threshold_with_one_window_and_one_incident_then_recovery() {
+        let m = monitor();
+        let one = run(&m, 10, refused());
+        assert_eq!((one.monitor.status, one.opened.len(), one.window.is_none()), (MonitorStatus::New, 0, true));
+        let two = run(&one.monitor, 40, refused());
+        assert!(two.went_down);
+        assert_eq!(two.monitor.status, MonitorStatus::Down);
+        assert_eq!(two.opened.len(), 1);
+        assert_eq!(two.opened[0].kind, IncidentKind::Down);
+        let w = two.window.clone().unwrap();
+        assert_eq!((w.started_at, w.affected_checks, w.ended_at), (t(10), 2, None));
+        assert_eq!(two.rollup.downtime_seconds, 30, "down since the first failed check");
+        let three = run(&two.monitor, 70, refused());
+        assert!(!three.went_down && three.opened.is_empty());
+        assert_eq!(three.window.as_ref().unwrap().affected_checks, 3);
+        // Recovery needs two good checks.
+        let four = run(&three.monitor, 100, ok(50.0));
+        assert_eq!(four.monitor.status, MonitorStatus::Down);
+        assert!(four.resolved.is_empty());
+        let five = run(&four.monitor, 130, ok(50.0));
+        assert_eq!(five.monitor.status, MonitorStatus::Up);
+        assert_eq!(five.resolved, vec![two.opened[0].id.clone()]);
+        let closed = five.window.clone().unwrap();
+        assert_eq!((closed.ended_at, closed.recovery_status), (Some(t(130)), Some(CheckStatus::Up)));
+        let total: u64 = [&two, &three, &four, &five].iter().map(|o| o.rollup.downtime_seconds).sum();
+        assert_eq!(total, 120, "downtime accrues check by check to the recovery");
+        assert_eq!(five.monitor.probe.unwrap().state.open_window, None);
+    }
+
+    #[test]
+    fn maintenance_keeps_the_window_but_opens_no_incident_and_upstream_lowers_it() {
+        let m = monitor();
+        let one = run(&m, 10, refused());
+        let quiet = Surroundings { maintenance_until: Some(t(3600)), ..Default::default() };
+        let two = one.monitor.apply_check(check(&one.monitor, 40, refused()), quiet);
+        assert!(two.window.is_some() && two.opened.is_empty());
+        assert_eq!(two.monitor.status, MonitorStatus::Down);
+        let up = UpstreamTrouble { monitor_name: "db".into(), kind: IncidentKind::Down, since: t(0) };
+        let echo = Surroundings { upstream: Some(&up), ..Default::default() };
+        let two = one.monitor.apply_check(check(&one.monitor, 40, refused()), echo);
+        assert_eq!(two.opened[0].severity, Severity::Medium);
+        assert!(two.opened[0].cascade_reason.as_ref().unwrap().contains("db"));
+    }
+
+    #[test]
+    fn slow_answers_degrade_after_the_threshold_and_a_fast_one_resolves() {
+        let m = monitor();
+        let one = run(&m, 10, ok(900.0));
+        assert_eq!((one.monitor.status, one.opened.len()), (MonitorStatus::Degraded, 0));
+        let two = run(&one.monitor, 40, ok(900.0));
+        assert_eq!(two.opened[0].kind, IncidentKind::Degraded);
+        assert_eq!(two.opened[0].severity, Severity::Medium);
+        let three = run(&two.monitor, 70, ok(100.0));
+        assert_eq!(three.resolved, vec![two.opened[0].id.clone()]);
+        assert_eq!(three.monitor.status, MonitorStatus::Up);
+        assert_eq!(three.rollup.latency.count(), 1);
+    }
+
+    #[test]
+    fn a_certificate_near_expiry_opens_a_low_incident_until_renewed() {
+        let m = monitor();
+        let near = Surroundings { cert_not_after: Some(t(0) + Duration::days(3)), ..Default::default() };
+        let out = m.apply_check(check(&m, 10, ok(10.0)), near);
+        assert_eq!(out.opened[0].kind, IncidentKind::CertExpiry);
+        assert_eq!(out.opened[0].severity, Severity::Low);
+        let renewed = Surroundings { cert_not_after: Some(t(0) + Duration::days(90)), ..Default::default() };
+        let out2 = out.monitor.apply_check(check(&out.monitor, 40, ok(10.0)), renewed);
+        assert_eq!(out2.resolved, vec![out.opened[0].id.clone()]);
+    }
+
+    #[test]
+    fn the_next_check_keeps_its_phase_and_skips_missed_intervals() {
+        let m = monitor();
+        let due = m.next_check_at().unwrap();
+        let out = run(&m, (due - t(0)).num_seconds(), ok(10.0));
+        assert_eq!(out.arm, Some(due + Duration::seconds(30)));
+        assert_eq!(out.monitor.armed_for, out.arm);
+        // A check that ran 95 s late does not fire three times to catch up.
+        assert_eq!(m.probe_due_after(due, due + Duration::seconds(95)), Some(due + Duration::seconds(120)));
+    }
+
+    #[test]
+    fn a_paused_probe_is_not_armed() {
+        let p = monitor().paused();
+        assert_eq!(p.next_check_at(), None);
+        let r = p.resumed(t(100));
+        let next = r.next_check_at().unwrap();
+        assert!(next >= t(100) && next < t(130));
     }
 }

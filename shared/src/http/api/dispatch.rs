@@ -5,7 +5,7 @@ use super::super::{ApiError, ApiRequest, ApiResponse, App};
 use super::call::Call;
 use super::policy::Op;
 use super::{api_keys, channels, dependencies, incidents, maintenance, members, monitors, org, runs};
-use super::{invitations, status_pages, subscribers};
+use super::{invitations, probes, status_pages, subscribers};
 use crate::services::auth::Principal;
 use chrono::Utc;
 
@@ -39,6 +39,13 @@ pub async fn run(
         Op::SetTags => monitors::set_tags(c).await,
         Op::ListRuns => runs::list(c).await,
         Op::RunOutput => runs::output(c).await,
+        Op::ListChecks => probes::checks(c).await,
+        Op::ListDowntime => probes::downtime(c).await,
+        Op::AnnotateDowntime => probes::annotate_downtime(c).await,
+        Op::GetUptime => probes::uptime(c).await,
+        Op::ListDebugSessions => probes::debug_sessions(c).await,
+        Op::StartDebugSession => probes::start_debug_session(c).await,
+        Op::GetDebugSession => probes::debug_session(c).await,
         Op::ListDependencies => dependencies::list(c).await,
         Op::AddDependency => dependencies::add(c).await,
         Op::RemoveDependency => dependencies::remove(c).await,

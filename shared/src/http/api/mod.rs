@@ -16,6 +16,7 @@ mod monitors;
 pub mod openapi;
 mod org;
 pub mod policy;
+mod probes;
 mod runs;
 mod status_pages;
 mod subscribers;

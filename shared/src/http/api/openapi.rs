@@ -26,6 +26,7 @@ fn request_body(op: Op) -> Option<&'static str> {
         Op::CreateStatusIncident => "StatusIncidentInput",
         Op::PostIncidentUpdate => "IncidentUpdateInput",
         Op::CreatePageMaintenance => "PageMaintenanceInput",
+        Op::AnnotateDowntime => "DowntimeNote",
         _ => return None,
     })
 }
@@ -62,6 +63,24 @@ fn success(op: Op) -> (u16, Option<Value>) {
         DeleteMonitor | RemoveDependency | RemoveMember | DeleteChannel | DeleteMaintenance => (204, None),
         ListRuns => (200, page("Run")),
         RunOutput => (200, Some(json!({ "type": "string" }))),
+        ListChecks => (
+            200,
+            Some(json!({
+                "type": "object",
+                "required": ["items", "nextCursor", "total"],
+                "properties": {
+                    "items": { "type": "array", "items": { "$ref": "#/components/schemas/Check" } },
+                    "nextCursor": { "type": ["string", "null"] },
+                    "total": { "type": "integer" }
+                }
+            })),
+        ),
+        ListDowntime => (200, list("DowntimeWindow")),
+        AnnotateDowntime => (200, r("DowntimeWindow")),
+        GetUptime => (200, r("Uptime")),
+        ListDebugSessions => (200, list("DebugSession")),
+        StartDebugSession => (201, r("DebugSession")),
+        GetDebugSession => (200, r("DebugSession")),
         ListDependencies => (200, page("DependencyOut")),
         AddDependency => (201, r("DependencyOut")),
         ListIncidents => (200, page("Incident")),
@@ -111,16 +130,26 @@ fn query_params(op: Op) -> Vec<(&'static str, Value)> {
         ],
         Op::ListIncidents => vec![
             ("status", json!({ "type": "string", "enum": ["OPEN", "ACKNOWLEDGED", "RESOLVED"] })),
-            ("kind", json!({ "type": "string", "enum": ["MISSED", "LATE", "FAIL", "DEGRADED"] })),
+            (
+                "kind",
+                json!({ "type": "string", "enum": ["MISSED", "LATE", "FAIL", "DEGRADED", "DOWN", "CERT_EXPIRY"] }),
+            ),
             ("severity", json!({ "type": "string", "enum": ["LOW", "MEDIUM", "HIGH", "CRITICAL"] })),
             ("monitorId", string.clone()),
         ],
+        Op::ListChecks => vec![
+            ("from", json!({ "type": "string", "format": "date-time" })),
+            ("to", json!({ "type": "string", "format": "date-time" })),
+            ("status", json!({ "type": "string", "enum": ["UP", "DOWN", "DEGRADED", "UNKNOWN"] })),
+        ],
+        Op::GetUptime => vec![("window", json!({ "type": "string", "enum": ["24h", "7d", "30d", "90d"] }))],
         _ => vec![],
     };
     let listing = matches!(
         op,
         Op::ListMonitors
             | Op::ListRuns
+            | Op::ListChecks
             | Op::ListDependencies
             | Op::ListIncidents
             | Op::ListMembers
@@ -248,7 +277,7 @@ fn with_subscriber(mut schemas: Value) -> Value {
 
 fn all_schemas() -> Value {
     let mut all = schemas();
-    for more in [history_schemas(), status_page_schemas()] {
+    for more in [history_schemas(), status_page_schemas(), probe_schemas()] {
         if let (Value::Object(all), Value::Object(more)) = (&mut all, more) {
             all.extend(more);
         }
@@ -259,8 +288,9 @@ fn all_schemas() -> Value {
 /// The inputs that take back what a read answered: the view's read-only fields are
 /// documented on them as `readOnly` (accepted and ignored).
 fn with_read_only(mut schemas: Value) -> Value {
-    use super::{channels, maintenance, members, monitors, org, status_pages};
-    let inputs: [(&str, &[&str]); 6] = [
+    use super::{channels, maintenance, members, monitors, org, probes, status_pages};
+    let inputs: [(&str, &[&str]); 7] = [
+        ("DowntimeNote", probes::DOWNTIME_READ_ONLY),
         ("UpdateMonitor", monitors::READ_ONLY),
         ("UpdateOrg", org::READ_ONLY),
         ("UpdateMember", members::READ_ONLY),
@@ -275,6 +305,18 @@ fn with_read_only(mut schemas: Value) -> Value {
         }
     }
     schemas
+}
+
+/// Adds `more`'s properties to `props`.
+fn extend(props: &mut Value, more: &Value) {
+    if let (Value::Object(props), Value::Object(more)) = (props, more) {
+        props.extend(more.clone());
+    }
+}
+
+fn with(more: &Value, mut props: Value) -> Value {
+    extend(&mut props, more);
+    props
 }
 
 fn schemas() -> Value {
@@ -298,11 +340,16 @@ fn schemas() -> Value {
     let monitor_props = json!({
         "id": id, "orgId": id, "name": { "type": "string" }, "schedule": { "$ref": "#/components/schemas/Schedule" },
         "grace": { "type": "integer" }, "enabled": { "type": "boolean" },
-        "status": { "type": "string", "enum": ["NEW", "UP", "LATE", "DOWN", "PAUSED"] },
+        "status": { "type": "string", "enum": ["NEW", "UP", "LATE", "DOWN", "DEGRADED", "PAUSED"] },
         "severity": severity, "tags": { "type": "array", "items": { "type": "string" } },
         "maxRuntime": { "type": "integer" }, "createdAt": time, "lastPingAt": opt_time, "lastStartAt": opt_time,
         "nextExpectedAt": opt_time, "pingCount": { "type": "integer" }, "openIncidents": { "type": "object" }
     });
+    let mut monitor_props = monitor_props;
+    let probe = probe_props();
+    extend(&mut monitor_props, &probe);
+    monitor_props["lastCheckedAt"] = opt_time.clone();
+    monitor_props["nextCheckAt"] = opt_time.clone();
     let mut created_props = monitor_props.clone();
     created_props["pingToken"] = json!({ "type": "string" });
     let key_props = json!({
@@ -320,13 +367,16 @@ fn schemas() -> Value {
               "properties": { "kind": { "const": "interval" }, "seconds": { "type": "integer", "minimum": 1, "maximum": 31_622_400 } } },
             { "type": "object", "required": ["kind", "expr", "tz"], "additionalProperties": false,
               "properties": { "kind": { "const": "cron" }, "expr": { "type": "string" }, "tz": { "type": "string" } } } ] },
-        "CreateMonitor": { "type": "object", "required": ["name", "schedule"], "additionalProperties": false, "properties": {
+        "CreateMonitor": { "type": "object", "required": ["name"], "additionalProperties": false,
+            "description": "A heartbeat (the default kind) needs `schedule`; an http, tcp or dns probe needs `interval` and its target.",
+            "properties": with(&probe, json!({
             "name": name, "schedule": { "$ref": "#/components/schemas/Schedule" }, "grace": seconds, "severity": severity,
-            "tags": { "type": "array", "items": tag, "maxItems": 20 }, "maxRuntime": { "type": "integer", "minimum": 1, "maximum": 2_592_000 } } },
-        "UpdateMonitor": { "type": "object", "additionalProperties": false, "properties": {
+            "tags": { "type": "array", "items": tag, "maxItems": 20 }, "maxRuntime": { "type": "integer", "minimum": 1, "maximum": 2_592_000 },
+            "enabled": { "type": "boolean" } })) },
+        "UpdateMonitor": { "type": "object", "additionalProperties": false, "properties": with(&probe, json!({
             "name": name, "schedule": { "$ref": "#/components/schemas/Schedule" }, "grace": seconds, "severity": severity,
             "tags": { "type": "array", "items": tag, "maxItems": 20 },
-            "maxRuntime": { "type": ["integer", "null"], "minimum": 1, "maximum": 2_592_000 }, "enabled": { "type": "boolean" } } },
+            "maxRuntime": { "type": ["integer", "null"], "minimum": 1, "maximum": 2_592_000 }, "enabled": { "type": "boolean" } })) },
         "Tags": { "type": "object", "required": ["tags"], "additionalProperties": false, "properties": { "tags": { "type": "array", "items": tag, "maxItems": 20 } } },
         "Dependency": { "type": "object", "required": ["upstream", "downstream"], "additionalProperties": false, "properties": { "upstream": id, "downstream": id } },
         "DependencyOut": { "type": "object", "required": ["orgId", "upstream", "downstream"], "properties": { "orgId": id, "upstream": id, "downstream": id } },
@@ -384,6 +434,80 @@ fn schemas() -> Value {
 }
 
 /// The schemas of incident history and channel tests.
+/// What a probe monitor takes beside the common fields (`kind` says which apply).
+fn probe_props() -> Value {
+    json!({
+        "kind": { "type": "string", "enum": ["heartbeat", "http", "tcp", "dns"] },
+        "interval": { "type": "integer", "minimum": 10, "maximum": 86_400, "description": "Probes: seconds between checks." },
+        "timeout": { "type": "integer", "minimum": 100, "maximum": 60_000, "description": "Probes: milliseconds (default 10000)." },
+        "failureThreshold": { "type": "integer", "minimum": 1, "maximum": 100 },
+        "recoveryThreshold": { "type": "integer", "minimum": 1, "maximum": 100 },
+        "degradedAfterMs": { "type": ["integer", "null"], "minimum": 1, "maximum": 60_000 },
+        "url": { "type": "string", "format": "uri", "maxLength": 2048 },
+        "method": { "type": "string", "enum": ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] },
+        "headers": { "type": "object", "additionalProperties": { "type": "string" }, "maxProperties": 32,
+            "description": "Secret headers' values read back as ********; sent back, the stored value stays." },
+        "body": { "type": ["string", "null"], "maxLength": 16_384 },
+        "expect": { "type": "object", "additionalProperties": false, "properties": {
+            "status": { "type": "array", "maxItems": 32, "items": { "oneOf": [
+                { "type": "integer", "minimum": 100, "maximum": 599 }, { "type": "string", "pattern": "^[1-5]xx$" } ] } },
+            "keyword": { "type": "string", "minLength": 1, "maxLength": 1024 },
+            "keywordAbsent": { "type": "string", "minLength": 1, "maxLength": 1024 },
+            "values": { "type": "array", "maxItems": 32, "items": { "type": "string", "minLength": 1, "maxLength": 255 } } } },
+        "followRedirects": { "type": "boolean" },
+        "verifyTls": { "type": "boolean" },
+        "certExpiryDays": { "type": "integer", "minimum": 0, "maximum": 365 },
+        "redactHeaders": { "type": "array", "maxItems": 32, "items": { "type": "string" } },
+        "host": { "type": "string", "minLength": 1, "maxLength": 253 },
+        "port": { "type": "integer", "minimum": 1, "maximum": 65_535 },
+        "recordType": { "type": "string", "enum": ["A", "AAAA", "CNAME", "MX", "TXT", "NS"] },
+        "resolver": { "type": ["string", "null"] }
+    })
+}
+
+/// Probe monitors' checks, downtime windows, uptime and debug sessions.
+fn probe_schemas() -> Value {
+    let ms = json!({ "type": ["number", "null"] });
+    let opt_time = json!({ "type": ["string", "null"], "format": "date-time" });
+    let status = json!({ "type": "string", "enum": ["UP", "DOWN", "DEGRADED", "UNKNOWN"] });
+    let opt_text = json!({ "type": ["string", "null"], "maxLength": 4000 });
+    let headers = json!({ "type": "object", "additionalProperties": { "type": "string" } });
+    json!({
+        "Check": { "type": "object", "required": ["id", "checkedAt", "status", "httpStatus", "method", "responseTimeMs",
+            "dnsMs", "connectMs", "tlsMs", "ttfbMs", "error", "location"], "properties": {
+            "id": { "type": "string" }, "checkedAt": { "type": "string", "format": "date-time" }, "status": status,
+            "httpStatus": { "type": ["integer", "null"] }, "method": { "type": ["string", "null"] },
+            "responseTimeMs": ms, "dnsMs": ms, "connectMs": ms, "tlsMs": ms, "ttfbMs": ms,
+            "error": { "type": ["string", "null"] }, "location": { "type": "string" } } },
+        "DowntimeWindow": { "type": "object", "required": ["id", "startedAt", "endedAt", "durationSeconds", "initialStatus",
+            "recoveryStatus", "affectedChecks", "rootCause", "notes"], "properties": {
+            "id": { "type": "string" }, "monitorId": { "type": "string" }, "startedAt": { "type": "string", "format": "date-time" },
+            "endedAt": opt_time, "durationSeconds": { "type": "integer" }, "initialStatus": status,
+            "recoveryStatus": { "type": ["string", "null"] }, "affectedChecks": { "type": "integer" },
+            "rootCause": opt_text, "notes": opt_text } },
+        "DowntimeNote": { "type": "object", "additionalProperties": false, "properties": {
+            "rootCause": opt_text, "notes": opt_text } },
+        "Uptime": { "type": "object", "required": ["window", "uptimePercent", "downtimeSeconds", "checks", "failedChecks",
+            "p50Ms", "p95Ms"], "properties": {
+            "window": { "type": "string", "enum": ["24h", "7d", "30d", "90d"] }, "uptimePercent": { "type": "number" },
+            "downtimeSeconds": { "type": "integer" }, "checks": { "type": "integer" }, "failedChecks": { "type": "integer" },
+            "p50Ms": { "type": ["integer", "null"] }, "p95Ms": { "type": ["integer", "null"] } } },
+        "DebugSession": { "type": "object", "required": ["sessionKey", "startedAt", "completedAt", "success", "errorMessage",
+            "userAgent", "events"], "properties": {
+            "sessionKey": { "type": "string" }, "monitorId": { "type": "string" },
+            "trigger": { "type": "string", "enum": ["DOWN", "MANUAL"] },
+            "startedAt": { "type": "string", "format": "date-time" }, "completedAt": { "type": "string", "format": "date-time" },
+            "success": { "type": "boolean" }, "errorMessage": { "type": ["string", "null"] }, "userAgent": { "type": "string" },
+            "events": { "type": "array", "items": { "type": "object", "required": ["type", "url", "timestamp"], "properties": {
+                "type": { "type": "string", "enum": ["REQUEST", "RESPONSE", "REDIRECT", "ERROR", "TIMEOUT"] },
+                "url": { "type": "string" }, "method": { "type": ["string", "null"] }, "statusCode": { "type": ["integer", "null"] },
+                "requestHeaders": headers, "responseHeaders": headers,
+                "requestPayload": { "type": ["string", "null"] }, "responsePayload": { "type": ["string", "null"] },
+                "timestamp": { "type": "string", "format": "date-time" }, "durationMs": ms,
+                "error": { "type": ["string", "null"] } } } } } }
+    })
+}
+
 fn history_schemas() -> Value {
     let id = json!({ "type": "string" });
     let time = json!({ "type": "string", "format": "date-time" });

@@ -9,17 +9,19 @@ mod maintenance;
 mod monitors;
 mod org;
 pub mod pagination;
+mod probes;
 mod status_pages;
 mod subscribers;
 
 pub use channels::{ChannelInput, MASKED_SECRET, TargetInput};
 pub use incidents::{IncidentFilter, incident_sort_key};
 pub use maintenance::MaintenanceInput;
-pub use monitors::{CreateMonitor, CreatedMonitor, DependencyInput, UpdateMonitor};
+pub use monitors::{CreateMonitor, CreatedMonitor, DependencyInput, MonitorInput, UpdateMonitor};
 pub use org::{
     AcceptInvitation, AcceptedInvitation, CreateApiKey, CreatedApiKey, InviteMember, InvitedMember, UpdateMember,
     UpdateOrg,
 };
+pub use probes::{CheckFilter, DowntimeNote, MASKED_HEADER};
 pub use status_pages::{
     ComponentInput, IncidentUpdateInput, PageMaintenanceInput, SavedStatusPage, StatusIncidentInput, StatusPageInput,
     ThemeInput, VisibilityInput,
@@ -30,8 +32,8 @@ use crate::domain::org::Org;
 use crate::ports::blob::{BlobError, BlobStore};
 use crate::ports::scheduler::{Scheduler, SchedulerError};
 use crate::ports::store::{
-    ConfigStore, DeliveryStore, IncidentStore, MonitorStore, OrgStore, RunStore, StatusStore, StoreError,
-    SubscriberStore,
+    ConfigStore, DeliveryStore, IncidentStore, MonitorStore, OrgStore, ProbeStore, RunStore, StatusStore, StoreError,
+    SubscriberStore, SweepStore,
 };
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -40,6 +42,9 @@ use std::sync::Arc;
 pub enum ManageError {
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// A field the request must carry is absent (as a body serde refuses: 400).
+    #[error("{0} is required")]
+    Missing(Cow<'static, str>),
     /// The request is well-formed but breaks a rule; `field` names what to fix.
     #[error("{message}")]
     Invalid { field: Cow<'static, str>, message: String },
@@ -71,7 +76,16 @@ impl crate::services::retry::MayConflict for ManageError {
 /// What the management API reads and writes: everything but pings' commits and status
 /// page subscribers (the subscriber service's).
 pub trait ManageStore:
-    MonitorStore + RunStore + IncidentStore + OrgStore + ConfigStore + DeliveryStore + StatusStore + SubscriberStore
+    MonitorStore
+    + RunStore
+    + IncidentStore
+    + OrgStore
+    + ConfigStore
+    + DeliveryStore
+    + StatusStore
+    + SubscriberStore
+    + ProbeStore
+    + SweepStore
 {
 }
 impl<
@@ -83,7 +97,9 @@ impl<
         + ConfigStore
         + DeliveryStore
         + StatusStore
-        + SubscriberStore,
+        + SubscriberStore
+        + ProbeStore
+        + SweepStore,
 > ManageStore for T
 {
 }

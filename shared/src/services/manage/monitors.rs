@@ -1,11 +1,13 @@
 //! Monitors: create (arming the missed check), edit, pause, resume, delete, tags,
 //! dependencies, and their runs.
+use super::probes::{ExpectInput, probe_spec};
 use super::{ManageError, ManageService, invalid};
 use crate::domain::dependency::{DependencyError, MonitorDependency};
 use crate::domain::ids::{MonitorId, RunId};
 use crate::domain::incident::Severity;
 use crate::domain::monitor::{Monitor, MonitorSpec};
 use crate::domain::org::Org;
+use crate::domain::probe::spec::{HttpMethod, MonitorKind, RecordType};
 use crate::domain::run::Run;
 use crate::domain::schedule::Schedule;
 use crate::domain::secret::PingToken;
@@ -16,41 +18,99 @@ use crate::services::retry::retry_on_conflict;
 use bytes::Bytes;
 use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct CreateMonitor {
-    pub name: String,
-    pub schedule: Schedule,
-    /// Seconds after the expected time before a missing ping is an incident.
-    #[serde(default)]
-    pub grace: Option<u64>,
-    #[serde(default)]
-    pub severity: Option<Severity>,
-    #[serde(default)]
-    pub tags: Vec<String>,
-    #[serde(default)]
-    pub max_runtime: Option<u64>,
+/// Refuses probe fields on a heartbeat monitor, naming the first.
+fn heartbeat_only(input: &MonitorInput) -> Result<(), ManageError> {
+    let probe_fields = [
+        (input.interval.is_some(), "interval"),
+        (input.timeout.is_some(), "timeout"),
+        (input.failure_threshold.is_some(), "failureThreshold"),
+        (input.recovery_threshold.is_some(), "recoveryThreshold"),
+        (input.degraded_after_ms.is_some(), "degradedAfterMs"),
+        (input.url.is_some(), "url"),
+        (input.method.is_some(), "method"),
+        (input.headers.is_some(), "headers"),
+        (input.body.is_some(), "body"),
+        (input.expect.is_some(), "expect"),
+        (input.follow_redirects.is_some(), "followRedirects"),
+        (input.verify_tls.is_some(), "verifyTls"),
+        (input.cert_expiry_days.is_some(), "certExpiryDays"),
+        (input.redact_headers.is_some(), "redactHeaders"),
+        (input.host.is_some(), "host"),
+        (input.port.is_some(), "port"),
+        (input.record_type.is_some(), "recordType"),
+        (input.resolver.is_some(), "resolver"),
+    ];
+    match probe_fields.iter().find(|(set, _)| *set) {
+        Some((_, field)) => Err(invalid(*field, "only probe monitors (kind http, tcp or dns) take this")),
+        None => Ok(()),
+    }
 }
 
-/// Every field optional: what is absent stays. `maxRuntime: null` clears it.
+/// Refuses heartbeat fields on a probe monitor, naming the first.
+fn probe_only(input: &MonitorInput) -> Result<(), ManageError> {
+    let heartbeat_fields = [
+        (input.schedule.is_some(), "schedule"),
+        (input.grace.is_some(), "grace"),
+        (input.max_runtime.is_some(), "maxRuntime"),
+    ];
+    match heartbeat_fields.iter().find(|(set, _)| *set) {
+        Some((_, field)) => Err(invalid(*field, "only heartbeat monitors take this; probes use interval")),
+        None => Ok(()),
+    }
+}
+
+/// A monitor as the API sends it, to create (`name` required; `schedule` for heartbeats,
+/// `interval` and the target for probes) or to edit (every field optional: what is absent
+/// stays; `null` clears `maxRuntime`, `degradedAfterMs`, `body` and `resolver`).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct UpdateMonitor {
+pub struct MonitorInput {
+    /// `heartbeat` (the default), `http`, `tcp` or `dns`; fixed once created.
+    pub kind: Option<MonitorKind>,
     pub name: Option<String>,
     pub schedule: Option<Schedule>,
+    /// Seconds after the expected time before a missing ping is an incident.
     pub grace: Option<u64>,
     pub severity: Option<Severity>,
     pub tags: Option<Vec<String>>,
     #[serde(default, deserialize_with = "some_or_null")]
     pub max_runtime: Option<Option<u64>>,
     pub enabled: Option<bool>,
+    /// Probes: seconds between checks.
+    pub interval: Option<u64>,
+    /// Probes: milliseconds a check may take.
+    pub timeout: Option<u64>,
+    pub failure_threshold: Option<u64>,
+    pub recovery_threshold: Option<u64>,
+    #[serde(default, deserialize_with = "some_or_null")]
+    pub degraded_after_ms: Option<Option<u64>>,
+    pub url: Option<String>,
+    pub method: Option<HttpMethod>,
+    pub headers: Option<BTreeMap<String, String>>,
+    #[serde(default, deserialize_with = "some_or_null")]
+    pub body: Option<Option<String>>,
+    pub expect: Option<ExpectInput>,
+    pub follow_redirects: Option<bool>,
+    pub verify_tls: Option<bool>,
+    pub cert_expiry_days: Option<u64>,
+    pub redact_headers: Option<Vec<String>>,
+    pub host: Option<String>,
+    pub port: Option<u64>,
+    pub record_type: Option<RecordType>,
+    #[serde(default, deserialize_with = "some_or_null")]
+    pub resolver: Option<Option<String>>,
 }
 
+pub type CreateMonitor = MonitorInput;
+pub type UpdateMonitor = MonitorInput;
+
 /// Tells an absent field (`None`) from an explicit `null` (`Some(None)`).
-fn some_or_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<u64>>, D::Error> {
-    Option::<u64>::deserialize(d).map(Some)
+pub(super) fn some_or_null<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -68,6 +128,8 @@ pub struct CreatedMonitor {
 }
 
 const DEFAULT_GRACE_SECS: u64 = 300;
+/// Probe history items deleted per store call when a monitor goes.
+const HISTORY_BATCH: usize = 1000;
 
 fn name(s: &str) -> Result<Name, ManageError> {
     Name::new(s).map_err(|e| invalid("name", e))
@@ -90,17 +152,37 @@ impl ManageService {
         input: CreateMonitor,
         now: DateTime<Utc>,
     ) -> Result<CreatedMonitor, ManageError> {
+        let kind = input.kind.unwrap_or(MonitorKind::Heartbeat);
+        let probe = match kind {
+            MonitorKind::Heartbeat => {
+                heartbeat_only(&input)?;
+                None
+            }
+            kind => {
+                probe_only(&input)?;
+                Some(probe_spec(kind, &input, None)?)
+            }
+        };
+        let schedule = match (&probe, input.schedule) {
+            (None, Some(s)) => s,
+            (None, None) => return Err(ManageError::Missing("schedule".into())),
+            // Shown nowhere; kept so the monitor is whole.
+            (Some(p), _) => Schedule::interval(u64::from(p.interval_secs)).map_err(|e| invalid("interval", e))?,
+        };
         let spec = MonitorSpec {
-            name: name(&input.name)?,
-            schedule: input.schedule,
+            name: name(input.name.as_deref().ok_or(ManageError::Missing("name".into()))?)?,
+            schedule,
             grace: seconds(input.grace.unwrap_or(DEFAULT_GRACE_SECS)),
             severity: input.severity.unwrap_or(Severity::High),
-            tags: tags(&input.tags)?,
-            max_runtime: input.max_runtime.map(seconds),
-            probe: None,
+            tags: tags(input.tags.as_deref().unwrap_or_default())?,
+            max_runtime: input.max_runtime.flatten().map(seconds),
+            probe,
         };
         let token = PingToken::generate();
         let mut monitor = Monitor::new(org.id.clone(), spec, token.hash(), now).map_err(|e| invalid(e.field(), e))?;
+        if input.enabled == Some(false) {
+            monitor.enabled = false;
+        }
         // As ingest does: armed before the commit, so a stored monitor never lacks its check
         // (a timer without a monitor finds nothing and ends).
         if let Some(at) = monitor.rearm() {
@@ -152,7 +234,18 @@ impl ManageService {
         let new_name = input.name.as_deref().map(name).transpose()?;
         let new_tags = input.tags.as_deref().map(tags).transpose()?;
         self.edit(org, id, |m| {
+            let kind = m.kind();
+            if input.kind.is_some_and(|k| k != kind) {
+                return Err(invalid("kind", "cannot change; create a new monitor of the other kind"));
+            }
             let mut spec = m.spec();
+            match &m.probe {
+                None => heartbeat_only(&input)?,
+                Some(p) => {
+                    probe_only(&input)?;
+                    spec.probe = Some(probe_spec(kind, &input, Some(&p.spec))?);
+                }
+            }
             if let Some(n) = &new_name {
                 spec.name = n.clone();
             }
@@ -187,7 +280,7 @@ impl ManageService {
         list: Vec<String>,
         now: DateTime<Utc>,
     ) -> Result<Monitor, ManageError> {
-        self.update_monitor(org, id, UpdateMonitor { tags: Some(list), ..Default::default() }, now).await
+        self.update_monitor(org, id, MonitorInput { tags: Some(list), ..Default::default() }, now).await
     }
 
     pub async fn pause_monitor(&self, org: &Org, id: &str) -> Result<Monitor, ManageError> {
@@ -201,7 +294,8 @@ impl ManageService {
         self.edit(org, id, |m| Ok(m.resumed(now))).await
     }
 
-    /// Removes the monitor, its dependencies and its timer.
+    /// Removes the monitor, its dependencies, its timer and a probe's history (checks,
+    /// downtime windows, debug sessions, rollups).
     pub async fn delete_monitor(&self, org: &Org, id: &str) -> Result<(), ManageError> {
         let m = retry_on_conflict(|_| async move {
             let m = self.monitor(org, id).await?;
@@ -215,6 +309,9 @@ impl ManageService {
             }
         }
         self.scheduler.disarm(&m.id).await?;
+        if m.probe.is_some() {
+            while self.store.delete_probe_history(&m.id, HISTORY_BATCH).await? > 0 {}
+        }
         tracing::info!(org_id = %org.id, monitor_id = %m.id, "monitor deleted");
         Ok(())
     }
