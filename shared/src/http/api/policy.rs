@@ -118,7 +118,7 @@ pub static ROUTES: &[Route] = &[
     route(Method::GET, "/api/v1/monitors/{monitorId}/downtime", Op::ListDowntime, Key(MonitorsRead, Viewer)),
     route(
         Method::PATCH,
-        "/api/v1/monitors/{monitorId}/downtime/{windowId}",
+        "/api/v1/monitors/{monitorId}/downtime/{downtimeId}",
         Op::AnnotateDowntime,
         Key(MonitorsWrite, Member),
     ),
