@@ -95,7 +95,8 @@ fn html_page_shows_banner_components_incidents_and_maintenance() {
     assert!(!page.to_ascii_lowercase().contains("<script"), "no JavaScript");
     assert_eq!(page.matches("<style>").count(), 1, "one inline stylesheet");
     assert!(!page.contains("<link rel=stylesheet"));
-    assert_eq!(page.matches("role=img").count(), 4, "one labelled bar per component");
+    assert_eq!(page.matches("<ol class=bar aria-hidden=true>").count(), 4, "one bar per component");
+    assert_eq!(page.matches("uptime in 90 days</li>").count(), 4, "its uptime in words after it");
 }
 
 #[test]
@@ -111,11 +112,30 @@ fn html_escapes_hostile_names() {
 }
 
 #[test]
-fn fifty_components_with_ninety_days_stay_under_30_kb() {
-    let v = fixture::view(50, 3);
+fn fifty_components_with_ninety_days_and_response_time_charts_stay_under_30_kb() {
+    let mut v = fixture::view(50, 3);
     assert_eq!(v.components[0].days.len(), 90);
-    let size = html::render(&v).body.len();
-    assert!(size < 30 * 1024, "page is {size} bytes");
+    // Every component a probe with a median every day, the worst case for size.
+    let today = v.at.date_naive();
+    for c in &mut v.components {
+        c.latency = (0..14).map(|d| (today - chrono::Duration::days(13 - d), 100 + (d as u64 * 67) % 900)).collect();
+    }
+    let page = String::from_utf8(html::render(&v).body).unwrap();
+    assert!(page.len() < 30 * 1024, "page is {} bytes", page.len());
+    assert_eq!(page.matches("<svg ").count(), 50, "a chart per probed component");
+    let first = &page[page.find("<svg ").unwrap()..];
+    let chart = &first[..first.find("</svg>").unwrap()];
+    assert!(first.contains("</svg><p class=up>99.93% uptime in 90 days · 14-day median 100–971 ms</li>"), "{first}");
+    let path = &chart[chart.find("d=\"").unwrap() + 3..chart.rfind('"').unwrap()];
+    assert!(path.starts_with('M') && path.contains('l'), "{path}");
+    let moves: Vec<i64> = path[path.find('l').unwrap() + 1..]
+        .replace('-', " -")
+        .split(' ')
+        .filter(|t| !t.is_empty())
+        .map(|t| t.parse().unwrap())
+        .collect();
+    assert_eq!(moves.len(), 26, "a relative move per day after the first: {path}");
+    assert!(!page.to_ascii_lowercase().contains("<script"), "still no JavaScript");
 }
 
 #[test]

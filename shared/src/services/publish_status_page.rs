@@ -13,7 +13,7 @@ use crate::domain::status_page::subscriber::Announcement;
 use crate::domain::status_page::view::{PageLocation, StatusView};
 use crate::domain::status_page::{StatusPage, Visibility};
 use crate::ports::static_site::{SiteError, SiteFile, SitePath, StaticSite};
-use crate::ports::store::{ConfigStore, IncidentStore, OrgStore, StatusStore, StoreError};
+use crate::ports::store::{ConfigStore, IncidentStore, OrgStore, ProbeStore, StatusStore, StoreError};
 use crate::services::render_status_page::load_view;
 use crate::services::subscribers::SubscriberService;
 use bytes::Bytes;
@@ -42,8 +42,8 @@ pub struct PublishReport {
 
 /// What publishing reads and writes: the orgs' pages and what they show (status
 /// incidents, maintenance, the linked monitors' incidents), and the pages' components.
-pub trait PublishStore: OrgStore + ConfigStore + StatusStore + IncidentStore {}
-impl<T: ?Sized + OrgStore + ConfigStore + StatusStore + IncidentStore> PublishStore for T {}
+pub trait PublishStore: OrgStore + ConfigStore + StatusStore + IncidentStore + ProbeStore {}
+impl<T: ?Sized + OrgStore + ConfigStore + StatusStore + IncidentStore + ProbeStore> PublishStore for T {}
 
 pub struct StatusPublisher {
     store: Arc<dyn PublishStore>,

@@ -7,8 +7,9 @@ use super::uptime::{self, Day, HISTORY_DAYS, Span};
 use super::{Component, ComponentStatus, StatusPage, overall_status};
 use crate::domain::ids::MonitorId;
 use crate::domain::incident::Incident;
-use chrono::{DateTime, Utc};
-use std::collections::HashMap;
+use crate::domain::probe::rollup::{DailyRollup, LatencyHistogram};
+use chrono::{DateTime, NaiveDate, Utc};
+use std::collections::{BTreeMap, HashMap};
 
 /// Past incidents shown on the HTML page and in feeds; the JSON lists up to Statuspage's 50.
 pub const RECENT_INCIDENTS: usize = 50;
@@ -38,7 +39,14 @@ pub struct ComponentView {
     /// Oldest first, `HISTORY_DAYS` of them.
     pub days: Vec<Day>,
     pub uptime: f64,
+    /// The daily median response time of the component's probe monitors, oldest first,
+    /// over the last `CHART_DAYS` (days without checks left out); empty when none of
+    /// its monitors is a probe.
+    pub latency: Vec<(NaiveDate, u64)>,
 }
+
+/// Days of response time a component's chart shows.
+pub const CHART_DAYS: i64 = 14;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct MaintenanceView {
@@ -169,7 +177,21 @@ fn component_view(
     }
     let days = uptime::daily(&spans, now, HISTORY_DAYS);
     let uptime = uptime::overall_uptime(&days, now);
-    ComponentView { component: Component { status, ..c.clone() }, days, uptime }
+    ComponentView { component: Component { status, ..c.clone() }, days, uptime, latency: Vec::new() }
+}
+
+impl StatusView {
+    /// Fills each component's response-time chart from its monitors' daily rollups.
+    pub fn with_latency(mut self, rollups: &HashMap<MonitorId, Vec<DailyRollup>>) -> Self {
+        for (view, c) in self.components.iter_mut().zip(&self.page.components) {
+            let mut days: BTreeMap<NaiveDate, LatencyHistogram> = BTreeMap::new();
+            for r in c.monitor_ids.iter().filter_map(|m| rollups.get(m)).flatten() {
+                days.entry(r.day).or_default().merge(&r.latency);
+            }
+            view.latency = days.into_iter().filter_map(|(day, h)| h.quantile(0.5).map(|p50| (day, p50))).collect();
+        }
+        self
+    }
 }
 
 #[cfg(test)]

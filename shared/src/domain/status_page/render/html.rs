@@ -8,7 +8,7 @@ use crate::domain::status_page::incident::StatusIncident;
 use crate::domain::status_page::maintenance::MaintenanceState;
 use crate::domain::status_page::rollup::Indicator;
 use crate::domain::status_page::uptime::Day;
-use crate::domain::status_page::view::{ComponentView, MaintenanceView, StatusView};
+use crate::domain::status_page::view::{CHART_DAYS, ComponentView, MaintenanceView, StatusView};
 use chrono::{DateTime, Utc};
 use std::fmt::Write;
 
@@ -29,10 +29,11 @@ p{margin:.25rem 0}a{color:#0969da}.mu,footer{color:#59636e}\
 ul,ol{list-style:none;margin:0;padding:0}\
 .cs>li{border:1px solid #d1d9e0;border-radius:6px;padding:.75rem 1rem;margin-bottom:.5rem}\
 .ch{display:flex;justify-content:space-between;gap:1rem}\
-.bar{display:flex;height:2rem;gap:1px;margin:.5rem 0 .25rem}.bar li{border-radius:2px;background:#2da44e}\
+.bar{display:flex;height:2rem;gap:1px;margin:.5rem 0 .25rem}.bar li{flex:1;border-radius:2px;background:#2da44e}\
 .bar .m{background:#0969da}.bar .d{background:#d4a72c}.bar .p{background:#e16f24}.bar .x{background:#cf222e}\
 .leg{display:flex;justify-content:space-between;font-size:.8rem;color:#59636e}.up{font-size:.875rem;color:#59636e;text-align:right}\
 article{border-left:4px solid var(--c,#d1d9e0);padding:.25rem 0 .25rem 1rem;margin-bottom:1rem}\
+.cs svg{display:block;width:100%}.cs path{fill:none;stroke:#0969da;stroke-width:1.5}\
 .tl li{margin-top:.5rem}footer{margin-top:2rem;padding-bottom:2rem;font-size:.875rem}\
 ";
 
@@ -44,6 +45,18 @@ fn time(out: &mut String, t: DateTime<Utc>) {
 /// is dropped.
 fn safe_url(url: &str) -> Option<&str> {
     (url.starts_with("https://") || url.starts_with("http://")).then_some(url)
+}
+
+/// A day's status in a bar's tooltip: the label, shortened where the colour legend
+/// already says the rest (pages of many components stay small).
+fn short_label(s: ComponentStatus) -> &'static str {
+    match s {
+        ComponentStatus::UnderMaintenance => "maintenance",
+        ComponentStatus::DegradedPerformance => "degraded",
+        ComponentStatus::PartialOutage => "partial outage",
+        ComponentStatus::MajorOutage => "major outage",
+        ComponentStatus::Operational => "operational",
+    }
 }
 
 fn day_class(s: ComponentStatus) -> &'static str {
@@ -73,9 +86,14 @@ fn bars(out: &mut String, days: &[Day]) {
             } else {
                 write!(out, "{} to {}", first.format("%b %-d"), last.format("%b %-d"))
             };
-            let _ = write!(out, ": {}\"", worst.label());
+            let _ = write!(out, " {}\"", short_label(worst));
         }
-        let _ = write!(out, " style=flex:{run}>");
+        // One day is the default width (`.bar li{flex:1}`): most runs of trouble are one day.
+        if run == 1 {
+            out.push('>');
+        } else {
+            let _ = write!(out, " style=flex:{run}>");
+        }
         i += run;
     }
 }
@@ -91,9 +109,53 @@ fn component(out: &mut String, c: &ComponentView) {
         out.push_str("</p>");
     }
     let uptime = percent(c.uptime);
-    let _ = write!(out, "<ol class=bar role=img aria-label=\"{uptime} uptime over {} days\">", c.days.len());
+    // The bars are a picture of what the text after them says.
+    out.push_str("<ol class=bar aria-hidden=true>");
     bars(out, &c.days);
-    let _ = write!(out, "</ol><p class=up>{uptime} uptime</p></li>");
+    out.push_str("</ol>");
+    // Last in its item, so its end tag is implied.
+    let _ = match chart(out, &c.latency) {
+        Some((min, max)) => write!(
+            out,
+            "<p class=up>{uptime} uptime in {days} days · {CHART_DAYS}-day median {min}–{max} ms</li>",
+            days = c.days.len()
+        ),
+        None => write!(out, "<p class=up>{uptime} uptime in {} days</li>", c.days.len()),
+    };
+}
+
+/// The chart's height in SVG units: medians are drawn in ten steps, all a sparkline
+/// shows, which keeps each point to a few bytes.
+const CHART_STEPS: u64 = 9;
+/// SVG units per day: the view box is about as wide as the chart is drawn (13:1), so it
+/// scales without distortion, and every step is one digit.
+const CHART_DAY: i64 = 9;
+
+/// The daily median response time as one inline SVG path, about 120 bytes (a page of
+/// 50 probed components stays under 30 KB), scaled to the slowest day. Its range is
+/// written out after it, so the picture itself is hidden from screen readers.
+fn chart(out: &mut String, latency: &[(chrono::NaiveDate, u64)]) -> Option<(u64, u64)> {
+    let max = latency.iter().map(|(_, ms)| *ms).max()?;
+    let min = latency.iter().map(|(_, ms)| *ms).min().unwrap_or(max);
+    let last = latency[latency.len() - 1].0;
+    let first_day = last - chrono::Duration::days(CHART_DAYS - 1);
+    let _ =
+        write!(out, "<svg viewBox=\"0 0 {} {CHART_STEPS}\" aria-hidden=true><path d=\"", (CHART_DAYS - 1) * CHART_DAY);
+    let mut prev: Option<(i64, i64)> = None;
+    for (day, ms) in latency.iter().filter(|(day, _)| *day >= first_day) {
+        let x = (*day - first_day).num_days() * CHART_DAY;
+        let y = (CHART_STEPS - ms * CHART_STEPS / max.max(1)) as i64;
+        let _ = match prev {
+            None => write!(out, "M{x} {y}l"),
+            // A minus sign separates numbers itself.
+            Some((px, py)) if y < py => write!(out, "{}{} ", x - px, y - py),
+            Some((px, py)) => write!(out, "{} {} ", x - px, y - py),
+        };
+        prev = Some((x, y));
+    }
+    out.truncate(out.trim_end().len());
+    out.push_str("\"/></svg>");
+    Some((min, max))
 }
 
 fn incident(out: &mut String, view: &StatusView, i: &StatusIncident) {
