@@ -35,6 +35,12 @@ pub(super) fn check_range(query: &CheckQuery, with_cursor: bool) -> (String, Str
     (lo, hi)
 }
 
+/// The status filter as its own statement (so a filtered listing can use the status
+/// index); without one, `?4` is bound to NULL and the clause always holds.
+fn status_clause(filtered: bool) -> &'static str {
+    if filtered { "status = ?4" } else { "?4 IS NULL" }
+}
+
 struct CheckRow {
     monitor_id: String,
     id: String,
@@ -139,10 +145,11 @@ impl ProbeStore for EmbeddedStore {
         let status = query.status.as_ref().map(status_name).transpose()?;
         let mut items: Vec<ProbeCheck> = self.read(|c| {
             let mut stmt = c
-                .prepare_cached(
-                    "SELECT doc FROM probe_checks WHERE monitor_id = ?1 AND id >= ?2 AND id < ?3
-                     AND (?4 IS NULL OR status = ?4) ORDER BY id DESC LIMIT ?5",
-                )
+                .prepare_cached(&format!(
+                    "SELECT doc FROM probe_checks WHERE monitor_id = ?1 AND id >= ?2 AND id < ?3 AND {}
+                     ORDER BY id DESC LIMIT ?5",
+                    status_clause(status.is_some())
+                ))
                 .map_err(backend)?;
             let rows = stmt
                 .query_map(params![monitor.as_str(), lo, hi, status, (limit + 1) as i64], |r| r.get::<_, String>(0))
@@ -162,10 +169,10 @@ impl ProbeStore for EmbeddedStore {
         let (lo, hi) = check_range(query, false);
         let status = query.status.as_ref().map(status_name).transpose()?;
         self.read(|c| {
-            c.prepare_cached(
-                "SELECT COUNT(*) FROM probe_checks WHERE monitor_id = ?1 AND id >= ?2 AND id < ?3
-                 AND (?4 IS NULL OR status = ?4)",
-            )
+            c.prepare_cached(&format!(
+                "SELECT COUNT(*) FROM probe_checks WHERE monitor_id = ?1 AND id >= ?2 AND id < ?3 AND {}",
+                status_clause(status.is_some())
+            ))
             .and_then(|mut s| s.query_row(params![monitor.as_str(), lo, hi, status], |r| r.get::<_, i64>(0)))
             .map(|n| n as u64)
             .map_err(backend)
