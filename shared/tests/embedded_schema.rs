@@ -91,3 +91,64 @@ async fn a_data_dir_from_a_newer_release_is_refused_and_left_as_it_was() {
     assert_eq!(recorded_version(dir.path()), newer);
     assert_eq!(std::fs::read(dir.path().join("tokiflow.db")).unwrap(), before, "not a byte changed");
 }
+
+/// A data directory of schema version 1 (the pre-versioning fixture once version 1 was
+/// recorded: that migration changes nothing else) gains the probe history's tables and
+/// keeps its data.
+#[tokio::test]
+async fn a_data_dir_of_version_1_gains_the_probe_history() {
+    use tokiflow_shared::domain::monitor::{Monitor, MonitorSpec};
+    use tokiflow_shared::domain::probe::check::{CheckStatus, ProbeCheck};
+    use tokiflow_shared::domain::probe::spec::{Host, ProbeSpec, ProbeTarget, TcpProbe};
+    use tokiflow_shared::domain::probe::state::Surroundings;
+    use tokiflow_shared::domain::schedule::Schedule;
+    use tokiflow_shared::domain::secret::PingToken;
+    use tokiflow_shared::domain::text::Name;
+    use tokiflow_shared::ports::store::{CheckQuery, ProbeStore};
+
+    let dir = data_dir_from(PRE_VERSIONING);
+    set_recorded_version(dir.path(), 1);
+    let store = EmbeddedStore::open(dir.path()).unwrap();
+    let org = store.orgs().await.unwrap().into_iter().find(|o| o.name.as_str() == DEMO_ORG_NAME).unwrap();
+    assert_eq!(store.monitors_of_org(&org.id).await.unwrap().len(), 3, "the old data reads");
+
+    let now = chrono::Utc::now();
+    let spec = MonitorSpec {
+        name: Name::new("db port").unwrap(),
+        schedule: Schedule::interval(60).unwrap(),
+        grace: chrono::Duration::zero(),
+        severity: tokiflow_shared::domain::incident::Severity::High,
+        tags: Default::default(),
+        max_runtime: None,
+        probe: Some(ProbeSpec {
+            target: ProbeTarget::Tcp(TcpProbe { host: Host::new("127.0.0.1").unwrap(), port: 5432 }),
+            interval_secs: 60,
+            timeout_ms: 1000,
+            failure_threshold: 2,
+            recovery_threshold: 1,
+            degraded_after_ms: None,
+        }),
+    };
+    let m = Monitor::new(org.id.clone(), spec, PingToken::generate().hash(), now).unwrap();
+    store.create_monitor(&m).await.unwrap();
+    let check = ProbeCheck {
+        id: tokiflow_shared::domain::ids::CheckId::generate_at(now),
+        org_id: org.id.clone(),
+        monitor_id: m.id.clone(),
+        checked_at: now,
+        status: CheckStatus::Up,
+        http_status: None,
+        method: None,
+        response_time_ms: Some(3.0),
+        timings: Default::default(),
+        error: None,
+        location: "local".into(),
+    };
+    let outcome = m.apply_check(check.clone(), Surroundings::default());
+    store.commit_probe(&outcome, m.version).await.unwrap();
+    let query = CheckQuery { from: None, to: None, status: None, limit: 10, before: None };
+    assert_eq!(store.checks(&m.id, &query).await.unwrap().items, vec![check]);
+    store.close();
+    drop(store);
+    assert_eq!(recorded_version(dir.path()), SCHEMA_VERSION as i64);
+}

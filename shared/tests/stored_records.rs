@@ -3,7 +3,7 @@
 //! data fails here; domain types can be renamed freely without touching these. Each
 //! document also reads back to the sample it was written from. (The subscriber's record,
 //! whose token hashes are private to the crate, is pinned in `adapters::records::subscribers`.)
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt::Debug;
 use tokiflow_shared::adapters::records::{Stored, from_json, to_json};
@@ -21,6 +21,15 @@ use tokiflow_shared::domain::notification::NoticeKind;
 use tokiflow_shared::domain::notification::delivery::DeliveryAttempt;
 use tokiflow_shared::domain::notification::record::{DeliveryRecord, DeliveryStatus};
 use tokiflow_shared::domain::org::{ApiKey, Email, Invitation, Org, Role, Scope, User};
+use tokiflow_shared::domain::probe::check::{CheckStatus, ProbeCheck};
+use tokiflow_shared::domain::probe::debug::{DebugSession, DebugTrigger, EventType, NetworkEvent};
+use tokiflow_shared::domain::probe::downtime::DowntimeWindow;
+use tokiflow_shared::domain::probe::observation::PhaseTimings;
+use tokiflow_shared::domain::probe::rollup::{DailyRollup, LatencyHistogram};
+use tokiflow_shared::domain::probe::spec::{
+    DnsProbe, Host, HttpExpect, HttpMethod, HttpProbe, ProbeSpec, ProbeTarget, RecordType, StatusMatch, TcpProbe,
+};
+use tokiflow_shared::domain::probe::state::{Probe, ProbeState};
 use tokiflow_shared::domain::run::{Run, RunKey, RunOutput, RunState};
 use tokiflow_shared::domain::schedule::Schedule;
 use tokiflow_shared::domain::secret::SecretHash;
@@ -469,5 +478,243 @@ fn status_incident_and_page_maintenance() {
     pinned(
         &plain,
         r#"{"id":"pmt_00000000000000000000000000000001","pageId":"sp_00000000000000000000000000000001","window":{"id":"mnt_00000000000000000000000000000001","orgId":"org_00000000000000000000000000000001","name":"upgrade","startsAt":"2026-01-02T22:00:00Z","endsAt":"2026-01-02T23:00:00Z","recurrence":"FREQ=WEEKLY;BYDAY=SA","timeZone":"Europe/Berlin","monitorIds":["mon_00000000000000000000000000000001","mon_00000000000000000000000000000002"]},"componentIds":["cmp_00000000000000000000000000000001"],"autoStatus":true,"createdAt":"2026-01-01T00:00:00Z"}"#,
+    );
+}
+
+fn probe_monitor(spec: ProbeSpec, state: ProbeState) -> Monitor {
+    Monitor {
+        id: id!(MonitorId, 2),
+        org_id: id!(OrgId, 1),
+        name: name("api health"),
+        token_hash: hash("probe-token"),
+        schedule: Schedule::interval(60).unwrap(),
+        grace: Duration::zero(),
+        enabled: true,
+        status: MonitorStatus::Down,
+        severity: Severity::High,
+        tags: BTreeSet::new(),
+        max_runtime: None,
+        created_at: at("2026-01-01T00:00:00Z"),
+        last_ping_at: None,
+        last_start_at: None,
+        next_expected_at: None,
+        durations: DurationStats::default(),
+        open_starts: vec![],
+        open_incidents: BTreeMap::from([(IncidentKind::Down, id!(IncidentId, 3))]),
+        ping_count: 0,
+        armed_for: Some(at("2026-01-02T03:05:00Z")),
+        probe: Some(Probe { spec, state }),
+        version: 12,
+    }
+}
+
+fn downtime_window() -> DowntimeWindow {
+    DowntimeWindow {
+        id: id!(DowntimeId, 1),
+        org_id: id!(OrgId, 1),
+        monitor_id: id!(MonitorId, 2),
+        started_at: at("2026-01-02T03:00:00Z"),
+        ended_at: None,
+        initial_status: CheckStatus::Down,
+        recovery_status: None,
+        affected_checks: 3,
+        root_cause: None,
+        notes: None,
+    }
+}
+
+#[test]
+fn probe_monitors_of_every_kind() {
+    let http = ProbeSpec {
+        target: ProbeTarget::Http(HttpProbe {
+            url: "https://api.example.com/health?deep=1".parse().unwrap(),
+            method: HttpMethod::Post,
+            headers: vec![("authorization".into(), "Bearer t0k".into()), ("x-tenant".into(), "acme".into())],
+            body: Some(r#"{"ping":true}"#.into()),
+            expect: HttpExpect {
+                status: vec![StatusMatch::Code(204), StatusMatch::Class(2)],
+                keyword: Some("ok".into()),
+                keyword_absent: Some("error".into()),
+            },
+            follow_redirects: false,
+            verify_tls: true,
+            cert_expiry_days: 21,
+            redact_headers: BTreeSet::from(["x-tenant".to_string()]),
+        }),
+        interval_secs: 60,
+        timeout_ms: 5000,
+        failure_threshold: 3,
+        recovery_threshold: 2,
+        degraded_after_ms: Some(800),
+    };
+    let down = ProbeState {
+        consecutive_failures: 3,
+        consecutive_successes: 0,
+        consecutive_slow: 0,
+        failing_since: Some(at("2026-01-02T03:00:00Z")),
+        last_checked_at: Some(at("2026-01-02T03:02:00.250Z")),
+        next_check_at: Some(at("2026-01-02T03:03:00Z")),
+        open_window: Some(DowntimeWindow { root_cause: Some("bad deploy".into()), ..downtime_window() }),
+    };
+    pinned(
+        &probe_monitor(http, down),
+        r#"{"id":"mon_00000000000000000000000000000002","orgId":"org_00000000000000000000000000000001","name":"api health","tokenHash":"92e2a3caaa3bec34d48004c7da4036f21c00828f51788c7650b9ee4ba5ef63d5","schedule":{"kind":"interval","seconds":60},"grace":0,"enabled":true,"status":"DOWN","severity":"HIGH","tags":[],"createdAt":"2026-01-01T00:00:00Z","lastPingAt":null,"lastStartAt":null,"nextExpectedAt":null,"recentDurationsMs":[],"durationP50Ms":null,"durationP95Ms":null,"durationP99Ms":null,"openStarts":[],"openIncidents":{"DOWN":"inc_00000000000000000000000000000003"},"pingCount":0,"armedFor":"2026-01-02T03:05:00Z","probe":{"target":{"kind":"http","url":"https://api.example.com/health?deep=1","method":"POST","headers":[["authorization","Bearer t0k"],["x-tenant","acme"]],"body":"{\"ping\":true}","expectStatus":["204","2xx"],"keyword":"ok","keywordAbsent":"error","followRedirects":false,"verifyTls":true,"certExpiryDays":21,"redactHeaders":["x-tenant"]},"intervalSecs":60,"timeoutMs":5000,"failureThreshold":3,"recoveryThreshold":2,"degradedAfterMs":800,"state":{"consecutiveFailures":3,"consecutiveSuccesses":0,"consecutiveSlow":0,"failingSince":"2026-01-02T03:00:00Z","lastCheckedAt":"2026-01-02T03:02:00.250Z","nextCheckAt":"2026-01-02T03:03:00Z","openWindow":{"id":"dtw_00000000000000000000000000000001","orgId":"org_00000000000000000000000000000001","monitorId":"mon_00000000000000000000000000000002","startedAt":"2026-01-02T03:00:00Z","endedAt":null,"initialStatus":"DOWN","recoveryStatus":null,"affectedChecks":3,"rootCause":"bad deploy"}}},"version":12}"#,
+    );
+
+    let tcp = ProbeSpec {
+        target: ProbeTarget::Tcp(TcpProbe { host: Host::new("db.internal").unwrap(), port: 5432 }),
+        interval_secs: 30,
+        timeout_ms: 2000,
+        failure_threshold: 2,
+        recovery_threshold: 1,
+        degraded_after_ms: None,
+    };
+    let up = ProbeState {
+        consecutive_successes: 5,
+        last_checked_at: Some(at("2026-01-02T03:02:00Z")),
+        next_check_at: Some(at("2026-01-02T03:02:30Z")),
+        ..Default::default()
+    };
+    let tcp = Monitor { status: MonitorStatus::Up, open_incidents: BTreeMap::new(), ..probe_monitor(tcp, up.clone()) };
+    pinned(
+        &tcp,
+        r#"{"id":"mon_00000000000000000000000000000002","orgId":"org_00000000000000000000000000000001","name":"api health","tokenHash":"92e2a3caaa3bec34d48004c7da4036f21c00828f51788c7650b9ee4ba5ef63d5","schedule":{"kind":"interval","seconds":60},"grace":0,"enabled":true,"status":"UP","severity":"HIGH","tags":[],"createdAt":"2026-01-01T00:00:00Z","lastPingAt":null,"lastStartAt":null,"nextExpectedAt":null,"recentDurationsMs":[],"durationP50Ms":null,"durationP95Ms":null,"durationP99Ms":null,"openStarts":[],"openIncidents":{},"pingCount":0,"armedFor":"2026-01-02T03:05:00Z","probe":{"target":{"kind":"tcp","host":"db.internal","port":5432},"intervalSecs":30,"timeoutMs":2000,"failureThreshold":2,"recoveryThreshold":1,"state":{"consecutiveFailures":0,"consecutiveSuccesses":5,"consecutiveSlow":0,"lastCheckedAt":"2026-01-02T03:02:00Z","nextCheckAt":"2026-01-02T03:02:30Z"}},"version":12}"#,
+    );
+
+    let dns = ProbeSpec {
+        target: ProbeTarget::Dns(DnsProbe {
+            host: Host::new("example.com").unwrap(),
+            record_type: RecordType::Mx,
+            expect_values: vec!["10 mx.example.com".into()],
+            resolver: Some("192.0.2.53:53".parse().unwrap()),
+        }),
+        interval_secs: 300,
+        timeout_ms: 3000,
+        failure_threshold: 1,
+        recovery_threshold: 1,
+        degraded_after_ms: None,
+    };
+    let dns = Monitor { status: MonitorStatus::Up, open_incidents: BTreeMap::new(), ..probe_monitor(dns, up) };
+    pinned(
+        &dns,
+        r#"{"id":"mon_00000000000000000000000000000002","orgId":"org_00000000000000000000000000000001","name":"api health","tokenHash":"92e2a3caaa3bec34d48004c7da4036f21c00828f51788c7650b9ee4ba5ef63d5","schedule":{"kind":"interval","seconds":60},"grace":0,"enabled":true,"status":"UP","severity":"HIGH","tags":[],"createdAt":"2026-01-01T00:00:00Z","lastPingAt":null,"lastStartAt":null,"nextExpectedAt":null,"recentDurationsMs":[],"durationP50Ms":null,"durationP95Ms":null,"durationP99Ms":null,"openStarts":[],"openIncidents":{},"pingCount":0,"armedFor":"2026-01-02T03:05:00Z","probe":{"target":{"kind":"dns","host":"example.com","recordType":"MX","expectValues":["10 mx.example.com"],"resolver":"192.0.2.53:53"},"intervalSecs":300,"timeoutMs":3000,"failureThreshold":1,"recoveryThreshold":1,"state":{"consecutiveFailures":0,"consecutiveSuccesses":5,"consecutiveSlow":0,"lastCheckedAt":"2026-01-02T03:02:00Z","nextCheckAt":"2026-01-02T03:02:30Z"}},"version":12}"#,
+    );
+}
+
+#[test]
+fn probe_check() {
+    let check = ProbeCheck {
+        id: id!(CheckId, 1),
+        org_id: id!(OrgId, 1),
+        monitor_id: id!(MonitorId, 2),
+        checked_at: at("2026-01-02T03:02:00.250Z"),
+        status: CheckStatus::Degraded,
+        http_status: Some(200),
+        method: Some(HttpMethod::Get),
+        response_time_ms: Some(912.5),
+        timings: PhaseTimings { dns_ms: Some(3.25), connect_ms: Some(10.0), tls_ms: Some(22.5), ttfb_ms: Some(870.0) },
+        error: Some("took 913 ms, above 800 ms".into()),
+        location: "eu-west-1".into(),
+    };
+    pinned(
+        &check,
+        r#"{"id":"chk_00000000000000000000000000000001","orgId":"org_00000000000000000000000000000001","monitorId":"mon_00000000000000000000000000000002","checkedAt":"2026-01-02T03:02:00.250Z","status":"DEGRADED","httpStatus":200,"method":"GET","responseTimeMs":912.5,"timings":{"dnsMs":3.25,"connectMs":10.0,"tlsMs":22.5,"ttfbMs":870.0},"error":"took 913 ms, above 800 ms","location":"eu-west-1"}"#,
+    );
+    let refused = ProbeCheck {
+        status: CheckStatus::Down,
+        http_status: None,
+        method: None,
+        response_time_ms: None,
+        timings: PhaseTimings { dns_ms: Some(1.5), ..Default::default() },
+        error: Some("connection refused".into()),
+        location: "local".into(),
+        ..check
+    };
+    pinned(
+        &refused,
+        r#"{"id":"chk_00000000000000000000000000000001","orgId":"org_00000000000000000000000000000001","monitorId":"mon_00000000000000000000000000000002","checkedAt":"2026-01-02T03:02:00.250Z","status":"DOWN","timings":{"dnsMs":1.5},"error":"connection refused","location":"local"}"#,
+    );
+}
+
+#[test]
+fn downtime_windows_open_and_closed() {
+    pinned(
+        &downtime_window(),
+        r#"{"id":"dtw_00000000000000000000000000000001","orgId":"org_00000000000000000000000000000001","monitorId":"mon_00000000000000000000000000000002","startedAt":"2026-01-02T03:00:00Z","endedAt":null,"initialStatus":"DOWN","recoveryStatus":null,"affectedChecks":3}"#,
+    );
+    let closed = DowntimeWindow {
+        ended_at: Some(at("2026-01-02T03:10:00Z")),
+        recovery_status: Some(CheckStatus::Up),
+        root_cause: Some("bad deploy".into()),
+        notes: Some("rolled back at 03:09".into()),
+        ..downtime_window()
+    };
+    pinned(
+        &closed,
+        r#"{"id":"dtw_00000000000000000000000000000001","orgId":"org_00000000000000000000000000000001","monitorId":"mon_00000000000000000000000000000002","startedAt":"2026-01-02T03:00:00Z","endedAt":"2026-01-02T03:10:00Z","initialStatus":"DOWN","recoveryStatus":"UP","affectedChecks":3,"rootCause":"bad deploy","notes":"rolled back at 03:09"}"#,
+    );
+}
+
+#[test]
+fn debug_session_with_its_events() {
+    let t0 = at("2026-01-02T03:00:00Z");
+    let mut request = NetworkEvent::new(EventType::Request, "https://api.example.com/health", t0);
+    request.method = Some("GET".into());
+    request.request_headers = vec![("authorization".into(), "[redacted]".into()), ("accept".into(), "*/*".into())];
+    let mut redirect = NetworkEvent::new(EventType::Redirect, "https://api.example.com/health", t0);
+    redirect.status_code = Some(301);
+    redirect.response_headers = vec![("location".into(), "/v2/health".into())];
+    redirect.duration_ms = Some(12.5);
+    let mut response = NetworkEvent::new(EventType::Response, "https://api.example.com/v2/health", t0);
+    response.status_code = Some(503);
+    response.response_headers = vec![("content-type".into(), "text/plain".into())];
+    response.response_payload = Some("upstream unavailable".into());
+    response.request_payload = Some("{}".into());
+    response.duration_ms = Some(40.0);
+    let mut timeout = NetworkEvent::new(EventType::Timeout, "https://api.example.com/v2/health", t0);
+    timeout.error = Some("timed out during response".into());
+    let session = DebugSession {
+        key: id!(DebugSessionKey, 1),
+        org_id: id!(OrgId, 1),
+        monitor_id: id!(MonitorId, 2),
+        trigger: DebugTrigger::Down,
+        started_at: t0,
+        completed_at: at("2026-01-02T03:00:00.052Z"),
+        success: false,
+        error_message: Some("status 503, expected 2xx".into()),
+        user_agent: "Tokiflow-Probe/1".into(),
+        events: vec![request, redirect, response, timeout],
+    };
+    pinned(
+        &session,
+        r#"{"key":"dbg_00000000000000000000000000000001","orgId":"org_00000000000000000000000000000001","monitorId":"mon_00000000000000000000000000000002","trigger":"DOWN","startedAt":"2026-01-02T03:00:00Z","completedAt":"2026-01-02T03:00:00.052Z","success":false,"errorMessage":"status 503, expected 2xx","userAgent":"Tokiflow-Probe/1","events":[{"kind":"REQUEST","url":"https://api.example.com/health","method":"GET","requestHeaders":[["authorization","[redacted]"],["accept","*/*"]],"timestamp":"2026-01-02T03:00:00Z"},{"kind":"REDIRECT","url":"https://api.example.com/health","statusCode":301,"responseHeaders":[["location","/v2/health"]],"timestamp":"2026-01-02T03:00:00Z","durationMs":12.5},{"kind":"RESPONSE","url":"https://api.example.com/v2/health","statusCode":503,"responseHeaders":[["content-type","text/plain"]],"requestPayload":"{}","responsePayload":"upstream unavailable","timestamp":"2026-01-02T03:00:00Z","durationMs":40.0},{"kind":"TIMEOUT","url":"https://api.example.com/v2/health","timestamp":"2026-01-02T03:00:00Z","error":"timed out during response"}]}"#,
+    );
+    let manual =
+        DebugSession { trigger: DebugTrigger::Manual, success: true, error_message: None, events: vec![], ..session };
+    pinned(
+        &manual,
+        r#"{"key":"dbg_00000000000000000000000000000001","orgId":"org_00000000000000000000000000000001","monitorId":"mon_00000000000000000000000000000002","trigger":"MANUAL","startedAt":"2026-01-02T03:00:00Z","completedAt":"2026-01-02T03:00:00.052Z","success":true,"userAgent":"Tokiflow-Probe/1","events":[]}"#,
+    );
+}
+
+#[test]
+fn daily_rollup_with_its_histogram() {
+    let rollup = DailyRollup {
+        org_id: id!(OrgId, 1),
+        monitor_id: id!(MonitorId, 2),
+        day: NaiveDate::from_ymd_opt(2026, 1, 2).unwrap(),
+        checks: 1440,
+        failed_checks: 3,
+        downtime_seconds: 180,
+        latency: LatencyHistogram { buckets: BTreeMap::from([(0, 2), (48, 1000), (49, 430), (120, 5)]) },
+    };
+    pinned(
+        &rollup,
+        r#"{"orgId":"org_00000000000000000000000000000001","monitorId":"mon_00000000000000000000000000000002","day":"2026-01-02","checks":1440,"failedChecks":3,"downtimeSeconds":180,"latency":{"0":2,"48":1000,"49":430,"120":5}}"#,
+    );
+    let empty = DailyRollup::empty(id!(OrgId, 1), id!(MonitorId, 2), NaiveDate::from_ymd_opt(2026, 1, 3).unwrap());
+    pinned(
+        &empty,
+        r#"{"orgId":"org_00000000000000000000000000000001","monitorId":"mon_00000000000000000000000000000002","day":"2026-01-03","checks":0,"failedChecks":0,"downtimeSeconds":0,"latency":{}}"#,
     );
 }

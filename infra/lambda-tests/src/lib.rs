@@ -77,6 +77,7 @@ impl Backends {
             ("TOKIFLOW_TABLE_RUNS", tables.runs),
             ("TOKIFLOW_TABLE_INCIDENTS", tables.incidents),
             ("TOKIFLOW_TABLE_CONFIG", tables.config),
+            ("TOKIFLOW_TABLE_PROBES", tables.probes),
             ("TOKIFLOW_BUCKET", bucket),
             ("TOKIFLOW_STATUS_BUCKET", status_bucket),
             ("TOKIFLOW_STATUS_URL", "https://status.tokiflow.example".into()),

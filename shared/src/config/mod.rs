@@ -112,7 +112,7 @@ impl Config {
 #[cfg(feature = "aws")]
 #[derive(Debug, Clone)]
 pub struct AwsConfig {
-    /// `TOKIFLOW_TABLE_{MONITORS,RUNS,INCIDENTS,CONFIG}`.
+    /// `TOKIFLOW_TABLE_{MONITORS,RUNS,INCIDENTS,CONFIG,PROBES}`.
     pub tables: crate::adapters::dynamodb::DynamoTables,
     /// Stored ping outputs: `TOKIFLOW_BUCKET`.
     pub bucket: String,
@@ -159,6 +159,7 @@ impl AwsConfig {
             ("TOKIFLOW_TABLE_RUNS", "r"),
             ("TOKIFLOW_TABLE_INCIDENTS", "i"),
             ("TOKIFLOW_TABLE_CONFIG", "c"),
+            ("TOKIFLOW_TABLE_PROBES", "p"),
             ("TOKIFLOW_BUCKET", "outputs"),
             ("TOKIFLOW_SCHEDULE_GROUP", "g"),
             ("TOKIFLOW_MISSED_CHECK_ARN", "arn:fn"),
@@ -193,6 +194,7 @@ impl AwsConfig {
                 runs: required(&get, "TOKIFLOW_TABLE_RUNS")?,
                 incidents: required(&get, "TOKIFLOW_TABLE_INCIDENTS")?,
                 config: required(&get, "TOKIFLOW_TABLE_CONFIG")?,
+                probes: required(&get, "TOKIFLOW_TABLE_PROBES")?,
             },
             bucket: required(&get, "TOKIFLOW_BUCKET")?,
             schedule_target: crate::adapters::eventbridge::ScheduleTarget {

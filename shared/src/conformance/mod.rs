@@ -54,6 +54,13 @@ macro_rules! store_conformance_tests {
                     users_and_org_update_and_delete,
                     config_items_delete_idempotently,
                     config_items_are_found_by_id_within_their_org,
+                    commit_probe_is_conditional_on_version,
+                    probe_checks_page_newest_first_with_filters,
+                    commit_probe_records_incidents_and_events,
+                    downtime_windows_keep_annotations_across_commits,
+                    debug_sessions_round_trip_newest_first,
+                    rollups_add_up_by_day,
+                    probe_sweeps_delete_only_what_aged_out,
                 ]
             );
         }

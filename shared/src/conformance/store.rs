@@ -13,7 +13,7 @@ use crate::domain::schedule::Schedule;
 use crate::domain::secret::{ApiKeySecret, PingToken, SecretHash};
 use crate::domain::status_page::{Hostname, StatusPage, Theme, Visibility};
 use crate::domain::text::{Name, Slug};
-use crate::ports::store::{Store, StoreError};
+use crate::ports::store::{CheckQuery, Store, StoreError};
 use chrono::{DateTime, Duration, DurationRound, Utc};
 
 /// Stores may keep times at millisecond precision; so do the fixtures.
@@ -770,4 +770,445 @@ pub async fn config_items_are_found_by_id_within_their_org(s: &dyn Store) {
     assert_eq!(s.status_page(&org.id, &page.id).await.unwrap(), Some(page.clone()), "page, as last written");
     assert_eq!(s.status_page(&other.id, &page.id).await.unwrap(), None, "page: not another org's");
     assert_eq!(s.status_page(&org.id, &StatusPageId::generate()).await.unwrap(), None, "page: unknown id");
+}
+
+// ---------------------------------------------------------------------------------------
+// Probe history
+
+mod probes {
+    use super::*;
+    use crate::domain::ids::{CheckId, DebugSessionKey};
+    use crate::domain::probe::check::{CheckStatus, ProbeCheck};
+    use crate::domain::probe::debug::{DebugSession, DebugTrigger, EventType, NetworkEvent};
+    use crate::domain::probe::observation::PhaseTimings;
+    use crate::domain::probe::spec::{HttpExpect, HttpMethod, HttpProbe, ProbeSpec, ProbeTarget};
+    use crate::domain::probe::state::{ProbeOutcome, Surroundings};
+
+    /// A fixed time, noon UTC, so the days of the checks around it are known.
+    pub(super) fn noon() -> DateTime<Utc> {
+        "2026-03-10T12:00:00Z".parse().unwrap()
+    }
+
+    pub(super) async fn probe_monitor(s: &dyn Store, org: &Org, failure_threshold: u32) -> Monitor {
+        let spec = ProbeSpec {
+            target: ProbeTarget::Http(HttpProbe {
+                url: "https://example.com/health".parse().unwrap(),
+                method: HttpMethod::Get,
+                headers: vec![("accept".into(), "text/plain".into())],
+                body: None,
+                expect: HttpExpect::default(),
+                follow_redirects: true,
+                verify_tls: true,
+                cert_expiry_days: 14,
+                redact_headers: Default::default(),
+            }),
+            interval_secs: 60,
+            timeout_ms: 5000,
+            failure_threshold,
+            recovery_threshold: 1,
+            degraded_after_ms: Some(500),
+        };
+        let spec = MonitorSpec {
+            name: Name::new("health").unwrap(),
+            schedule: Schedule::interval(60).unwrap(),
+            grace: Duration::zero(),
+            severity: Severity::High,
+            tags: Default::default(),
+            max_runtime: None,
+            probe: Some(spec),
+        };
+        let m = Monitor::new(org.id.clone(), spec, PingToken::generate().hash(), now()).unwrap();
+        s.create_monitor(&m).await.unwrap();
+        m
+    }
+
+    pub(super) fn check(m: &Monitor, status: CheckStatus, at: DateTime<Utc>, ms: f64) -> ProbeCheck {
+        let down = status == CheckStatus::Down;
+        ProbeCheck {
+            id: CheckId::generate_at(at),
+            org_id: m.org_id.clone(),
+            monitor_id: m.id.clone(),
+            checked_at: at,
+            status,
+            http_status: Some(if down { 503 } else { 200 }),
+            method: Some(HttpMethod::Get),
+            response_time_ms: Some(ms),
+            timings: PhaseTimings { dns_ms: Some(1.5), connect_ms: Some(4.0), tls_ms: None, ttfb_ms: Some(ms - 6.0) },
+            error: down.then(|| "status 503, expected 2xx".to_string()),
+            location: "conformance".into(),
+        }
+    }
+
+    /// Applies a check to the monitor as stored and commits it: the outcome, whose
+    /// monitor is the stored one afterwards.
+    pub(super) async fn commit(s: &dyn Store, m: &Monitor, status: CheckStatus, at: DateTime<Utc>) -> ProbeOutcome {
+        let outcome = m.apply_check(check(m, status, at, 120.0), Surroundings::default());
+        s.commit_probe(&outcome, m.version).await.unwrap();
+        outcome
+    }
+
+    pub(super) fn query(limit: usize) -> CheckQuery {
+        CheckQuery { from: None, to: None, status: None, limit, before: None }
+    }
+
+    pub(super) fn ids(checks: &[ProbeCheck]) -> Vec<CheckId> {
+        checks.iter().map(|c| c.id.clone()).collect()
+    }
+
+    pub(super) fn session(m: &Monitor, started_at: DateTime<Utc>, events: usize, payload: usize) -> DebugSession {
+        let events = (0..events)
+            .map(|i| {
+                let at = started_at + Duration::milliseconds(i as i64);
+                let kind = if i % 2 == 0 { EventType::Request } else { EventType::Response };
+                let mut e = NetworkEvent::new(kind, format!("https://example.com/hop/{i}"), at);
+                e.method = Some("GET".into());
+                e.status_code = (kind == EventType::Response).then_some(302);
+                e.request_headers =
+                    vec![("authorization".into(), "[redacted]".into()), ("accept".into(), "*/*".into())];
+                e.response_headers = vec![("location".into(), format!("/hop/{}", i + 1))];
+                e.response_payload = (payload > 0).then(|| "x".repeat(payload));
+                e.duration_ms = Some(2.5);
+                e
+            })
+            .collect();
+        DebugSession {
+            key: DebugSessionKey::generate(),
+            org_id: m.org_id.clone(),
+            monitor_id: m.id.clone(),
+            trigger: DebugTrigger::Down,
+            started_at,
+            completed_at: started_at + Duration::milliseconds(80),
+            success: false,
+            error_message: Some("status 503, expected 2xx".into()),
+            user_agent: "Tokiflow-Probe/1".into(),
+            events,
+        }
+    }
+
+    /// Puts a session started at `old` and one a day before `t0`; returns the latter.
+    pub(super) async fn old_and_recent_sessions(
+        s: &dyn Store,
+        m: &Monitor,
+        old: DateTime<Utc>,
+        t0: DateTime<Utc>,
+    ) -> DebugSession {
+        s.put_debug_session(&session(m, old, 2, 0)).await.unwrap();
+        let recent = session(m, t0 - Duration::days(1), 2, 0);
+        s.put_debug_session(&recent).await.unwrap();
+        recent
+    }
+}
+
+/// A stale probe commit writes nothing: not the check, the incident, the window nor the rollup.
+pub async fn commit_probe_is_conditional_on_version(s: &dyn Store) {
+    use crate::domain::probe::check::CheckStatus;
+    let org = org(s).await;
+    let m = probes::probe_monitor(s, &org, 1).await;
+    let t0 = probes::noon();
+    let first = probes::commit(s, &m, CheckStatus::Up, t0).await;
+    let stale =
+        m.apply_check(probes::check(&m, CheckStatus::Down, t0 + Duration::minutes(1), 90.0), Default::default());
+    assert_eq!(stale.opened.len(), 1, "the stale check would open DOWN");
+    assert!(stale.window.is_some(), "and a window");
+    let r = s.commit_probe(&stale, m.version).await;
+    assert!(matches!(r, Err(StoreError::Conflict)), "stale probe commit must conflict: {r:?}");
+    assert_eq!(s.monitor(&m.id).await.unwrap(), Some(first.monitor.clone()), "the monitor as first committed");
+    assert_eq!(s.check_count(&m.id, &probes::query(10)).await.unwrap(), 1, "the stale check was not written");
+    assert_eq!(s.checks(&m.id, &probes::query(10)).await.unwrap().items, vec![first.check.clone()]);
+    assert_eq!(s.incident(&stale.opened[0].id).await.unwrap(), None, "nor its incident");
+    assert!(s.incident_events(&stale.opened[0].id).await.unwrap().is_empty(), "nor its event");
+    assert!(s.downtime_windows(&m.id).await.unwrap().is_empty(), "nor its window");
+    let day = t0.date_naive();
+    assert_eq!(s.rollups(&m.id, day, day).await.unwrap(), vec![first.rollup.clone()], "nor its rollup");
+}
+
+/// Checks come newest first, a page at a time, filtered by time and status; the count
+/// ignores the cursor and the limit.
+pub async fn probe_checks_page_newest_first_with_filters(s: &dyn Store) {
+    use crate::domain::probe::check::CheckStatus::{self, Degraded, Down, Up};
+    let org = org(s).await;
+    let mut m = probes::probe_monitor(s, &org, 3).await;
+    let other = probes::probe_monitor(s, &org, 3).await;
+    let t0 = probes::noon();
+    let statuses = [Up, Down, Up, Degraded, Down, Up, Up];
+    let mut checks = Vec::new();
+    for (i, status) in statuses.into_iter().enumerate() {
+        let out = probes::commit(s, &m, status, t0 + Duration::minutes(i as i64)).await;
+        checks.push(out.check.clone());
+        m = out.monitor;
+    }
+    probes::commit(s, &other, Up, t0).await;
+    let newest_first: Vec<_> = checks.iter().rev().cloned().collect();
+    let q = probes::query;
+
+    let p1 = s.checks(&m.id, &q(3)).await.unwrap();
+    assert_eq!(p1.items, newest_first[..3], "newest first, whole checks back");
+    assert_eq!(p1.next.as_ref(), Some(&checks[4].id), "the cursor is the page's last check");
+    let p2 = s.checks(&m.id, &CheckQuery { before: p1.next.clone(), ..q(3) }).await.unwrap();
+    assert_eq!(probes::ids(&p2.items), probes::ids(&newest_first[3..6]));
+    let p3 = s.checks(&m.id, &CheckQuery { before: p2.next.clone(), ..q(3) }).await.unwrap();
+    assert_eq!(probes::ids(&p3.items), vec![checks[0].id.clone()]);
+    assert_eq!(p3.next, None, "no cursor after the last page");
+    assert_eq!(s.checks(&m.id, &q(7)).await.unwrap().next, None, "no cursor when nothing follows");
+
+    let by_status = |status: CheckStatus, limit: usize| CheckQuery { status: Some(status), ..q(limit) };
+    let down = s.checks(&m.id, &by_status(Down, 10)).await.unwrap();
+    assert_eq!(probes::ids(&down.items), vec![checks[4].id.clone(), checks[1].id.clone()], "DOWN only");
+    assert_eq!(s.check_count(&m.id, &by_status(Down, 1)).await.unwrap(), 2);
+    assert_eq!(s.check_count(&m.id, &by_status(Degraded, 1)).await.unwrap(), 1);
+    let up1 = s.checks(&m.id, &by_status(Up, 2)).await.unwrap();
+    assert_eq!(probes::ids(&up1.items), vec![checks[6].id.clone(), checks[5].id.clone()]);
+    let up2 = s.checks(&m.id, &CheckQuery { before: up1.next.clone(), ..by_status(Up, 2) }).await.unwrap();
+    assert_eq!(probes::ids(&up2.items), vec![checks[2].id.clone(), checks[0].id.clone()], "status pages by cursor");
+    assert_eq!(up2.next, None);
+
+    let window = CheckQuery { from: Some(t0 + Duration::minutes(2)), to: Some(t0 + Duration::minutes(5)), ..q(10) };
+    let inside = s.checks(&m.id, &window).await.unwrap();
+    assert_eq!(
+        probes::ids(&inside.items),
+        vec![checks[4].id.clone(), checks[3].id.clone(), checks[2].id.clone()],
+        "from is inclusive, to exclusive"
+    );
+    assert_eq!(s.check_count(&m.id, &window).await.unwrap(), 3);
+    let counted = CheckQuery { limit: 1, before: Some(checks[3].id.clone()), ..window.clone() };
+    assert_eq!(s.check_count(&m.id, &counted).await.unwrap(), 3, "the count ignores cursor and limit");
+    let paged = s.checks(&m.id, &counted).await.unwrap();
+    assert_eq!(probes::ids(&paged.items), vec![checks[2].id.clone()], "cursor within the window");
+    let up_inside = CheckQuery { status: Some(Up), ..window.clone() };
+    assert_eq!(probes::ids(&s.checks(&m.id, &up_inside).await.unwrap().items), vec![checks[2].id.clone()]);
+    let reversed = CheckQuery { from: window.to, to: window.from, ..q(10) };
+    assert!(s.checks(&m.id, &reversed).await.unwrap().items.is_empty(), "an empty range");
+    assert_eq!(s.check_count(&m.id, &reversed).await.unwrap(), 0);
+
+    assert_eq!(s.check_count(&m.id, &q(1)).await.unwrap(), 7);
+    assert_eq!(s.check_count(&other.id, &q(1)).await.unwrap(), 1, "another monitor's checks apart");
+    assert!(s.checks(&MonitorId::generate(), &q(10)).await.unwrap().items.is_empty());
+}
+
+/// A probe commit records the incidents it opens and resolves, with their events, as a ping does.
+pub async fn commit_probe_records_incidents_and_events(s: &dyn Store) {
+    use crate::domain::probe::check::CheckStatus::{Down, Up};
+    let org = org(s).await;
+    let m = probes::probe_monitor(s, &org, 2).await;
+    let t0 = probes::noon();
+    let first = probes::commit(s, &m, Down, t0).await;
+    assert!(first.opened.is_empty(), "one failure is below the threshold");
+    let second = probes::commit(s, &first.monitor, Down, t0 + Duration::minutes(1)).await;
+    assert_eq!(second.opened.len(), 1, "the second failure opens DOWN");
+    let id = second.opened[0].id.clone();
+    assert_eq!(s.incident(&id).await.unwrap(), Some(second.opened[0].clone()), "the incident as opened");
+    let changes = |events: Vec<crate::domain::incident_event::IncidentEvent>| {
+        events.into_iter().map(|e| (e.change, e.incident.status)).collect::<Vec<_>>()
+    };
+    assert_eq!(changes(s.incident_events(&id).await.unwrap()), [(IncidentChange::Opened, IncidentStatus::Open)]);
+    assert_eq!(s.monitor(&m.id).await.unwrap(), Some(second.monitor.clone()));
+
+    let t3 = t0 + Duration::minutes(2);
+    let recovered = probes::commit(s, &second.monitor, Up, t3).await;
+    assert_eq!(recovered.resolved, vec![id.clone()]);
+    let resolved = s.incident(&id).await.unwrap().unwrap();
+    assert_eq!(resolved.status, IncidentStatus::Resolved, "resolved by the good check");
+    assert_eq!(resolved.resolved_at, Some(t3));
+    let events = s.incident_events(&id).await.unwrap();
+    assert_eq!(
+        changes(events.clone()),
+        [(IncidentChange::Opened, IncidentStatus::Open), (IncidentChange::Resolved, IncidentStatus::Resolved)]
+    );
+    assert_eq!(events[1].at, t3, "resolved when the good check ran");
+    assert_eq!(s.monitor(&m.id).await.unwrap(), Some(recovered.monitor));
+    assert_eq!(s.incidents_of_monitor(&m.id).await.unwrap(), vec![resolved]);
+}
+
+/// Later commits update a window's times, status and count, and keep what people wrote on it.
+pub async fn downtime_windows_keep_annotations_across_commits(s: &dyn Store) {
+    use crate::domain::ids::DowntimeId;
+    use crate::domain::probe::check::CheckStatus::{Down, Up};
+    let org = org(s).await;
+    let m = probes::probe_monitor(s, &org, 2).await;
+    let other = probes::probe_monitor(s, &org, 1).await;
+    let t0 = probes::noon();
+    let one = probes::commit(s, &m, Down, t0).await;
+    assert!(one.window.is_none());
+    let two = probes::commit(s, &one.monitor, Down, t0 + Duration::minutes(1)).await;
+    let opened = two.window.clone().expect("the second failure opens a window");
+    assert_eq!(s.downtime_window(&m.id, &opened.id).await.unwrap(), Some(opened.clone()), "the window as opened");
+    assert_eq!(opened.started_at, t0, "from the first failure");
+
+    s.annotate_downtime(&m.id, &opened.id, Some("bad deploy"), Some("rolled back at 12:05")).await.unwrap();
+    let three = probes::commit(s, &two.monitor, Down, t0 + Duration::minutes(2)).await;
+    let stored = s.downtime_window(&m.id, &opened.id).await.unwrap().unwrap();
+    assert_eq!(stored.affected_checks, 3, "extended by the third failure");
+    assert_eq!(stored.root_cause.as_deref(), Some("bad deploy"), "the root cause survives the commit");
+    assert_eq!(stored.notes.as_deref(), Some("rolled back at 12:05"), "so do the notes");
+
+    let t3 = t0 + Duration::minutes(3);
+    let four = probes::commit(s, &three.monitor, Up, t3).await;
+    let closed = four.window.clone().expect("recovery closes the window");
+    let expected = crate::domain::probe::downtime::DowntimeWindow {
+        root_cause: Some("bad deploy".into()),
+        notes: Some("rolled back at 12:05".into()),
+        ..closed
+    };
+    assert_eq!(expected.ended_at, Some(t3));
+    assert_eq!(expected.recovery_status, Some(Up));
+    assert_eq!(s.downtime_window(&m.id, &opened.id).await.unwrap(), Some(expected.clone()), "closed, annotated");
+
+    // A second window, later: listed first.
+    let five = probes::commit(s, &four.monitor, Down, t0 + Duration::minutes(4)).await;
+    let six = probes::commit(s, &five.monitor, Down, t0 + Duration::minutes(5)).await;
+    let second = six.window.clone().unwrap();
+    assert_eq!(s.downtime_windows(&m.id).await.unwrap(), vec![second.clone(), expected.clone()], "newest first");
+
+    s.annotate_downtime(&m.id, &opened.id, None, Some("only notes")).await.unwrap();
+    let cleared = s.downtime_window(&m.id, &opened.id).await.unwrap().unwrap();
+    assert_eq!((cleared.root_cause, cleared.notes.as_deref()), (None, Some("only notes")), "None clears");
+    s.annotate_downtime(&m.id, &opened.id, None, None).await.unwrap();
+    let bare = s.downtime_window(&m.id, &opened.id).await.unwrap().unwrap();
+    assert_eq!((bare.root_cause, bare.notes), (None, None));
+
+    let unknown = s.annotate_downtime(&m.id, &DowntimeId::generate(), Some("x"), None).await;
+    assert!(matches!(unknown, Err(StoreError::NotFound(_))), "unknown window: {unknown:?}");
+    let elsewhere = s.annotate_downtime(&other.id, &opened.id, Some("x"), None).await;
+    assert!(matches!(elsewhere, Err(StoreError::NotFound(_))), "another monitor's window: {elsewhere:?}");
+    assert_eq!(s.downtime_window(&other.id, &opened.id).await.unwrap(), None, "only under its own monitor");
+    assert!(s.downtime_windows(&other.id).await.unwrap().is_empty());
+}
+
+/// Debug sessions read back whole, newest first; a long one keeps its start and its end.
+pub async fn debug_sessions_round_trip_newest_first(s: &dyn Store) {
+    use crate::adapters::records::MAX_STORED_EVENTS;
+    use crate::domain::probe::debug::{DebugTrigger, EventType};
+    let org = org(s).await;
+    let m = probes::probe_monitor(s, &org, 2).await;
+    let other = probes::probe_monitor(s, &org, 2).await;
+    let t0 = probes::noon();
+    let mut sessions = Vec::new();
+    for i in 0..3 {
+        let session = probes::session(&m, t0 + Duration::minutes(i), 4, 100);
+        s.put_debug_session(&session).await.unwrap();
+        sessions.push(session);
+    }
+    s.put_debug_session(&probes::session(&other, t0, 2, 0)).await.unwrap();
+    let first = &sessions[0];
+    assert_eq!(s.debug_session(&m.id, &first.key).await.unwrap().as_ref(), Some(first), "whole, events and all");
+    assert_eq!(s.debug_session(&other.id, &first.key).await.unwrap(), None, "only under its own monitor");
+    sessions.sort_by(|a, b| b.key.cmp(&a.key));
+    assert_eq!(s.debug_sessions(&m.id, 10).await.unwrap(), sessions, "newest first");
+    assert_eq!(s.debug_sessions(&m.id, 2).await.unwrap(), sessions[..2], "at most the limit");
+    assert_eq!(s.debug_sessions(&other.id, 10).await.unwrap().len(), 1);
+
+    let mut manual = sessions[0].clone();
+    manual.trigger = DebugTrigger::Manual;
+    manual.success = true;
+    manual.error_message = None;
+    s.put_debug_session(&manual).await.unwrap();
+    assert_eq!(s.debug_session(&m.id, &manual.key).await.unwrap(), Some(manual), "replaced in place");
+
+    // 60 hops with 4 KB answers (the most the domain keeps per payload): over both caps.
+    let long = probes::session(&m, t0 + Duration::minutes(9), 60, 4096);
+    s.put_debug_session(&long).await.unwrap();
+    let stored = s.debug_session(&m.id, &long.key).await.unwrap().unwrap();
+    assert!(stored.events.len() <= MAX_STORED_EVENTS && stored.events.len() > 20, "{}", stored.events.len());
+    assert_eq!(stored.events.first(), long.events.first(), "the first event kept");
+    assert_eq!(stored.events.last(), long.events.last(), "the last event kept");
+    assert!(stored.events.iter().any(|e| e.kind == EventType::Error && e.error.is_some()), "a marker says what went");
+    assert_eq!(stored.started_at, long.started_at);
+}
+
+/// A day's rollup is the sum of its commits; rollups list by day range, oldest first.
+pub async fn rollups_add_up_by_day(s: &dyn Store) {
+    use crate::domain::probe::check::CheckStatus::{Down, Up};
+    use crate::domain::probe::rollup::LatencyHistogram;
+    let org = org(s).await;
+    let m = probes::probe_monitor(s, &org, 3).await;
+    let other = probes::probe_monitor(s, &org, 3).await;
+    let t0 = probes::noon();
+    let a = probes::commit(s, &m, Up, t0).await;
+    let b = probes::commit(s, &a.monitor, Down, t0 + Duration::minutes(1)).await;
+    let c = probes::commit(s, &b.monitor, Up, t0 + Duration::minutes(2)).await;
+    let next_day = probes::commit(s, &c.monitor, Up, t0 + Duration::hours(13)).await;
+    probes::commit(s, &other, Up, t0).await;
+
+    let day = t0.date_naive();
+    let mut expected = a.rollup.clone();
+    expected.add(&b.rollup);
+    expected.add(&c.rollup);
+    assert_eq!((expected.checks, expected.failed_checks), (3, 1));
+    assert_eq!(expected.latency, LatencyHistogram { buckets: [(LatencyHistogram::bucket_of(120.0), 2)].into() });
+    assert_eq!(s.rollups(&m.id, day, day).await.unwrap(), vec![expected.clone()], "three commits, one day");
+    let tomorrow = day.succ_opt().unwrap();
+    assert_eq!(next_day.rollup.day, tomorrow);
+    assert_eq!(
+        s.rollups(&m.id, day.pred_opt().unwrap(), tomorrow.succ_opt().unwrap()).await.unwrap(),
+        vec![expected.clone(), next_day.rollup.clone()],
+        "oldest first"
+    );
+    assert_eq!(s.rollups(&m.id, tomorrow, tomorrow).await.unwrap(), vec![next_day.rollup.clone()]);
+    assert!(s.rollups(&m.id, tomorrow, day).await.unwrap().is_empty(), "an empty range");
+    assert_eq!(s.rollups(&other.id, day, tomorrow).await.unwrap().len(), 1, "another monitor's apart");
+}
+
+/// The sweeps delete what aged out of one monitor's history, and nothing else.
+pub async fn probe_sweeps_delete_only_what_aged_out(s: &dyn Store) {
+    use crate::domain::probe::check::CheckStatus::{Down, Up};
+    let org = org(s).await;
+    let m = probes::probe_monitor(s, &org, 2).await;
+    let other = probes::probe_monitor(s, &org, 2).await;
+    let t0 = probes::noon();
+    let old = t0 - Duration::days(40);
+    let one = probes::commit(s, &m, Down, old).await;
+    let two = probes::commit(s, &one.monitor, Down, old + Duration::minutes(1)).await;
+    let three = probes::commit(s, &two.monitor, Up, old + Duration::days(1)).await;
+    assert!(three.window.as_ref().is_some_and(|w| w.ended_at.is_some()), "a window that ended 39 days ago");
+    let recent = probes::commit(s, &three.monitor, Up, t0 - Duration::days(1)).await;
+    let kept_session = probes::old_and_recent_sessions(s, &m, old, t0).await;
+    let theirs = probes::commit(s, &other, Down, old).await;
+    s.put_debug_session(&probes::session(&other, old, 2, 0)).await.unwrap();
+
+    let cutoff = t0 - Duration::days(30);
+    assert_eq!(s.sweep_checks(&m.id, cutoff, 2).await.unwrap(), 2, "at most the limit");
+    assert_eq!(s.sweep_checks(&m.id, cutoff, 100).await.unwrap(), 2, "the last old check and the old session");
+    assert_eq!(s.sweep_checks(&m.id, cutoff, 100).await.unwrap(), 0, "nothing left");
+    let q = probes::query(10);
+    assert_eq!(s.checks(&m.id, &q).await.unwrap().items, vec![recent.check.clone()], "the recent check stays");
+    assert_eq!(s.debug_sessions(&m.id, 10).await.unwrap(), vec![kept_session], "the recent session stays");
+    assert_eq!(s.check_count(&other.id, &q).await.unwrap(), 1, "another monitor's old check stays");
+    assert_eq!(s.debug_sessions(&other.id, 10).await.unwrap().len(), 1, "and its session");
+
+    let cutoff_day = cutoff.date_naive();
+    // The rollups of the two old days and the window that ended on the second.
+    assert_eq!(s.sweep_rollups(&m.id, cutoff_day).await.unwrap(), 3);
+    assert_eq!(s.sweep_rollups(&m.id, cutoff_day).await.unwrap(), 0);
+    let all_days = |id: MonitorId| async move {
+        s.rollups(&id, old.date_naive() - Duration::days(1), t0.date_naive()).await.unwrap()
+    };
+    assert_eq!(all_days(m.id.clone()).await, vec![recent.rollup.clone()], "the recent day's rollup stays");
+    assert!(s.downtime_windows(&m.id).await.unwrap().is_empty(), "the ended window went");
+    assert_eq!(all_days(other.id.clone()).await, vec![theirs.rollup.clone()], "another monitor's rollup stays");
+
+    // An open window is never swept by age.
+    let down1 = probes::commit(s, &recent.monitor, Down, t0 - Duration::hours(2)).await;
+    let down2 = probes::commit(s, &down1.monitor, Down, t0 - Duration::hours(1)).await;
+    assert!(down2.window.is_some());
+    assert_eq!(s.sweep_rollups(&m.id, t0.date_naive() + Duration::days(5)).await.unwrap(), 2, "only the rollups");
+    assert_eq!(s.downtime_windows(&m.id).await.unwrap().len(), 1);
+
+    let mut deleted = 0;
+    loop {
+        let n = s.delete_probe_history(&m.id, 2).await.unwrap();
+        assert!(n <= 2, "at most the limit: {n}");
+        if n == 0 {
+            break;
+        }
+        deleted += n;
+    }
+    // 3 checks (recent, down1, down2), the session and the open window.
+    assert_eq!(deleted, 5);
+    assert_eq!(s.check_count(&m.id, &q).await.unwrap(), 0);
+    assert!(s.downtime_windows(&m.id).await.unwrap().is_empty());
+    assert!(s.debug_sessions(&m.id, 10).await.unwrap().is_empty());
+    assert!(all_days(m.id.clone()).await.is_empty());
+    assert_eq!(s.check_count(&other.id, &q).await.unwrap(), 1, "another monitor's history stays");
+    assert_eq!(s.downtime_windows(&other.id).await.unwrap().len(), 0);
+    assert_eq!(all_days(other.id.clone()).await.len(), 1);
 }

@@ -1,14 +1,19 @@
 //! The DynamoDB calls every concern builds on: conditional writes, transactions, queries, batches.
-use super::{BATCH_GET, BATCH_ROUNDS, BATCH_WRITE, DynamoStore, Item, backend, from_item, n, s, sdk_error};
+use super::{BATCH_GET, BATCH_ROUNDS, BATCH_WRITE, BY_STATUS, DynamoStore, Item, backend, from_item, n, s, sdk_error};
 use crate::adapters::records::Stored;
 use crate::ports::store::*;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
     AttributeValue, CancellationReason, Delete, DeleteRequest, KeysAndAttributes, Put, ReturnConsumedCapacity,
-    ReturnValuesOnConditionCheckFailure, Select, TransactWriteItem, WriteRequest,
+    ReturnValuesOnConditionCheckFailure, Select, TransactWriteItem, Update, WriteRequest,
 };
+use std::collections::HashMap;
 use std::time::Duration;
+
+/// Local secondary indexes, which (unlike global ones) can be read consistently.
+const LOCAL_INDEXES: &[&str] = &[BY_STATUS];
 
 /// What a write's failed condition means for the caller.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -98,6 +103,48 @@ pub(super) fn delete_write_if(table: &str, key: Item, cond: Option<Cond>) -> Res
         on_fail = c.on_fail;
     }
     Ok(Write { op: TransactWriteItem::builder().delete(delete.build().map_err(backend)?).build(), on_fail })
+}
+
+/// An UpdateItem's expression (`SET #a = :a ADD #b :b REMOVE #c`), with its placeholders.
+#[derive(Debug, Default)]
+pub(super) struct Changes {
+    pub(super) expr: String,
+    pub(super) names: HashMap<String, String>,
+    pub(super) values: HashMap<String, AttributeValue>,
+}
+
+impl Changes {
+    /// Adds `cond`'s expression placeholders (its expression goes apart).
+    fn with_cond(mut self, cond: &Cond) -> Self {
+        self.names.extend(cond.names.iter().map(|(k, a)| (k.to_string(), a.to_string())));
+        self.values.extend(cond.values.iter().map(|(k, v)| (k.to_string(), v.clone())));
+        self
+    }
+
+    fn names(&self) -> Option<HashMap<String, String>> {
+        (!self.names.is_empty()).then(|| self.names.clone())
+    }
+
+    fn values(&self) -> Option<HashMap<String, AttributeValue>> {
+        (!self.values.is_empty()).then(|| self.values.clone())
+    }
+}
+
+pub(super) fn update_write(table: &str, key: Item, changes: Changes, cond: Option<Cond>) -> Result<Write, StoreError> {
+    let (changes, expr, on_fail) = match &cond {
+        Some(c) => (changes.with_cond(c), Some(c.expr), c.on_fail),
+        None => (changes, None, OnFail::Conflict),
+    };
+    let update = Update::builder()
+        .table_name(table)
+        .set_key(Some(key))
+        .update_expression(&changes.expr)
+        .set_condition_expression(expr.map(str::to_owned))
+        .set_expression_attribute_names(changes.names())
+        .set_expression_attribute_values(changes.values())
+        .build()
+        .map_err(backend)?;
+    Ok(Write { op: TransactWriteItem::builder().update(update).build(), on_fail })
 }
 
 /// Why a transaction was cancelled, item by item: a version conflict wins over a
@@ -239,6 +286,44 @@ impl DynamoStore {
         }
     }
 
+    /// One UpdateItem, conditional on `cond` when given.
+    pub(super) async fn update(
+        &self,
+        op: &'static str,
+        table: &str,
+        key: Item,
+        changes: Changes,
+        cond: Option<Cond>,
+    ) -> Result<(), StoreError> {
+        let (changes, expr, on_fail) = match &cond {
+            Some(c) => (changes.with_cond(c), Some(c.expr), c.on_fail),
+            None => (changes, None, OnFail::Conflict),
+        };
+        let sent = self
+            .client
+            .update_item()
+            .table_name(table)
+            .set_key(Some(key))
+            .update_expression(&changes.expr)
+            .set_condition_expression(expr.map(str::to_owned))
+            .set_expression_attribute_names(changes.names())
+            .set_expression_attribute_values(changes.values())
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await;
+        match sent {
+            Ok(out) => {
+                self.meter_write(out.consumed_capacity());
+                Ok(())
+            }
+            Err(e) => match e.as_service_error() {
+                Some(UpdateItemError::ConditionalCheckFailedException(_)) => Err(on_fail.into()),
+                Some(UpdateItemError::TransactionConflictException(_)) => Err(StoreError::Conflict),
+                _ => Err(sdk_error(op, e)),
+            },
+        }
+    }
+
     pub(super) async fn delete(&self, op: &'static str, table: &str, key: Item) -> Result<(), StoreError> {
         let out = self
             .client
@@ -280,9 +365,32 @@ impl DynamoStore {
         }
     }
 
-    /// Follows pages until `limit` items (or the end). Base-table queries are consistent;
-    /// index queries cannot be.
+    /// Follows pages until `limit` items (or the end). Base-table and local-index queries
+    /// are consistent; global-index queries cannot be.
     pub(super) async fn query(&self, op: &'static str, q: Q<'_>) -> Result<Vec<Item>, StoreError> {
+        self.query_filtered(op, q, None, None).await
+    }
+
+    /// Only the named attributes of each item (`projection`, e.g. the keys), and only the
+    /// items `filter` (an expression and its values) keeps: `limit` counts kept items.
+    /// DynamoDB bills the items read before the filter, whole.
+    pub(super) async fn query_filtered(
+        &self,
+        op: &'static str,
+        q: Q<'_>,
+        projection: Option<&[&str]>,
+        filter: Option<(&'static str, Vec<(&'static str, AttributeValue)>)>,
+    ) -> Result<Vec<Item>, StoreError> {
+        let mut values: HashMap<String, AttributeValue> =
+            q.values.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+        let filter_expr = filter.map(|(expr, vs)| {
+            values.extend(vs.into_iter().map(|(k, v)| (k.to_string(), v)));
+            expr
+        });
+        // Placeholders for the projected names, so none collides with a reserved word.
+        let names: Option<HashMap<String, String>> =
+            projection.map(|p| p.iter().enumerate().map(|(i, a)| (format!("#p{i}"), a.to_string())).collect());
+        let projection_expr = projection.map(|p| (0..p.len()).map(|i| format!("#p{i}")).collect::<Vec<_>>().join(", "));
         let mut items = Vec::new();
         let mut start: Option<Item> = None;
         loop {
@@ -293,11 +401,12 @@ impl DynamoStore {
                 .table_name(q.table)
                 .set_index_name(q.index.map(str::to_owned))
                 .key_condition_expression(q.condition)
-                .set_expression_attribute_values(Some(
-                    q.values.iter().map(|(k, v)| (k.to_string(), v.clone())).collect(),
-                ))
+                .set_expression_attribute_values(Some(values.clone()))
+                .set_filter_expression(filter_expr.map(str::to_owned))
+                .set_projection_expression(projection_expr.clone())
+                .set_expression_attribute_names(names.clone())
                 .scan_index_forward(!q.newest_first)
-                .consistent_read(q.index.is_none())
+                .consistent_read(q.index.is_none_or(|i| LOCAL_INDEXES.contains(&i)))
                 .set_limit(remaining)
                 .set_exclusive_start_key(start.take())
                 .return_consumed_capacity(ReturnConsumedCapacity::Total)
@@ -313,24 +422,22 @@ impl DynamoStore {
         }
     }
 
-    pub(super) async fn count(
-        &self,
-        op: &'static str,
-        table: &str,
-        condition: &'static str,
-        values: Vec<(&'static str, AttributeValue)>,
-    ) -> Result<u64, StoreError> {
+    /// How many items `q`'s key condition matches (its order and limit do not matter).
+    pub(super) async fn count(&self, op: &'static str, q: Q<'_>) -> Result<u64, StoreError> {
         let mut count = 0u64;
         let mut start: Option<Item> = None;
         loop {
             let out = self
                 .client
                 .query()
-                .table_name(table)
-                .key_condition_expression(condition)
-                .set_expression_attribute_values(Some(values.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()))
+                .table_name(q.table)
+                .set_index_name(q.index.map(str::to_owned))
+                .key_condition_expression(q.condition)
+                .set_expression_attribute_values(Some(
+                    q.values.iter().map(|(k, v)| (k.to_string(), v.clone())).collect(),
+                ))
                 .select(Select::Count)
-                .consistent_read(true)
+                .consistent_read(q.index.is_none_or(|i| LOCAL_INDEXES.contains(&i)))
                 .set_exclusive_start_key(start.take())
                 .return_consumed_capacity(ReturnConsumedCapacity::Total)
                 .send()

@@ -1,4 +1,4 @@
-//! The store port on DynamoDB: four on-demand tables (design, access patterns and the
+//! The store port on DynamoDB: five on-demand tables (design, access patterns and the
 //! measured cost per ping are in `infra/README.md`).
 //!
 //! - `monitors` (`pk`): `MON#<id>` holds the monitor as one JSON `doc` plus `version` (the
@@ -11,6 +11,11 @@
 //!   INSERTs to the notifier. Events have no `monitorId`, so the index skips them.
 //! - `config` (`pk`, `sk`): an org's low-volume data, and the items that keep slugs,
 //!   domains, e-mails and key hashes unique.
+//! - `probes` (`monitorId`, `sk`): a probe monitor's history under its id, so one query
+//!   reads and the sweep deletes it: `chk#<checkId>` checks (time-ordered ids, newest
+//!   first in reverse), `dtw#<downtimeId>` windows, `dbg#<sessionKey>` debug sessions,
+//!   `day#<yyyy-mm-dd>` rollups; local index `byStatus` (`monitorId`, `statusSk` =
+//!   `<STATUS>#<checkId>`, checks only) for the status filter, read consistently.
 //!
 //! Reads are strongly consistent, as in the embedded store, except the ping's two
 //! lookups: those are eventually consistent at half the price, which is safe because
@@ -62,14 +67,17 @@ const BATCH_ROUNDS: u32 = 8;
 pub const TTL_ATTRIBUTE: &str = "expiresAt";
 /// The incidents index: a monitor's incidents by `openedAt`.
 pub const BY_MONITOR: &str = "byMonitor";
+/// The probes table's local index: a monitor's checks by status, then id.
+pub const BY_STATUS: &str = "byStatus";
 
-/// The four table names; `with_prefix` for tests and stages.
+/// The five table names; `with_prefix` for tests and stages.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DynamoTables {
     pub monitors: String,
     pub runs: String,
     pub incidents: String,
     pub config: String,
+    pub probes: String,
 }
 
 impl DynamoTables {
@@ -79,6 +87,7 @@ impl DynamoTables {
             runs: format!("{prefix}runs"),
             incidents: format!("{prefix}incidents"),
             config: format!("{prefix}config"),
+            probes: format!("{prefix}probes"),
         }
     }
 }

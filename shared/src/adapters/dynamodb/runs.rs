@@ -49,7 +49,15 @@ impl RunStore for DynamoStore {
 
     /// Reads every run of the monitor (billed by their total size): for small counts.
     async fn run_count(&self, monitor: &MonitorId) -> Result<u64, StoreError> {
-        self.count("run_count", &self.t.runs, "monitorId = :m", vec![(":m", s(monitor.as_str()))]).await
+        let q = Q {
+            table: &self.t.runs,
+            index: None,
+            condition: "monitorId = :m",
+            values: vec![(":m", s(monitor.as_str()))],
+            newest_first: false,
+            limit: None,
+        };
+        self.count("run_count", q).await
     }
 
     async fn run(&self, monitor: &MonitorId, id: &RunId) -> Result<Option<Run>, StoreError> {

@@ -1,11 +1,11 @@
-//! Table definitions: the four tables, made as the SAM template makes them.
-use super::{BY_MONITOR, DynamoStore, TTL_ATTRIBUTE, backend, sdk_error};
+//! Table definitions: the five tables, made as the SAM template makes them.
+use super::{BY_MONITOR, BY_STATUS, DynamoStore, TTL_ATTRIBUTE, backend, sdk_error};
 use crate::ports::store::*;
 use aws_sdk_dynamodb::client::Waiters;
 use aws_sdk_dynamodb::operation::create_table::CreateTableError;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
-    ScalarAttributeType, StreamSpecification, StreamViewType, TimeToLiveSpecification,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, LocalSecondaryIndex, Projection,
+    ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType, TimeToLiveSpecification,
 };
 use std::time::Duration;
 
@@ -17,7 +17,8 @@ pub(super) fn key_part(name: &str, kind: KeyType) -> Result<KeySchemaElement, St
     KeySchemaElement::builder().attribute_name(name).key_type(kind).build().map_err(backend)
 }
 
-/// A table as `create_tables` makes it: string keys, optional TTL, stream and one index.
+/// A table as `create_tables` makes it: string keys, optional TTL, stream, one global
+/// index (name, hash, range) and one local index (name, range).
 pub(super) struct TableDef<'a> {
     name: &'a str,
     hash: &'static str,
@@ -25,15 +26,24 @@ pub(super) struct TableDef<'a> {
     ttl: bool,
     stream: bool,
     index: Option<(&'static str, &'static str, &'static str)>,
+    local_index: Option<(&'static str, &'static str)>,
 }
 
 impl DynamoStore {
-    /// Creates the four tables (on-demand, TTL on `expiresAt` for runs and incidents, a
-    /// stream of incident changes), as the SAM template does in AWS. Tables that already
+    /// Creates the five tables (on-demand, TTL on `expiresAt` for runs, incidents and
+    /// probes, a stream of incident changes), as the SAM template does in AWS. Tables that already
     /// exist are left as they are, so this can run against a persistent DynamoDB Local.
     pub async fn create_tables(&self) -> Result<(), StoreError> {
         let tables = [
-            TableDef { name: &self.t.monitors, hash: "pk", range: None, ttl: false, stream: false, index: None },
+            TableDef {
+                name: &self.t.monitors,
+                hash: "pk",
+                range: None,
+                ttl: false,
+                stream: false,
+                index: None,
+                local_index: None,
+            },
             TableDef {
                 name: &self.t.runs,
                 hash: "monitorId",
@@ -41,6 +51,7 @@ impl DynamoStore {
                 ttl: true,
                 stream: false,
                 index: None,
+                local_index: None,
             },
             TableDef {
                 name: &self.t.incidents,
@@ -49,8 +60,26 @@ impl DynamoStore {
                 ttl: true,
                 stream: true,
                 index: Some((BY_MONITOR, "monitorId", "openedAt")),
+                local_index: None,
             },
-            TableDef { name: &self.t.config, hash: "pk", range: Some("sk"), ttl: false, stream: false, index: None },
+            TableDef {
+                name: &self.t.config,
+                hash: "pk",
+                range: Some("sk"),
+                ttl: false,
+                stream: false,
+                index: None,
+                local_index: None,
+            },
+            TableDef {
+                name: &self.t.probes,
+                hash: "monitorId",
+                range: Some("sk"),
+                ttl: true,
+                stream: false,
+                index: None,
+                local_index: Some((BY_STATUS, "statusSk")),
+            },
         ];
         for def in tables {
             self.create_table(def).await?;
@@ -81,6 +110,16 @@ impl DynamoStore {
                 .attribute_definitions(attribute(hash)?)
                 .attribute_definitions(attribute(range)?)
                 .global_secondary_indexes(gsi);
+        }
+        if let Some((index, range)) = def.local_index {
+            let lsi = LocalSecondaryIndex::builder()
+                .index_name(index)
+                .key_schema(key_part(def.hash, KeyType::Hash)?)
+                .key_schema(key_part(range, KeyType::Range)?)
+                .projection(Projection::builder().projection_type(ProjectionType::All).build())
+                .build()
+                .map_err(backend)?;
+            req = req.attribute_definitions(attribute(range)?).local_secondary_indexes(lsi);
         }
         if def.stream {
             let spec = StreamSpecification::builder()

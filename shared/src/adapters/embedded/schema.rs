@@ -54,8 +54,25 @@ CREATE TABLE IF NOT EXISTS subscribers (id TEXT PRIMARY KEY, page_id TEXT NOT NU
 CREATE INDEX IF NOT EXISTS subscribers_by_page ON subscribers (page_id, id);
 ";
 
+/// Probe monitors' history. Checks are keyed by monitor and id (ids carry the check's
+/// time, so `ORDER BY id DESC` is newest first, and a time range is an id range); the
+/// status index serves the status filter. Windows and sessions keep their start (and a
+/// window its end) as fixed-width UTC text for the retention sweep; a rollup is one row
+/// per monitor and UTC day.
+const V2_PROBE_HISTORY: &str = "
+CREATE TABLE probe_checks (monitor_id TEXT NOT NULL, id TEXT NOT NULL, status TEXT NOT NULL, doc TEXT NOT NULL,
+  PRIMARY KEY (monitor_id, id));
+CREATE INDEX probe_checks_by_status ON probe_checks (monitor_id, status, id);
+CREATE TABLE downtime_windows (monitor_id TEXT NOT NULL, id TEXT NOT NULL, started_at TEXT NOT NULL, ended_at TEXT,
+  doc TEXT NOT NULL, PRIMARY KEY (monitor_id, id));
+CREATE TABLE debug_sessions (monitor_id TEXT NOT NULL, key TEXT NOT NULL, started_at TEXT NOT NULL,
+  doc TEXT NOT NULL, PRIMARY KEY (monitor_id, key));
+CREATE TABLE probe_rollups (monitor_id TEXT NOT NULL, day TEXT NOT NULL, doc TEXT NOT NULL,
+  PRIMARY KEY (monitor_id, day));
+";
+
 /// Applied in order; the position (from 1) is the schema version. Append only.
-const MIGRATIONS: &[M<'static>] = &[M::up(V1_INITIAL)];
+const MIGRATIONS: &[M<'static>] = &[M::up(V1_INITIAL), M::up(V2_PROBE_HISTORY)];
 
 /// The schema version this build writes: databases at a higher one are refused.
 pub const SCHEMA_VERSION: usize = MIGRATIONS.len();

@@ -1,11 +1,12 @@
 //! The retention sweep's finds and deletes.
+use super::probes::{day_start_text, time_text};
 use super::{EmbeddedStore, backend, from_doc};
-use crate::domain::ids::{IncidentId, MonitorId, RunId};
+use crate::domain::ids::{CheckId, IncidentId, MonitorId, RunId};
 use crate::domain::incident::Incident;
 use crate::domain::run::Run;
 use crate::ports::store::*;
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::params;
 
 #[async_trait]
@@ -76,20 +77,68 @@ impl SweepStore for EmbeddedStore {
         })
         .await
     }
+
     async fn sweep_checks(
         &self,
-        _monitor: &MonitorId,
-        _cutoff: DateTime<Utc>,
-        _limit: usize,
+        monitor: &MonitorId,
+        cutoff: DateTime<Utc>,
+        limit: usize,
     ) -> Result<usize, StoreError> {
-        Ok(0)
+        let (monitor, bound, started) = (monitor.to_string(), CheckId::time_bound(cutoff), time_text(cutoff));
+        self.write(move |c| {
+            let checks = c
+                .execute(
+                    "DELETE FROM probe_checks WHERE rowid IN
+                     (SELECT rowid FROM probe_checks WHERE monitor_id = ?1 AND id < ?2 ORDER BY id LIMIT ?3)",
+                    params![monitor, bound, limit as i64],
+                )
+                .map_err(backend)?;
+            let sessions = c
+                .execute(
+                    "DELETE FROM debug_sessions WHERE rowid IN
+                     (SELECT rowid FROM debug_sessions WHERE monitor_id = ?1 AND started_at < ?2 LIMIT ?3)",
+                    params![monitor, started, (limit - checks) as i64],
+                )
+                .map_err(backend)?;
+            Ok(checks + sessions)
+        })
+        .await
     }
 
-    async fn sweep_rollups(&self, _monitor: &MonitorId, _day: chrono::NaiveDate) -> Result<usize, StoreError> {
-        Ok(0)
+    async fn sweep_rollups(&self, monitor: &MonitorId, day: NaiveDate) -> Result<usize, StoreError> {
+        let (monitor, day, day_start) = (monitor.to_string(), day.to_string(), day_start_text(day));
+        self.write(move |c| {
+            let rollups = c
+                .execute("DELETE FROM probe_rollups WHERE monitor_id = ?1 AND day < ?2", params![monitor, day])
+                .map_err(backend)?;
+            let windows = c
+                .execute(
+                    "DELETE FROM downtime_windows WHERE monitor_id = ?1 AND ended_at IS NOT NULL AND ended_at < ?2",
+                    params![monitor, day_start],
+                )
+                .map_err(backend)?;
+            Ok(rollups + windows)
+        })
+        .await
     }
 
-    async fn delete_probe_history(&self, _monitor: &MonitorId, _limit: usize) -> Result<usize, StoreError> {
-        Ok(0)
+    async fn delete_probe_history(&self, monitor: &MonitorId, limit: usize) -> Result<usize, StoreError> {
+        let monitor = monitor.to_string();
+        self.write(move |c| {
+            let mut deleted = 0;
+            for table in ["probe_checks", "downtime_windows", "debug_sessions", "probe_rollups"] {
+                deleted += c
+                    .execute(
+                        &format!(
+                            "DELETE FROM {table} WHERE rowid IN
+                             (SELECT rowid FROM {table} WHERE monitor_id = ?1 LIMIT ?2)"
+                        ),
+                        params![monitor, (limit - deleted) as i64],
+                    )
+                    .map_err(backend)?;
+            }
+            Ok(deleted)
+        })
+        .await
     }
 }

@@ -27,7 +27,10 @@ pub use deliveries::{DeliveryAttemptRecord, DeliveryLogRecord};
 pub use incidents::{IncidentEventRecord, IncidentRecord};
 pub use monitors::{MonitorRecord, OpenStartRecord, ScheduleRecord};
 pub use orgs::{ApiKeyRecord, InvitationRecord, OrgRecord, UserRecord};
-pub use probes::{DowntimeRecord, ProbeRecord, ProbeStateRecord, TargetRecord};
+pub use probes::{
+    CheckRecord, DebugSessionRecord, DowntimeRecord, MAX_STORED_EVENTS, MAX_STORED_EVENTS_BYTES, NetworkEventRecord,
+    ProbeRecord, ProbeStateRecord, RollupRecord, TargetRecord, TimingsRecord,
+};
 pub use runs::{RunOutputRecord, RunRecord};
 pub use status_pages::{
     ComponentChangeRecord, ComponentRecord, IncidentUpdateRecord, PageMaintenanceRecord, StatusIncidentRecord,
@@ -87,6 +90,10 @@ stored! {
     crate::domain::status_page::incident::StatusIncident => StatusIncidentRecord,
     crate::domain::status_page::maintenance::PageMaintenance => PageMaintenanceRecord,
     crate::domain::status_page::subscriber::Subscriber => SubscriberRecord,
+    crate::domain::probe::check::ProbeCheck => CheckRecord,
+    crate::domain::probe::downtime::DowntimeWindow => DowntimeRecord,
+    crate::domain::probe::debug::DebugSession => DebugSessionRecord,
+    crate::domain::probe::rollup::DailyRollup => RollupRecord,
 }
 
 /// Converts each element of a stored list back to its domain value.
