@@ -84,6 +84,9 @@ pub(super) async fn run(p: &NetProber, probe: &HttpProbe, a: &mut Attempt) -> Re
     }
 }
 
+/// A request, and its headers as sent (for a trace).
+type Outgoing = (Request<Full<Bytes>>, Vec<(String, String)>);
+
 /// One request of the chain.
 struct Hop {
     url: Url,
@@ -94,8 +97,7 @@ struct Hop {
 }
 
 impl Hop {
-    /// The request, and its headers as sent (for a trace).
-    fn request(&self, user_agent: &str) -> Result<(Request<Full<Bytes>>, Vec<(String, String)>), ProbeFailure> {
+    fn request(&self, user_agent: &str) -> Result<Outgoing, ProbeFailure> {
         let target = match &self.url[Position::BeforePath..Position::AfterQuery] {
             "" => "/",
             target => target,
