@@ -19,7 +19,7 @@ pub struct LatencyHistogram {
 
 impl LatencyHistogram {
     pub fn bucket_of(ms: f64) -> u16 {
-        if !(ms > 1.0) {
+        if ms.is_nan() || ms <= 1.0 {
             return 0;
         }
         ((ms.ln() / GROWTH.ln()).floor() as u64).min(u64::from(MAX_BUCKET)) as u16

@@ -135,7 +135,13 @@ mod tests {
             root_cause: None,
             notes: None,
         };
-        let u = Uptime::compute(UptimeWindow::Day, now, now - Duration::days(9), &[w.clone()], Tally::default());
+        let u = Uptime::compute(
+            UptimeWindow::Day,
+            now,
+            now - Duration::days(9),
+            std::slice::from_ref(&w),
+            Tally::default(),
+        );
         assert_eq!((u.uptime_percent, u.downtime_seconds), (95.833, 3600));
         // A monitor created two hours ago was down half its life.
         let young = Uptime::compute(UptimeWindow::Week, now, now - Duration::hours(2), &[w], Tally::default());
