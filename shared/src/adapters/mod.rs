@@ -15,6 +15,7 @@ pub mod eventbridge;
 pub mod fs;
 pub mod http_transport;
 pub mod mailbox;
+pub mod probe;
 pub mod records;
 #[cfg(feature = "aws")]
 pub mod s3;
