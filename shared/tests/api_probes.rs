@@ -145,3 +145,118 @@ async fn bad_probe_settings_are_refused_naming_the_field() {
     assert_eq!(res.status, StatusCode::OK);
     assert_eq!((res.json()["interval"].as_u64(), res.json()["degradedAfterMs"].as_u64()), (Some(120), Some(800)));
 }
+
+/// A loopback port with nothing listening: bound, then freed.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+#[tokio::test]
+async fn a_refused_port_goes_down_after_the_threshold_and_recovers_when_it_listens() {
+    let env = Env::new().await;
+    let key = env.owner_key().await;
+    let port = free_port();
+    let m = create(
+        &env,
+        &key,
+        json!({"kind": "tcp", "name": "db", "host": "127.0.0.1", "port": port, "interval": 10,
+               "failureThreshold": 2, "recoveryThreshold": 1, "timeout": 2000}),
+    )
+    .await;
+    let id = MonitorId::parse(m["id"].as_str().unwrap()).unwrap();
+    let path = |tail: &str| format!("/api/v1/monitors/{id}{tail}");
+    let probes = env.app.probes.clone().expect("the local app runs probes");
+    let t0 = chrono::Utc::now();
+    let at = |s: i64| t0 + chrono::Duration::seconds(s);
+
+    // One refused check: not yet DOWN.
+    probes.run(&id, at(0)).await.unwrap();
+    let one = env.get(&path("/checks"), &key).await.json();
+    assert_eq!(one["total"], 1);
+    let check = &one["items"][0];
+    assert_eq!((check["status"].as_str(), check["location"].as_str()), (Some("DOWN"), Some("local")));
+    assert_eq!(check["error"], "connection refused");
+    // The connection never opened: no phase completed (an IP literal needs no lookup).
+    assert!([&check["dnsMs"], &check["connectMs"], &check["tlsMs"], &check["ttfbMs"]].iter().all(|v| v.is_null()), "{check}");
+    assert_eq!(env.get(&path(""), &key).await.json()["status"], "NEW");
+    assert_eq!(env.get(&path("/downtime"), &key).await.json()["items"], json!([]));
+
+    // The second opens the window, the DOWN incident, and a debug session.
+    probes.run(&id, at(10)).await.unwrap();
+    let monitor = env.get(&path(""), &key).await.json();
+    assert_eq!(monitor["status"], "DOWN");
+    let incident_id = monitor["openIncidents"]["DOWN"].as_str().expect("a DOWN incident").to_owned();
+    let incident = env.get(&format!("/api/v1/incidents/{incident_id}"), &key).await.json();
+    assert_eq!((incident["kind"].as_str(), incident["status"].as_str()), (Some("DOWN"), Some("OPEN")));
+    let windows = env.get(&path("/downtime"), &key).await.json()["items"].clone();
+    assert_eq!(windows.as_array().unwrap().len(), 1);
+    let w = &windows[0];
+    assert_eq!((w["endedAt"].clone(), w["affectedChecks"].as_u64()), (Value::Null, Some(2)));
+    assert_eq!(w["initialStatus"], "DOWN");
+    let sessions = env.get(&path("/debug-sessions"), &key).await.json()["items"].clone();
+    assert_eq!(sessions.as_array().unwrap().len(), 1, "a debug session on going DOWN");
+    assert_eq!((sessions[0]["trigger"].as_str(), sessions[0]["success"].as_bool()), (Some("DOWN"), Some(false)));
+    let events = sessions[0]["events"].as_array().unwrap();
+    assert!(events.iter().any(|e| e["type"] == "ERROR"), "{events:?}");
+
+    // Notes stay through later checks, which count into the window.
+    let wid = w["id"].as_str().unwrap();
+    let note = r#"{"rootCause": "database restarted", "notes": "failover took 40 s"}"#;
+    let res = env.call(Method::PATCH, &path(&format!("/downtime/{wid}")), &key, Some(note)).await;
+    assert_eq!(res.status, StatusCode::OK, "{:?}", res.body);
+    probes.run(&id, at(20)).await.unwrap();
+    let w = env.get(&path("/downtime"), &key).await.json()["items"][0].clone();
+    assert_eq!((w["rootCause"].as_str(), w["affectedChecks"].as_u64()), (Some("database restarted"), Some(3)));
+    let res = env.call(Method::PATCH, &path(&format!("/downtime/{wid}")), &key, Some(r#"{"notes": 7}"#)).await;
+    assert_eq!((res.status, res.field().as_deref()), (StatusCode::BAD_REQUEST, Some("notes")));
+
+    // On demand, a session too; then the port listens and the monitor recovers.
+    let made = env.post(&path("/debug-sessions"), &key, "").await;
+    assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
+    let session = made.json();
+    assert_eq!(session["trigger"], "MANUAL");
+    let key_path = path(&format!("/debug-sessions/{}", session["sessionKey"].as_str().unwrap()));
+    assert_eq!(env.get(&key_path, &key).await.json(), session);
+    let _listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+    probes.run(&id, at(30)).await.unwrap();
+    let monitor = env.get(&path(""), &key).await.json();
+    assert_eq!(monitor["status"], "UP");
+    assert!(monitor["openIncidents"].get("DOWN").is_none());
+    let w = env.get(&path("/downtime"), &key).await.json()["items"][0].clone();
+    assert_eq!((w["recoveryStatus"].as_str(), w["durationSeconds"].as_i64()), (Some("UP"), Some(30)));
+    assert_eq!(w["notes"], "failover took 40 s", "annotations survive the recovery");
+    let incident = env.get(&format!("/api/v1/incidents/{incident_id}"), &key).await.json();
+    assert_eq!(incident["status"], "RESOLVED");
+
+    // Filters and uptime.
+    let down = env.get(&path("/checks?status=DOWN&limit=2"), &key).await.json();
+    assert_eq!((down["total"].as_u64(), down["items"].as_array().unwrap().len()), (Some(3), 2));
+    let rest = env.get(&path(&format!("/checks?status=DOWN&cursor={}", down["nextCursor"].as_str().unwrap())), &key).await;
+    assert_eq!(rest.json()["items"].as_array().unwrap().len(), 1);
+    let from = urlencode(&at(15).to_rfc3339());
+    assert_eq!(env.get(&path(&format!("/checks?from={from}")), &key).await.json()["total"], 2);
+    for bad in ["status=SIDEWAYS", "from=yesterday", "limit=0", "cursor=chk_nope"] {
+        let res = env.get(&path(&format!("/checks?{bad}")), &key).await;
+        assert!(res.status.is_client_error(), "{bad}: {}", res.status);
+    }
+    let uptime = env.get(&path("/uptime?window=24h"), &key).await.json();
+    assert_eq!((uptime["checks"].as_u64(), uptime["failedChecks"].as_u64()), (Some(4), Some(3)));
+    assert_eq!(uptime["downtimeSeconds"], 30);
+    assert!(uptime["uptimePercent"].as_f64().unwrap() < 100.0);
+    let week = env.get(&path("/uptime?window=7d"), &key).await.json();
+    assert_eq!((week["checks"].as_u64(), week["window"].as_str()), (Some(4), Some("7d")), "from the rollups");
+    let res = env.get(&path("/uptime?window=1y"), &key).await;
+    assert_eq!((res.status, res.field().as_deref()), (StatusCode::BAD_REQUEST, Some("window")));
+
+    // Deleting the monitor deletes its history.
+    assert_eq!(env.call(Method::DELETE, &path(""), &key, None).await.status, StatusCode::NO_CONTENT);
+    use tokiflow_shared::ports::store::{CheckQuery, ProbeStore};
+    let q = CheckQuery { from: None, to: None, status: None, limit: 10, before: None };
+    assert_eq!(env.store.check_count(&id, &q).await.unwrap(), 0);
+    assert!(env.store.downtime_windows(&id).await.unwrap().is_empty());
+    assert!(env.store.debug_sessions(&id, 10).await.unwrap().is_empty());
+}
+
+fn urlencode(s: &str) -> String {
+    s.replace('+', "%2B").replace(':', "%3A")
+}

@@ -81,16 +81,18 @@ impl Local {
     }
 
     /// Re-arms the timers recorded in the store (overdue ones fire at once) and runs
-    /// the missed checks in the background, as EventBridge Scheduler does in AWS.
+    /// what each fires in the background: a heartbeat's missed check (as EventBridge
+    /// Scheduler does in AWS) or a probe monitor's check. Probes' timers are spread over
+    /// their interval by their ids, so monitors of one interval do not fire together.
     pub async fn start_timers(&self) -> anyhow::Result<usize> {
         let restored = self.timers.restore(self.store.armed_checks()?);
-        let checks = self.checks.clone();
-        tokio::spawn(self.timers.clone().run(move |monitor, deadline| {
-            let checks = checks.clone();
+        let duty = self.timer_duty.clone();
+        tokio::spawn(self.timers.clone().run(move |monitor, due| {
+            let duty = duty.clone();
             async move {
-                // A monitor deleted since its check was armed is `Checked::Gone`, not an error.
-                if let Err(e) = checks.check(&monitor, chrono::Utc::now()).await {
-                    tracing::error!(monitor_id = %monitor, %deadline, error = %e, "missed check failed");
+                // A monitor deleted since its timer was armed is not an error.
+                if let Err(e) = duty.fire(&monitor, chrono::Utc::now()).await {
+                    tracing::error!(monitor_id = %monitor, %due, error = %e, "timer duty failed");
                 }
             }
         }));

@@ -61,17 +61,7 @@ impl HttpTransportConfig {
             config.timeout = Duration::from_millis(ms);
             config.connect_timeout = config.connect_timeout.min(config.timeout);
         }
-        config.egress = match get("TOKIFLOW_OUTBOUND_ALLOW_PRIVATE").as_deref() {
-            None => default_egress,
-            Some("false") => EgressPolicy::PublicOnly,
-            Some("true") => EgressPolicy::AllowPrivate,
-            Some(other) => {
-                return Err(ConfigError {
-                    var: "TOKIFLOW_OUTBOUND_ALLOW_PRIVATE",
-                    reason: format!("{other:?} is not true or false"),
-                });
-            }
-        };
+        config.egress = crate::config::egress(&get, "TOKIFLOW_OUTBOUND_ALLOW_PRIVATE", default_egress)?;
         Ok(config)
     }
 }

@@ -1,17 +1,33 @@
 //! Configuration, read from the environment once at start: `Config` for the local
 //! server, `AwsConfig` for a Lambda function.
 pub mod error;
+pub mod probes;
 
 use crate::adapters::egress::EgressPolicy;
 use crate::adapters::http_transport::HttpTransportConfig;
 use crate::adapters::smtp::SmtpConfig;
 pub use error::{ConfigError, missing};
+pub use probes::ProbeConfig;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
 /// A variable that must be set (the Lambda functions' table names, bucket, targets).
 fn required(get: impl Fn(&str) -> Option<String>, var: &'static str) -> Result<String, ConfigError> {
     get(var).ok_or_else(|| missing(var))
+}
+
+/// `true` or `false` in `var`: whether outbound calls may reach private addresses.
+pub(crate) fn egress(
+    get: impl Fn(&str) -> Option<String>,
+    var: &'static str,
+    default: EgressPolicy,
+) -> Result<EgressPolicy, ConfigError> {
+    match get(var).as_deref() {
+        None => Ok(default),
+        Some("false") => Ok(EgressPolicy::PublicOnly),
+        Some("true") => Ok(EgressPolicy::AllowPrivate),
+        Some(other) => Err(ConfigError { var, reason: format!("{other:?} is not true or false") }),
+    }
 }
 
 /// How much of a ping body is kept where.
@@ -54,6 +70,7 @@ pub struct Config {
     /// The SMTP relay for e-mail (`TOKIFLOW_SMTP_RELAY`, `TOKIFLOW_SMTP_FROM`); without
     /// one, e-mail goes to the mailbox directory with SMS.
     pub smtp: Option<SmtpConfig>,
+    pub probes: ProbeConfig,
 }
 
 impl Config {
@@ -63,7 +80,8 @@ impl Config {
     }
 
     /// Reads `TOKIFLOW_DATA_DIR`, `TOKIFLOW_LISTEN`, `TOKIFLOW_MAX_BODY_BYTES`,
-    /// `TOKIFLOW_PUBLIC_URL`, `TOKIFLOW_API_RATE`, the outbound settings and the SMTP relay.
+    /// `TOKIFLOW_PUBLIC_URL`, `TOKIFLOW_API_RATE`, the outbound settings, the SMTP relay
+    /// and the probes' settings.
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|k| std::env::var(k).ok())
     }
@@ -102,6 +120,7 @@ impl Config {
             outbound: HttpTransportConfig::from_lookup(&get, EgressPolicy::AllowPrivate)?,
             subscriber_egress: EgressPolicy::PublicOnly,
             smtp: SmtpConfig::from_lookup(&get)?,
+            probes: ProbeConfig::from_lookup(&get, EgressPolicy::AllowPrivate, "local")?,
         })
     }
 }
@@ -131,6 +150,9 @@ pub struct AwsConfig {
     pub email: Option<SesConfig>,
     /// The status pages' static copy, when this function publishes them.
     pub status_site: Option<StatusSiteConfig>,
+    /// Probes: public targets only unless `TOKIFLOW_PROBE_ALLOW_PRIVATE=true`; checks
+    /// recorded at `TOKIFLOW_PROBE_LOCATION`, else the function's `AWS_REGION`.
+    pub probes: ProbeConfig,
 }
 
 /// `TOKIFLOW_EMAIL_FROM` (an SES-verified identity) and `TOKIFLOW_SES_CONFIGURATION_SET`.
@@ -210,6 +232,11 @@ impl AwsConfig {
             email: get("TOKIFLOW_EMAIL_FROM")
                 .map(|from| SesConfig { from, configuration_set: get("TOKIFLOW_SES_CONFIGURATION_SET") }),
             status_site,
+            probes: ProbeConfig::from_lookup(
+                &get,
+                EgressPolicy::PublicOnly,
+                get("AWS_REGION").as_deref().unwrap_or("aws"),
+            )?,
         })
     }
 }

@@ -18,6 +18,7 @@ use crate::services::notify::{Notifier, NotifierTransports};
 use crate::services::publish_status_page::StatusPublisher;
 use crate::services::subscribers::SubscriberService;
 use crate::services::test_channel::ChannelTester;
+use crate::services::timer_duty::TimerDuty;
 use std::sync::Arc;
 
 /// Every service of a Lambda function, and the backends some functions call directly.
@@ -41,6 +42,9 @@ pub struct AwsServices {
 /// What a function sends, chosen by type so that a function sending nothing does not link
 /// the SES, SNS and outbound HTTP clients (a smaller binary, a faster cold start).
 pub trait Sends {
+    /// Whether the API this function serves runs debug sessions on demand (with the
+    /// prober linked in).
+    const PROBES: bool;
     /// The services that send messages, on `store`.
     fn messaging(
         sdk: &aws_config::SdkConfig,
@@ -67,12 +71,14 @@ pub struct Messaging {
 }
 
 impl Sends for SendsNothing {
+    const PROBES: bool = false;
     fn messaging(_: &aws_config::SdkConfig, _: &AwsConfig, _: &Arc<DynamoStore>) -> Result<Messaging, ConfigError> {
         Ok(Messaging::default())
     }
 }
 
 impl Sends for SendsMessages {
+    const PROBES: bool = true;
     fn messaging(
         sdk: &aws_config::SdkConfig,
         config: &AwsConfig,
@@ -135,6 +141,9 @@ pub async fn build<S: Sends>(config: AwsConfig) -> Result<AwsServices, ConfigErr
     if let Some(publisher) = &publisher {
         app = app.with_publisher(publisher.clone());
     }
+    if S::PROBES {
+        app = app.with_probes(super::probe_service(&store, scheduler.clone(), &config.probes)?);
+    }
     Ok(AwsServices {
         config,
         store,
@@ -154,6 +163,13 @@ pub async fn from_env<S: Sends>() -> Result<AwsServices, ConfigError> {
 }
 
 impl AwsServices {
+    /// What a fired schedule runs: a probe monitor's check (the prober is built here, so
+    /// only functions that call this link it) or a heartbeat's missed check.
+    pub fn timer_duty(&self) -> Result<Arc<TimerDuty>, ConfigError> {
+        let probes = super::probe_service(&self.store, self.scheduler.clone(), &self.config.probes)?;
+        Ok(Arc::new(TimerDuty::new(self.store.clone(), self.checks.clone(), probes)))
+    }
+
     /// The notifier and the incident event handler, or the error naming the variable
     /// this function lacks for them.
     pub fn notifying(&self) -> Result<(Arc<Notifier>, Arc<IncidentEventHandler>), ConfigError> {

@@ -14,9 +14,11 @@ use crate::services::check_missed::MissedCheckService;
 use crate::services::deliver::RetryPolicy;
 use crate::services::incident_events::IncidentEventHandler;
 use crate::services::notify::{Notifier, NotifierTransports};
+use crate::services::probe::ProbeService;
 use crate::services::publish_status_page::StatusPublisher;
 use crate::services::subscribers::SubscriberService;
 use crate::services::test_channel::ChannelTester;
+use crate::services::timer_duty::TimerDuty;
 use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +36,10 @@ pub struct LocalServices {
     pub blobs: Arc<FsBlobStore>,
     pub timers: Arc<TimerScheduler>,
     pub checks: Arc<MissedCheckService>,
+    /// Probe monitors' checks and debug sessions.
+    pub probes: Arc<ProbeService>,
+    /// What a fired timer runs: a probe's check or a heartbeat's missed check.
+    pub timer_duty: Arc<TimerDuty>,
     pub notifier: Arc<Notifier>,
     /// Notify, then publish: what the notifier loop runs for each recorded incident event.
     pub incident_events: Arc<IncidentEventHandler>,
@@ -70,6 +76,8 @@ pub fn build(config: &Config) -> Result<LocalServices, WiringError> {
     };
 
     let checks = Arc::new(MissedCheckService::new(store.clone(), timers.clone()));
+    let probes = super::probe_service(&store, timers.clone(), &config.probes)?;
+    let timer_duty = Arc::new(TimerDuty::new(store.clone(), checks.clone(), probes.clone()));
     let subscribers = Arc::new(SubscriberService::new(store.clone(), strangers, RetryPolicy::default()));
     let publisher = Arc::new(StatusPublisher::new(store.clone(), site.clone(), subscribers.clone(), &base_url));
     let notifier = Arc::new(Notifier::new(store.clone(), channels.clone(), RetryPolicy::default(), app_url.clone()));
@@ -78,13 +86,16 @@ pub fn build(config: &Config) -> Result<LocalServices, WiringError> {
         .with_rate_limit(config.api_rate)
         .with_channel_tester(ChannelTester::new(channels, app_url))
         .with_subscribers(subscribers)
-        .with_publisher(publisher.clone());
+        .with_publisher(publisher.clone())
+        .with_probes(probes.clone());
     Ok(LocalServices {
         app: Arc::new(app),
         store,
         blobs,
         timers,
         checks,
+        probes,
+        timer_duty,
         notifier,
         incident_events,
         mailbox,
@@ -105,6 +116,7 @@ mod tests {
         let built = build(&config).unwrap();
         let app = &built.app;
         assert!(app.channel_tester.is_some() && app.subscribers.is_some() && app.publisher.is_some());
+        assert!(app.probes.is_some());
         assert_eq!(built.site.root(), dir.path().join("site"));
         assert_eq!(built.mailbox.dir(), dir.path().join("mailbox"));
         built.store.close();

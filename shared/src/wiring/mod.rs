@@ -32,6 +32,29 @@ fn app<S: Store + 'static>(
     App::new(store.clone(), pings, manage, limits)
 }
 
+/// The probe service on the network prober, its checks recorded under `config.location`.
+#[cfg(any(feature = "aws", feature = "embedded"))]
+fn probe_service<S: Store + 'static>(
+    store: &Arc<S>,
+    scheduler: Arc<dyn Scheduler>,
+    config: &crate::config::ProbeConfig,
+) -> Result<Arc<crate::services::probe::ProbeService>, ConfigError> {
+    use crate::adapters::probe::{NetProber, ProberConfig};
+    let mut prober = ProberConfig::new(config.egress);
+    if let Some(file) = &config.ca_file {
+        prober = prober
+            .with_ca_file(file)
+            .map_err(|e| ConfigError { var: "TOKIFLOW_PROBE_CA_FILE", reason: e.to_string() })?;
+    }
+    let prober = NetProber::new(prober).map_err(|e| ConfigError { var: "SSL_CERT_FILE", reason: e.to_string() })?;
+    Ok(Arc::new(crate::services::probe::ProbeService::new(
+        store.clone(),
+        Arc::new(prober),
+        scheduler,
+        config.location.clone(),
+    )))
+}
+
 /// The guarded HTTP client for webhooks, Slack, Teams and PagerDuty.
 #[cfg(any(feature = "aws", feature = "embedded"))]
 fn http_client(config: HttpTransportConfig) -> Result<Arc<HyperTransport>, ConfigError> {
