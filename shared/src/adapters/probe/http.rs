@@ -303,6 +303,7 @@ fn describe(e: &hyper::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     fn hop(url: &str, method: HttpMethod, headers: &[(&str, &str)], body: Option<&str>) -> Hop {
         Hop {
@@ -369,5 +370,19 @@ mod tests {
         assert!(head.redirect(200, &location("/x")).unwrap().is_none());
         assert!(head.redirect(302, &HeaderMap::new()).unwrap().is_none());
         assert!(head.redirect(301, &location("http://[bad")).is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn any_header_path_or_location_builds_or_fails_without_panic(
+            name in any::<String>(), value in any::<String>(), path in any::<String>(), location in any::<Vec<u8>>(),
+        ) {
+            let Ok(url) = Url::parse(&format!("http://example.com/{path}")) else { return Ok(()) };
+            let h = Hop { url, method: HttpMethod::Post, headers: vec![(name, value)], body: Some(path) };
+            let _ = h.request("ua");
+            if let Ok(location) = HeaderValue::from_bytes(&location) {
+                let _ = h.redirect(308, &HeaderMap::from_iter([(LOCATION, location)]));
+            }
+        }
     }
 }

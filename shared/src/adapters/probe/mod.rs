@@ -14,8 +14,6 @@ mod timing;
 mod tls;
 mod trace;
 
-pub use cert::{CertError, not_after};
-
 use crate::adapters::egress::EgressPolicy;
 use crate::domain::probe::debug::{NetworkEvent, Trace};
 use crate::domain::probe::observation::Observation;
@@ -125,5 +123,28 @@ impl Prober for NetProber {
     async fn trace(&self, spec: &ProbeSpec) -> Trace {
         let (obs, events) = self.attempt(spec, true).await;
         trace::trace_of(&obs, events, &self.user_agent)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ca_files_add_their_certificates_or_say_why_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let cert = rcgen::generate_simple_self_signed(vec!["ca.test".to_string()]).unwrap().cert;
+        let path = dir.path().join("ca.pem");
+        std::fs::write(&path, format!("{}{}", cert.pem(), cert.pem())).unwrap();
+        let config = ProberConfig::new(EgressPolicy::AllowPrivate).with_ca_file(&path).unwrap();
+        assert_eq!(config.extra_roots, [cert.der().clone(), cert.der().clone()]);
+        assert_eq!(config.user_agent, DEFAULT_USER_AGENT);
+        assert!(NetProber::new(config).is_ok());
+
+        std::fs::write(&path, "no PEM here").unwrap();
+        let empty = ProberConfig::new(EgressPolicy::AllowPrivate).with_ca_file(&path);
+        assert!(matches!(empty, Err(ProberError::NoCertificate(_))), "{empty:?}");
+        let missing = ProberConfig::new(EgressPolicy::AllowPrivate).with_ca_file(&dir.path().join("none.pem"));
+        assert!(matches!(missing, Err(ProberError::CaFile { .. })), "{missing:?}");
     }
 }
