@@ -55,8 +55,9 @@ async fn each_kind_is_created_with_its_defaults_and_no_ping_token() {
     let got = env.get(&path, &key).await.json();
     assert_eq!(got, http, "GET, PATCH it back, GET: unchanged");
 
-    let tcp = create(&env, &key, json!({"kind": "tcp", "name": "db", "host": "db.internal", "port": 5432, "interval": 60}))
-        .await;
+    let tcp =
+        create(&env, &key, json!({"kind": "tcp", "name": "db", "host": "db.internal", "port": 5432, "interval": 60}))
+            .await;
     assert_eq!((tcp["host"].as_str(), tcp["port"].as_u64()), (Some("db.internal"), Some(5432)));
     let dns = create(
         &env,
@@ -108,8 +109,16 @@ async fn bad_probe_settings_are_refused_naming_the_field() {
         (json!({"kind": "tcp", "name": "db", "host": "a b", "port": 1, "interval": 30}), 422, "host"),
         (json!({"kind": "tcp", "name": "db", "host": "db", "port": 1, "interval": 30, "url": "http://x/"}), 422, "url"),
         (json!({"kind": "dns", "name": "d", "host": "x.com", "interval": 30, "recordType": "SRV"}), 400, "recordType"),
-        (json!({"kind": "dns", "name": "d", "host": "x.com", "interval": 30, "resolver": "dns.google"}), 422, "resolver"),
-        (json!({"kind": "dns", "name": "d", "host": "x.com", "interval": 30, "expect": {"keyword": "a"}}), 422, "expect.keyword"),
+        (
+            json!({"kind": "dns", "name": "d", "host": "x.com", "interval": 30, "resolver": "dns.google"}),
+            422,
+            "resolver",
+        ),
+        (
+            json!({"kind": "dns", "name": "d", "host": "x.com", "interval": 30, "expect": {"keyword": "a"}}),
+            422,
+            "expect.keyword",
+        ),
         (json!({"name": "job", "schedule": {"kind": "interval", "seconds": 60}, "interval": 30}), 422, "interval"),
         (json!({"name": "job", "schedule": {"kind": "interval", "seconds": 60}, "url": "http://x/"}), 422, "url"),
     ];
