@@ -363,10 +363,8 @@ impl ManageService {
             Some(c) => Some(CheckId::parse(c).ok_or_else(|| invalid("cursor", "is not a cursor of this listing"))?),
             None => None,
         };
-        if let (Some(from), Some(to)) = (filter.from, filter.to) {
-            if from > to {
-                return Err(invalid("from", "must not be after to"));
-            }
+        if filter.from.zip(filter.to).is_some_and(|(from, to)| from > to) {
+            return Err(invalid("from", "must not be after to"));
         }
         let query = CheckQuery {
             from: filter.from,
