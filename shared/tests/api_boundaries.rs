@@ -4,7 +4,7 @@
 #[path = "api/harness.rs"]
 mod harness;
 
-use harness::Env;
+use harness::{Env, is_probe_history};
 use http::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -21,6 +21,11 @@ const WEBHOOK_SECRET: &str = "whsec_0123456789abcdef";
 /// One of everything the API shows: a monitor with a run and an incident, a dependency,
 /// a channel of each sensitive kind, a maintenance window, a private status page with a
 /// component, its incident and maintenance, a subscriber, an invited member.
+/// Secrets a probe sends, and a cookie its target answers: no answer may show them.
+const PROBE_HEADERS: [(&str, &str); 3] =
+    [("Authorization", "Bearer PROBE-AUTH-VALUE"), ("X-Api-Key", "PROBE-KEY-VALUE"), ("Accept", "text/plain")];
+const PROBE_SECRETS: [&str; 3] = ["PROBE-AUTH-VALUE", "PROBE-KEY-VALUE", "SESSION-COOKIE-VALUE"];
+
 struct World {
     ids: BTreeMap<&'static str, String>,
     /// What the writes answered (the creations), by route.
@@ -111,8 +116,13 @@ async fn world(env: &Env, key: &str) -> World {
         .as_str()
         .unwrap()
         .to_owned();
+    let (probe, downtime, session) =
+        env.probe_gone_down(key, PROBE_HEADERS.iter().map(|(k, v)| (k.to_string(), json!(v))).collect()).await;
     let s = |v: &Value| v.as_str().unwrap().to_owned();
     let ids = BTreeMap::from([
+        ("probeId", probe),
+        ("downtimeId", downtime),
+        ("sessionKey", session),
         ("monitorId", s(&monitor["id"])),
         ("runId", run_id),
         ("incidentId", incident_id),
@@ -155,6 +165,9 @@ async fn no_answer_shows_a_secret_beyond_the_shown_once_fields() {
     // Every GET route of the table that answers JSON, its path filled with real ids.
     for route in ROUTES.iter().filter(|r| r.method == Method::GET && r.path != "/api/v1/openapi.json") {
         let mut path = route.path.to_owned();
+        if is_probe_history(route.path) {
+            path = path.replace("{monitorId}", &world.ids["probeId"]);
+        }
         if route.path.contains("/status-pages/{pageId}/incidents/") {
             path = path.replace("{incidentId}", &world.ids["statusIncidentId"]);
         }
@@ -188,13 +201,16 @@ async fn no_answer_shows_a_secret_beyond_the_shown_once_fields() {
         for (path, value) in found {
             let documented = shown_once.iter().any(|(r, p)| r == route && path == *p);
             // A write-only secret reads as the mask.
-            let masked = path.ends_with(".target.secret") && value == "********";
+            let masked = value == "********" || value == "[redacted]";
             if !documented && !masked {
                 leaks.push(format!("{route}: {path} = {value}"));
             }
         }
         let text = answer.to_string();
         assert!(!text.contains(WEBHOOK_SECRET), "{route} shows a webhook secret: {text}");
+        for secret in PROBE_SECRETS {
+            assert!(!text.contains(secret), "{route} shows a probe's secret header or cookie: {text}");
+        }
     }
     assert!(leaks.is_empty(), "secret-like fields in answers:\n{}", leaks.join("\n"));
 }

@@ -166,7 +166,11 @@ async fn a_refused_port_goes_down_after_the_threshold_and_recovers_when_it_liste
     let id = MonitorId::parse(m["id"].as_str().unwrap()).unwrap();
     let path = |tail: &str| format!("/api/v1/monitors/{id}{tail}");
     let probes = env.app.probes.clone().expect("the local app runs probes");
-    let t0 = chrono::Utc::now();
+    let t0 = chrono::Utc::now() - chrono::Duration::seconds(60);
+    // As if made an hour ago, so the checks below lie within its life.
+    let mut stored = env.store.monitor(&id).await.unwrap().unwrap();
+    stored.created_at = t0 - chrono::Duration::hours(1);
+    env.store.update_monitor(&stored, stored.version).await.unwrap();
     let at = |s: i64| t0 + chrono::Duration::seconds(s);
 
     // One refused check: not yet DOWN.
@@ -177,7 +181,10 @@ async fn a_refused_port_goes_down_after_the_threshold_and_recovers_when_it_liste
     assert_eq!((check["status"].as_str(), check["location"].as_str()), (Some("DOWN"), Some("local")));
     assert_eq!(check["error"], "connection refused");
     // The connection never opened: no phase completed (an IP literal needs no lookup).
-    assert!([&check["dnsMs"], &check["connectMs"], &check["tlsMs"], &check["ttfbMs"]].iter().all(|v| v.is_null()), "{check}");
+    assert!(
+        [&check["dnsMs"], &check["connectMs"], &check["tlsMs"], &check["ttfbMs"]].iter().all(|v| v.is_null()),
+        "{check}"
+    );
     assert_eq!(env.get(&path(""), &key).await.json()["status"], "NEW");
     assert_eq!(env.get(&path("/downtime"), &key).await.json()["items"], json!([]));
 
@@ -231,7 +238,8 @@ async fn a_refused_port_goes_down_after_the_threshold_and_recovers_when_it_liste
     // Filters and uptime.
     let down = env.get(&path("/checks?status=DOWN&limit=2"), &key).await.json();
     assert_eq!((down["total"].as_u64(), down["items"].as_array().unwrap().len()), (Some(3), 2));
-    let rest = env.get(&path(&format!("/checks?status=DOWN&cursor={}", down["nextCursor"].as_str().unwrap())), &key).await;
+    let rest =
+        env.get(&path(&format!("/checks?status=DOWN&cursor={}", down["nextCursor"].as_str().unwrap())), &key).await;
     assert_eq!(rest.json()["items"].as_array().unwrap().len(), 1);
     let from = urlencode(&at(15).to_rfc3339());
     assert_eq!(env.get(&path(&format!("/checks?from={from}")), &key).await.json()["total"], 2);

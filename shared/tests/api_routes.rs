@@ -327,6 +327,7 @@ async fn bad_input_on_every_write_route_names_the_field_and_changes_nothing() {
     let uid = env.user(tokiflow_shared::domain::org::Role::Viewer).id.to_string();
     let long = "x".repeat(121);
     let ghost_mon = MonitorId::generate().to_string();
+    let ghost_window = tokiflow_shared::domain::ids::DowntimeId::generate().to_string();
     let interval = r#"{"kind":"interval","seconds":60}"#;
     let (post, patch, put) = (Method::POST, Method::PATCH, Method::PUT);
     let cases: Vec<Case> = vec![
@@ -394,6 +395,16 @@ async fn bad_input_on_every_write_route_names_the_field_and_changes_nothing() {
         (post.clone(), format!("/api/v1/monitors/{ghost_mon}/pause"), "".into(), 404, ""),
         (post.clone(), format!("/api/v1/monitors/{ghost_mon}/resume"), "".into(), 404, ""),
         (put.clone(), format!("/api/v1/monitors/{mid}/tags"), r#"{"tags":"db"}"#.into(), 400, "tags"),
+        (
+            patch.clone(),
+            format!("/api/v1/monitors/{mid}/downtime/{ghost_window}"),
+            r#"{"rootCause":5}"#.into(),
+            400,
+            "rootCause",
+        ),
+        (patch.clone(), format!("/api/v1/monitors/{mid}/downtime/{ghost_window}"), r#"{"notes":"x"}"#.into(), 404, ""),
+        (post.clone(), format!("/api/v1/monitors/{mid}/debug-sessions"), "".into(), 422, "monitorId"),
+        (post.clone(), format!("/api/v1/monitors/{ghost_mon}/debug-sessions"), "".into(), 404, ""),
         (put.clone(), format!("/api/v1/monitors/{mid}/tags"), format!(r#"{{"tags":["{long}"]}}"#), 422, "tags[0]"),
         (post.clone(), "/api/v1/dependencies".into(), format!(r#"{{"upstream":"{mid}"}}"#), 400, "downstream"),
         (
@@ -1089,6 +1100,7 @@ async fn bad_input_on_every_status_page_write_route_names_the_field_and_changes_
         .json();
     let iid = inc["id"].as_str().unwrap().to_owned();
     let ghost_mon = MonitorId::generate().to_string();
+    let ghost_window = tokiflow_shared::domain::ids::DowntimeId::generate().to_string();
     let long = "x".repeat(121);
     let huge_text = "x".repeat(4097);
     let (post, put) = (Method::POST, Method::PUT);

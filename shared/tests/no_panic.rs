@@ -742,8 +742,12 @@ async fn world(env: &Env) -> World {
     let invitation = invitation["invitation"]["token"].as_str().unwrap().to_owned();
     let invited = post(env, k, "/api/v1/members", &json!({"email": "again@example.com", "role": "MEMBER"})).await;
 
+    let (probe, downtime, session) = env.probe_gone_down(k, json!({"Authorization": "Bearer x"})).await;
     let ids = BTreeMap::from([
         ("monitorId", id(&monitor)),
+        ("probeId", probe),
+        ("downtimeId", downtime),
+        ("sessionKey", session),
         ("incidentId", incident_id),
         ("channelId", id(&channel)),
         ("windowId", id(&window)),
@@ -766,6 +770,11 @@ async fn world(env: &Env) -> World {
         ((post_.clone(), "/api/v1/monitors/{monitorId}/pause"), json!({})),
         ((post_.clone(), "/api/v1/monitors/{monitorId}/resume"), json!({})),
         ((put.clone(), "/api/v1/monitors/{monitorId}/tags"), json!({"tags": ["db", "nightly"]})),
+        (
+            (patch.clone(), "/api/v1/monitors/{monitorId}/downtime/{downtimeId}"),
+            json!({"rootCause": "a bad deploy", "notes": "rolled back"}),
+        ),
+        ((post_.clone(), "/api/v1/monitors/{monitorId}/debug-sessions"), json!({})),
         ((post_.clone(), "/api/v1/dependencies"), json!({"upstream": id(&other), "downstream": id(&monitor)})),
         ((post_.clone(), "/api/v1/incidents/{incidentId}/acknowledge"), json!({})),
         ((post_.clone(), "/api/v1/incidents/{incidentId}/resolve"), json!({})),
@@ -810,6 +819,9 @@ impl World {
     /// `pattern` with its parameters filled with the world's ids.
     fn path(&self, pattern: &str) -> String {
         let mut path = pattern.to_owned();
+        if harness::is_probe_history(pattern) {
+            path = path.replace("{monitorId}", &self.ids["probeId"]);
+        }
         if pattern.contains("/status-pages/{pageId}/incidents/") {
             path = path.replace("{incidentId}", &self.ids["statusIncidentId"]);
         }

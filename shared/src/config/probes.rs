@@ -49,8 +49,14 @@ mod tests {
         let none = ProbeConfig::from_lookup(|_| None, EgressPolicy::AllowPrivate, "local").unwrap();
         assert_eq!((none.egress, none.ca_file, none.location.as_str()), (EgressPolicy::AllowPrivate, None, "local"));
         let cloud = |k: &str| (k == "TOKIFLOW_PROBE_ALLOW_PRIVATE").then(|| "false".to_string());
-        assert_eq!(ProbeConfig::from_lookup(cloud, EgressPolicy::AllowPrivate, "x").unwrap().egress, EgressPolicy::PublicOnly);
+        assert_eq!(
+            ProbeConfig::from_lookup(cloud, EgressPolicy::AllowPrivate, "x").unwrap().egress,
+            EgressPolicy::PublicOnly
+        );
         let bad = |k: &str| (k == "TOKIFLOW_PROBE_LOCATION").then(|| "eu west".to_string());
-        assert_eq!(ProbeConfig::from_lookup(bad, EgressPolicy::PublicOnly, "x").unwrap_err().var, "TOKIFLOW_PROBE_LOCATION");
+        assert_eq!(
+            ProbeConfig::from_lookup(bad, EgressPolicy::PublicOnly, "x").unwrap_err().var,
+            "TOKIFLOW_PROBE_LOCATION"
+        );
     }
 }

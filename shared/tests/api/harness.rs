@@ -22,6 +22,11 @@ use tokiflow_shared::domain::text::Name;
 use tokiflow_shared::http::{ApiRequest, App};
 use tokiflow_shared::ports::store::{ConfigStore, IncidentStore, MonitorStore, OrgStore, StatusStore};
 
+/// Whether a route is a probe monitor's history (its `{monitorId}` must name a probe).
+pub fn is_probe_history(pattern: &str) -> bool {
+    ["/checks", "/downtime", "/uptime", "/debug-sessions"].iter().any(|p| pattern.contains(p))
+}
+
 pub const ROLES: [Role; 4] = [Role::Viewer, Role::Member, Role::Admin, Role::Owner];
 pub const SCOPES: [Scope; 9] = Scope::ALL;
 
@@ -179,5 +184,35 @@ impl Env {
             pages,
             shown,
         )
+    }
+
+    /// An http probe (failure threshold 1, sending `headers`) at a loopback server that
+    /// answers 500 with a cookie, checked once: DOWN, with its downtime window and the
+    /// debug session of going down. Returns the monitor's id, the window's id and the
+    /// session's key.
+    pub async fn probe_gone_down(&self, key: &str, headers: Value) -> (String, String, String) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            while let Ok((mut conn, _)) = listener.accept().await {
+                let mut buf = [0u8; 4096];
+                let _ = conn.read(&mut buf).await;
+                let answer = "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 4\r\nSet-Cookie: sid=SESSION-COOKIE-VALUE\r\nConnection: close\r\n\r\nfail";
+                let _ = conn.write_all(answer.as_bytes()).await;
+            }
+        });
+        let body = serde_json::json!({"kind": "http", "name": "site", "url": format!("http://127.0.0.1:{port}/health"),
+            "interval": 30, "failureThreshold": 1, "headers": headers});
+        let res = self.post("/api/v1/monitors", key, &body.to_string()).await;
+        assert_eq!(res.status, StatusCode::CREATED, "{:?}", res.body);
+        let id = res.json()["id"].as_str().unwrap().to_owned();
+        let monitor = tokiflow_shared::domain::ids::MonitorId::parse(&id).unwrap();
+        self.app.probes.as_ref().unwrap().run(&monitor, Utc::now()).await.unwrap();
+        let window = self.get(&format!("/api/v1/monitors/{id}/downtime"), key).await.json()["items"][0]["id"].clone();
+        let session =
+            self.get(&format!("/api/v1/monitors/{id}/debug-sessions"), key).await.json()["items"][0]["sessionKey"]
+                .clone();
+        (id, window.as_str().expect("a downtime window").to_owned(), session.as_str().expect("a session").to_owned())
     }
 }
