@@ -1100,7 +1100,6 @@ async fn bad_input_on_every_status_page_write_route_names_the_field_and_changes_
         .json();
     let iid = inc["id"].as_str().unwrap().to_owned();
     let ghost_mon = MonitorId::generate().to_string();
-    let ghost_window = tokiflow_shared::domain::ids::DowntimeId::generate().to_string();
     let long = "x".repeat(121);
     let huge_text = "x".repeat(4097);
     let (post, put) = (Method::POST, Method::PUT);
