@@ -84,3 +84,63 @@ async fn sweeps_each_org_by_its_own_retention() {
     let again = sweep_retention(&store, &blobs, Utc::now()).await.unwrap();
     assert_eq!(again.runs_deleted, 0, "idempotent");
 }
+
+#[tokio::test]
+async fn probe_checks_age_out_with_the_org_and_rollups_after_400_days() {
+    use tokiflow_shared::domain::probe::check::ProbeCheck;
+    use tokiflow_shared::domain::probe::observation::{Observation, ProbeFailure};
+    use tokiflow_shared::domain::probe::spec::{Host, ProbeSpec, ProbeTarget, TcpProbe};
+    use tokiflow_shared::domain::probe::state::Surroundings;
+    use tokiflow_shared::ports::store::{CheckQuery, ProbeStore};
+    let dir = tempfile::tempdir().unwrap();
+    let store = EmbeddedStore::open(dir.path()).unwrap();
+    let blobs = FsBlobStore::new(dir.path().join("blobs"), "http://127.0.0.1:8080".parse().unwrap());
+    let mut org = Org::new(Name::new("o").unwrap(), Utc::now());
+    org.set_retention_days(30).unwrap();
+    store.create_org(&org).await.unwrap();
+    let probe = ProbeSpec {
+        target: ProbeTarget::Tcp(TcpProbe { host: Host::new("127.0.0.1").unwrap(), port: 9 }),
+        interval_secs: 60,
+        timeout_ms: 1000,
+        failure_threshold: 1,
+        recovery_threshold: 1,
+        degraded_after_ms: None,
+    };
+    let spec = MonitorSpec {
+        name: Name::new("db").unwrap(),
+        schedule: Schedule::interval(60).unwrap(),
+        grace: Duration::zero(),
+        severity: Severity::Low,
+        tags: BTreeSet::new(),
+        max_runtime: None,
+        probe: Some(probe.clone()),
+    };
+    let now = Utc::now();
+    let mut m = Monitor::new(org.id.clone(), spec, PingToken::generate().hash(), now - Duration::days(500)).unwrap();
+    store.create_monitor(&m).await.unwrap();
+    // Checks 450, 45 and 2 days old: the first a failure, which opens a window and
+    // closes it a day later.
+    for (age, failed) in [(450, true), (449, false), (45, false), (2, false)] {
+        let obs = match failed {
+            true => Observation { failure: Some(ProbeFailure::Refused), ..Default::default() },
+            false => Observation { total_ms: 3.0, ..Default::default() },
+        };
+        let check =
+            ProbeCheck::judged(&probe, &obs, org.id.clone(), m.id.clone(), now - Duration::days(age), "local".into());
+        let out = m.apply_check(check, Surroundings::default());
+        store.commit_probe(&out, m.version).await.unwrap();
+        m = out.monitor;
+    }
+    let all = CheckQuery { from: None, to: None, status: None, limit: 10, before: None };
+    assert_eq!(store.check_count(&m.id, &all).await.unwrap(), 4);
+    let report = sweep_retention(&store, &blobs, now).await.unwrap();
+    assert_eq!(store.check_count(&m.id, &all).await.unwrap(), 1, "only the check within 30 days stays");
+    let days =
+        |from: i64, to: i64| ((now - Duration::days(from)).date_naive(), (now - Duration::days(to)).date_naive());
+    let (old_from, old_to) = days(460, 440);
+    assert!(store.rollups(&m.id, old_from, old_to).await.unwrap().is_empty(), "rollups past 400 days go");
+    assert!(store.downtime_windows(&m.id).await.unwrap().is_empty(), "so does a window that ended then");
+    let (from, to) = days(50, 0);
+    assert_eq!(store.rollups(&m.id, from, to).await.unwrap().len(), 2, "rollups within 400 days stay");
+    assert!(report.probe_items_deleted >= 5, "{report:?}");
+}

@@ -16,6 +16,19 @@ pub struct UpstreamTrouble {
     pub since: DateTime<Utc>,
 }
 
+impl UpstreamTrouble {
+    /// A downstream incident that is this trouble's echo: one severity lower, and why.
+    pub fn lower(&self, incident: &mut Incident) {
+        incident.severity = incident.severity.lowered();
+        incident.cascade_reason = Some(format!(
+            "upstream monitor {:?} has an open {:?} incident since {}",
+            self.monitor_name,
+            self.kind,
+            self.since.to_rfc3339()
+        ));
+    }
+}
+
 /// What a scheduled check decided, to be committed atomically.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckOutcome {
@@ -100,13 +113,7 @@ impl Monitor {
                 _ => "a run started and has not finished within its max runtime".into(),
             });
             if let Some(up) = upstream {
-                incident.severity = incident.severity.lowered();
-                incident.cascade_reason = Some(format!(
-                    "upstream monitor {:?} has an open {:?} incident since {}",
-                    up.monitor_name,
-                    up.kind,
-                    up.since.to_rfc3339()
-                ));
+                up.lower(&mut incident);
             }
             m.status = match kind {
                 IncidentKind::Missed => MonitorStatus::Down,

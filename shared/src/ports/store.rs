@@ -48,6 +48,20 @@ pub struct Page<T, Cursor = String> {
     pub next: Option<Cursor>,
 }
 
+impl<T, Cursor> Page<T, Cursor> {
+    /// The page of `items` read one past `limit`: the extra one only says that more
+    /// follow, and the cursor is the last item kept.
+    pub fn of_overfetch(mut items: Vec<T>, limit: usize, cursor: impl Fn(&T) -> Cursor) -> Self {
+        let next = if items.len() > limit {
+            items.truncate(limit);
+            items.last().map(cursor)
+        } else {
+            None
+        };
+        Self { items, next }
+    }
+}
+
 /// The most items one page holds, in the store and in the API.
 pub const MAX_PAGE: usize = 200;
 

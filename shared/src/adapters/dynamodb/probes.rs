@@ -213,13 +213,7 @@ impl ProbeStore for DynamoStore {
         let mut items: Vec<ProbeCheck> =
             self.query("checks", q).await?.iter().map(from_item).collect::<Result<_, _>>()?;
         items.retain(|c| Some(&c.id) != query.before.as_ref());
-        let next = if items.len() > limit {
-            items.truncate(limit);
-            items.last().map(|c| c.id.clone())
-        } else {
-            None
-        };
-        Ok(Page { items, next })
+        Ok(Page::of_overfetch(items, limit, |c| c.id.clone()))
     }
 
     /// Reads every matching check (billed by their total size).

@@ -37,14 +37,8 @@ impl RunStore for DynamoStore {
             newest_first: true,
             limit: Some(limit + 1),
         };
-        let mut items: Vec<Run> = self.query("runs", q).await?.iter().map(from_item).collect::<Result<_, _>>()?;
-        let next = if items.len() > limit {
-            items.truncate(limit);
-            items.last().map(|r| r.id.clone())
-        } else {
-            None
-        };
-        Ok(Page { items, next })
+        let items: Vec<Run> = self.query("runs", q).await?.iter().map(from_item).collect::<Result<_, _>>()?;
+        Ok(Page::of_overfetch(items, limit, |r| r.id.clone()))
     }
 
     /// Reads every run of the monitor (billed by their total size): for small counts.

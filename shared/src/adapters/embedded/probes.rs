@@ -143,7 +143,7 @@ impl ProbeStore for EmbeddedStore {
         let limit = query.limit.clamp(1, MAX_PAGE);
         let (lo, hi) = check_range(query, true);
         let status = query.status.as_ref().map(status_name).transpose()?;
-        let mut items: Vec<ProbeCheck> = self.read(|c| {
+        let items: Vec<ProbeCheck> = self.read(|c| {
             let mut stmt = c
                 .prepare_cached(&format!(
                     "SELECT doc FROM probe_checks WHERE monitor_id = ?1 AND id >= ?2 AND id < ?3 AND {}
@@ -156,13 +156,7 @@ impl ProbeStore for EmbeddedStore {
                 .map_err(backend)?;
             rows.map(|r| from_doc(&r.map_err(backend)?)).collect::<Result<Vec<_>, _>>()
         })?;
-        let next = if items.len() > limit {
-            items.truncate(limit);
-            items.last().map(|c| c.id.clone())
-        } else {
-            None
-        };
-        Ok(Page { items, next })
+        Ok(Page::of_overfetch(items, limit, |c| c.id.clone()))
     }
 
     async fn check_count(&self, monitor: &MonitorId, query: &CheckQuery) -> Result<u64, StoreError> {

@@ -38,7 +38,7 @@ impl RunStore for EmbeddedStore {
         let limit = limit.clamp(1, MAX_PAGE);
         // The cursor is exclusive; "~" sorts after every id, so no cursor means "from the newest".
         let before = before.map(|b| b.as_str().to_owned()).unwrap_or_else(|| "~".into());
-        let mut items: Vec<Run> = self.read(|c| {
+        let items: Vec<Run> = self.read(|c| {
             let mut stmt = c
                 .prepare_cached("SELECT doc FROM runs WHERE monitor_id = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3")
                 .map_err(backend)?;
@@ -47,13 +47,7 @@ impl RunStore for EmbeddedStore {
                 .map_err(backend)?;
             rows.map(|r| from_doc(&r.map_err(backend)?)).collect::<Result<Vec<Run>, _>>()
         })?;
-        let next = if items.len() > limit {
-            items.truncate(limit);
-            items.last().map(|r| r.id.clone())
-        } else {
-            None
-        };
-        Ok(Page { items, next })
+        Ok(Page::of_overfetch(items, limit, |r| r.id.clone()))
     }
 
     async fn run_count(&self, monitor: &MonitorId) -> Result<u64, StoreError> {

@@ -202,13 +202,7 @@ impl Monitor {
             let mut incident = Incident::open(m.org_id.clone(), m.id.clone(), kind, severity, now);
             incident.summary = Some(summary);
             if let (Some(up), IncidentKind::Down) = (around.upstream, kind) {
-                incident.severity = incident.severity.lowered();
-                incident.cascade_reason = Some(format!(
-                    "upstream monitor {:?} has an open {:?} incident since {}",
-                    up.monitor_name,
-                    up.kind,
-                    up.since.to_rfc3339()
-                ));
+                up.lower(&mut incident);
             }
             m.open_incidents.insert(kind, incident.id.clone());
             opened.push(incident);
