@@ -249,9 +249,37 @@ mod tests {
         assert_eq!(out.opened.len(), 1);
         assert_eq!(out.opened[0].kind, IncidentKind::Late);
         assert_eq!(out.monitor.status, MonitorStatus::Late);
-        assert_eq!(out.arm, Some(t(4200)), "the missed deadline is still watched");
+        assert_eq!(out.arm, Some(t(4210)), "the next period, counted from the start, is still watched");
         let (finished, _) = ping(&out.monitor, RunState::Success, t(200));
         assert!(finished.open_incidents.is_empty(), "the finish resolves LATE");
+    }
+
+    #[test]
+    fn a_job_started_on_time_is_not_missed_while_it_runs_within_max_runtime() {
+        // Hourly, 5 minutes' grace, runs may take 2 hours (Healthchecks #910).
+        let m = monitor(3600, 300, Some(7200));
+        let (started, _) = ping(&m, RunState::Start, t(3590));
+        // Past the old deadline (3900) the job is still running: nothing is due.
+        let mid = started.check_due(t(3900), None, None);
+        assert!(mid.opened.is_empty(), "{:?}", mid.opened);
+        // The run itself is bounded by the max runtime.
+        assert_eq!(started.late_deadline(), Some(t(3590 + 7200)));
+        let (done, _) = ping(&mid.monitor, RunState::Success, t(5000));
+        assert!(done.open_incidents.is_empty() && done.open_starts.is_empty());
+    }
+
+    #[test]
+    fn a_finish_without_rid_clears_every_pending_start() {
+        let m = monitor(3600, 300, Some(600));
+        let (a, _) = ping(&m, RunState::Start, t(10));
+        let mut with_rid = a.clone();
+        with_rid.open_starts.push(crate::domain::monitor::OpenStart {
+            rid: Some(crate::domain::run::RunKey::new("r1").unwrap()),
+            at: t(20),
+        });
+        let (done, _) = ping(&with_rid, RunState::Success, t(100));
+        assert!(done.open_starts.is_empty(), "no start is left to turn LATE");
+        assert_eq!(done.late_deadline(), None);
     }
 
     #[test]

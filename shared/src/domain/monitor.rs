@@ -191,11 +191,17 @@ impl Monitor {
         self.next_expected_at.map(|t| t + self.grace)
     }
 
-    /// Takes the start this finish belongs to: the one with the same rid, else (for a
-    /// finish without rid) the latest start without one.
+    /// Takes the start this finish belongs to: the one with the same rid. A finish
+    /// without rid ends every pending start, as Healthchecks clears its pending start, and
+    /// is timed from the latest one (a start left pending would raise a LATE later).
     fn take_start(&mut self, rid: Option<&RunKey>) -> Option<DateTime<Utc>> {
-        let pos = self.open_starts.iter().rposition(|s| s.rid.as_ref() == rid)?;
-        Some(self.open_starts.remove(pos).at)
+        match rid {
+            Some(_) => {
+                let pos = self.open_starts.iter().rposition(|s| s.rid.as_ref() == rid)?;
+                Some(self.open_starts.remove(pos).at)
+            }
+            None => self.open_starts.drain(..).map(|s| s.at).max(),
+        }
     }
 
     fn remember_start(&mut self, rid: Option<RunKey>, at: DateTime<Utc>) {
@@ -252,6 +258,12 @@ impl Monitor {
             RunState::Start => {
                 m.last_start_at = Some(now);
                 m.remember_start(signal.rid, now);
+                // The job started: it was not missed. Its run is watched by the max
+                // runtime (LATE) from here; the next period is expected from this start.
+                // (A failed job, expected by nothing, stays so until it succeeds.)
+                if m.next_expected_at.is_some() && m.enabled {
+                    m.next_expected_at = m.schedule.next_after(now);
+                }
             }
             RunState::Success | RunState::Fail => {
                 let duration_ms =
