@@ -132,6 +132,25 @@ async fn runs_newest_first_with_full_output() {
     assert_eq!(out.body.len(), big.len(), "the whole body, from the blob store");
     let small = items[0]["id"].as_str().unwrap();
     assert_eq!(&env.get(&format!("/api/v1/monitors/{id}/runs/{small}/output"), &key).await.body[..], b"hello");
+    assert_eq!((items[0]["method"].as_str(), items[0].get("scheme")), (Some("POST"), None));
+
+    // Behind a proxy: the scheme it says, and the first client it forwarded for.
+    let mut headers = http::HeaderMap::new();
+    headers.insert("x-forwarded-proto", "https".parse().unwrap());
+    headers.insert("x-forwarded-for", "203.0.113.9:4444, 10.0.0.1".parse().unwrap());
+    let req = ApiRequest {
+        method: Method::GET,
+        path: format!("/ping/{token}"),
+        query: None,
+        headers,
+        body: bytes::Bytes::new(),
+        body_size: 0,
+        source_ip: Some("10.0.0.1".parse().unwrap()),
+    };
+    assert_eq!(env.app.handle(req).await.status(), StatusCode::OK);
+    let newest = env.get(&format!("/api/v1/monitors/{id}/runs?limit=1"), &key).await.json()["items"][0].clone();
+    assert_eq!((newest["method"].as_str(), newest["scheme"].as_str()), (Some("GET"), Some("https")));
+    assert_eq!((newest["forwardedFor"].as_str(), newest["sourceIp"].as_str()), (Some("203.0.113.9"), Some("10.0.0.1")));
 }
 
 #[tokio::test]

@@ -102,6 +102,7 @@ async fn ping_capacity_is_within_budget() {
         output: RunOutput { preview: "backup ok: 1.9 GB in 12m34s".into(), size: 27, ..Default::default() },
         source_ip: Some("203.0.113.7".parse().unwrap()),
         user_agent: Some("curl/8.5.0".into()),
+        via: Default::default(),
     };
     // One ping as the service does it: look the monitor up by token, apply, commit.
     let send = |state: RunState| {

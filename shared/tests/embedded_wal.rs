@@ -48,6 +48,7 @@ async fn ping_repeatedly(store: Arc<EmbeddedStore>, mut m: Monitor) {
             output: RunOutput { preview: "backup done".into(), size: 11, ..RunOutput::default() },
             source_ip: None,
             user_agent: None,
+            via: Default::default(),
         });
         store.commit_ping(&out, m.version).await.unwrap();
         m = out.monitor;

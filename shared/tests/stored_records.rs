@@ -30,7 +30,7 @@ use tokiflow_shared::domain::probe::spec::{
     DnsProbe, Host, HttpExpect, HttpMethod, HttpProbe, ProbeSpec, ProbeTarget, RecordType, StatusMatch, TcpProbe,
 };
 use tokiflow_shared::domain::probe::state::{Probe, ProbeState};
-use tokiflow_shared::domain::run::{Run, RunKey, RunOutput, RunState};
+use tokiflow_shared::domain::run::{PingMethod, PingVia, Run, RunKey, RunOutput, RunState, Scheme};
 use tokiflow_shared::domain::schedule::Schedule;
 use tokiflow_shared::domain::secret::SecretHash;
 use tokiflow_shared::domain::status_page::incident::{
@@ -170,10 +170,21 @@ fn run() {
         source_ip: Some("192.0.2.1".parse().unwrap()),
         user_agent: Some("curl/8".into()),
         rid: Some(RunKey::new("job-7").unwrap()),
+        via: PingVia::default(),
     };
     pinned(
         &run,
         r#"{"id":"run_00000000000000000000000000000001","orgId":"org_00000000000000000000000000000001","monitorId":"mon_00000000000000000000000000000001","state":"FAIL","exitCode":2,"severity":"LOW","receivedAt":"2026-01-02T02:00:03.500Z","durationMs":3500,"zScore":-1.25,"output":{"preview":"disk full","size":70000,"blobKey":"runs/mon/run.log","truncated":true},"sourceIp":"192.0.2.1","userAgent":"curl/8","rid":"job-7"}"#,
+    );
+    // How it arrived, when the request said.
+    let via = PingVia {
+        method: Some(PingMethod::Post),
+        scheme: Some(Scheme::Https),
+        forwarded_for: Some("2001:db8::7".parse().unwrap()),
+    };
+    pinned(
+        &Run { via, ..run.clone() },
+        r#"{"id":"run_00000000000000000000000000000001","orgId":"org_00000000000000000000000000000001","monitorId":"mon_00000000000000000000000000000001","state":"FAIL","exitCode":2,"severity":"LOW","receivedAt":"2026-01-02T02:00:03.500Z","durationMs":3500,"zScore":-1.25,"output":{"preview":"disk full","size":70000,"blobKey":"runs/mon/run.log","truncated":true},"sourceIp":"192.0.2.1","userAgent":"curl/8","rid":"job-7","method":"POST","scheme":"https","forwardedFor":"2001:db8::7"}"#,
     );
     let bare = Run {
         exit_code: None,

@@ -58,6 +58,7 @@ async fn org_with_runs(
             },
             source_ip: None,
             user_agent: None,
+            via: Default::default(),
         });
         store.commit_ping(&out, m.version).await.unwrap();
         m = out.monitor;

@@ -51,6 +51,7 @@ fn ping(state: RunState, at: DateTime<Utc>, output: &str) -> ReceivedPing {
         output: RunOutput { preview: output.into(), size: output.len() as u64, ..Default::default() },
         source_ip: Some("192.0.2.1".parse().unwrap()),
         user_agent: Some("conformance".into()),
+        via: Default::default(),
     }
 }
 

@@ -166,6 +166,7 @@ mod tests {
             output: RunOutput::default(),
             source_ip: None,
             user_agent: None,
+            via: Default::default(),
         });
         (out.monitor, out.arm)
     }

@@ -6,7 +6,7 @@ use super::incident::{Incident, IncidentKind, Severity};
 use super::ping::PingSignal;
 use super::probe::spec::{MonitorKind, ProbeSpec};
 use super::probe::state::{Probe, ProbeState, jitter};
-use super::run::{Run, RunKey, RunOutput, RunState};
+use super::run::{PingVia, Run, RunKey, RunOutput, RunState};
 use super::schedule::Schedule;
 use super::secret::SecretHash;
 use super::text::{Name, Slug};
@@ -131,6 +131,7 @@ pub struct ReceivedPing {
     pub output: RunOutput,
     pub source_ip: Option<IpAddr>,
     pub user_agent: Option<String>,
+    pub via: PingVia,
 }
 
 impl Monitor {
@@ -250,6 +251,7 @@ impl Monitor {
             source_ip: ping.source_ip,
             user_agent: ping.user_agent,
             rid: signal.rid.clone(),
+            via: ping.via,
         };
         let (mut opened, mut resolved) = (Vec::new(), Vec::new());
 
@@ -362,6 +364,7 @@ mod tests {
             output: RunOutput { preview: "\n disk full \nmore".into(), size: 17, ..Default::default() },
             source_ip: None,
             user_agent: None,
+            via: Default::default(),
         }
     }
 

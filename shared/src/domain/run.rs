@@ -65,35 +65,100 @@ pub struct RunOutput {
     pub truncated: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// How a ping arrived: its HTTP method and scheme, and the client a proxy forwarded it
+/// for (`X-Forwarded-Proto`, the first `X-Forwarded-For` address).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PingVia {
+    pub method: Option<PingMethod>,
+    pub scheme: Option<Scheme>,
+    pub forwarded_for: Option<IpAddr>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum PingMethod {
+    Get,
+    Head,
+    Post,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scheme {
+    Http,
+    Https,
+}
+
+impl PingVia {
+    /// From the request's method and headers; anything unrecognised is left out.
+    pub fn of(method: &http::Method, headers: &http::HeaderMap) -> Self {
+        let method = match *method {
+            http::Method::GET => Some(PingMethod::Get),
+            http::Method::HEAD => Some(PingMethod::Head),
+            http::Method::POST => Some(PingMethod::Post),
+            _ => None,
+        };
+        let first = |name: &str| {
+            headers.get(name).and_then(|v| v.to_str().ok()).and_then(|v| v.split(',').next()).map(str::trim)
+        };
+        let scheme = match first("x-forwarded-proto").map(str::to_ascii_lowercase).as_deref() {
+            Some("https") => Some(Scheme::Https),
+            Some("http") => Some(Scheme::Http),
+            _ => None,
+        };
+        Self { method, scheme, forwarded_for: first("x-forwarded-for").and_then(address_without_port) }
+    }
+}
+
+/// `1.2.3.4`, `1.2.3.4:5678`, `::1`, `[::1]:80` → the address.
+fn address_without_port(s: &str) -> Option<IpAddr> {
+    if let Ok(ip) = s.parse() {
+        return Some(ip);
+    }
+    if let Ok(addr) = s.parse::<std::net::SocketAddr>() {
+        return Some(addr.ip());
+    }
+    s.strip_prefix('[').and_then(|r| r.strip_suffix(']')).and_then(|ip| ip.parse().ok())
+}
+
+#[derive(Debug, Clone, PartialEq)]
 pub struct Run {
     pub id: RunId,
     pub org_id: OrgId,
     pub monitor_id: MonitorId,
     pub state: RunState,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exit_code: Option<u8>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub severity: Option<Severity>,
     pub received_at: DateTime<Utc>,
     /// Start to finish, for a finish whose start was seen.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration_ms: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub z_score: Option<f64>,
     pub output: RunOutput,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_ip: Option<IpAddr>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_agent: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rid: Option<RunKey>,
+    pub via: PingVia,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn via_reads_the_method_scheme_and_first_forwarded_address() {
+        let mut h = http::HeaderMap::new();
+        h.insert("x-forwarded-proto", "HTTPS".parse().unwrap());
+        h.insert("x-forwarded-for", "[2001:db8::1]:443, 10.0.0.1".parse().unwrap());
+        let via = PingVia::of(&http::Method::POST, &h);
+        assert_eq!((via.method, via.scheme), (Some(PingMethod::Post), Some(Scheme::Https)));
+        assert_eq!(via.forwarded_for, Some("2001:db8::1".parse().unwrap()));
+        h.insert("x-forwarded-for", "203.0.113.7:5678".parse().unwrap());
+        h.insert("x-forwarded-proto", "gopher".parse().unwrap());
+        let via = PingVia::of(&http::Method::GET, &h);
+        assert_eq!((via.scheme, via.forwarded_for), (None, Some("203.0.113.7".parse().unwrap())));
+        h.insert("x-forwarded-for", "unknown".parse().unwrap());
+        assert_eq!(PingVia::of(&http::Method::GET, &h).forwarded_for, None);
+    }
 
     #[test]
     fn run_key_is_bounded_and_plain() {

@@ -2,6 +2,7 @@
 //! plus `?state=`, `?exitCode=`, `?severity=`, `?rid=`; GET, HEAD and POST.
 use super::query::Query;
 use super::{ApiError, ApiRequest, ApiResponse, App};
+use crate::domain::run::PingVia;
 use crate::services::ingest_ping::PingRequest;
 use bytes::Bytes;
 use chrono::Utc;
@@ -29,6 +30,7 @@ pub async fn handle(app: &App, rest: &str, req: ApiRequest) -> Result<ApiRespons
         body_size: req.body_size,
         source_ip: req.source_ip,
         user_agent: req.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_owned),
+        via: PingVia::of(&req.method, &req.headers),
     };
     app.pings.ingest(ping, Utc::now()).await?;
     let mut res = Response::new(Bytes::from_static(b"OK"));

@@ -3,7 +3,7 @@ use crate::config::BodyLimits;
 use crate::domain::ids::{MonitorId, RunId};
 use crate::domain::monitor::ReceivedPing;
 use crate::domain::ping::{PingError, PingParts, PingSignal};
-use crate::domain::run::{RunOutput, RunState};
+use crate::domain::run::{PingVia, RunOutput, RunState};
 use crate::domain::secret::PingToken;
 use crate::domain::text::preview;
 use crate::ports::blob::{BlobError, BlobKey, BlobStore};
@@ -34,6 +34,8 @@ pub struct PingRequest {
     pub body_size: u64,
     pub source_ip: Option<IpAddr>,
     pub user_agent: Option<String>,
+    /// The method, scheme and forwarded-for client, as the request said them.
+    pub via: PingVia,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,6 +112,7 @@ impl PingService {
             output,
             source_ip: req.source_ip,
             user_agent: req.user_agent.map(|ua| ua.chars().filter(|c| !c.is_control()).take(MAX_USER_AGENT).collect()),
+            via: req.via,
         };
         let (hash, ping, run_id) = (&hash, &ping, &run_id);
         let mut read = Some(monitor);

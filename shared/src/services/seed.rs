@@ -326,6 +326,7 @@ async fn replay_history(
             output: RunOutput { preview: output.to_owned(), size: output.len() as u64, ..Default::default() },
             source_ip: Some("203.0.113.10".parse().expect("valid ip")),
             user_agent: Some("curl/8.5.0".into()),
+            via: Default::default(),
         };
         let expected = monitor.version;
         let outcome = monitor.apply_ping(ping);

@@ -40,6 +40,7 @@ fn success(at: DateTime<Utc>) -> ReceivedPing {
         output: RunOutput::default(),
         source_ip: None,
         user_agent: None,
+        via: Default::default(),
     }
 }
 

@@ -93,6 +93,7 @@ async fn main() -> anyhow::Result<()> {
             output: RunOutput::default(),
             source_ip: None,
             user_agent: None,
+            via: Default::default(),
         };
         let out = m.apply_ping(ping);
         local.store.commit_ping(&out, m.version).await?;

@@ -2,7 +2,7 @@
 use super::RecordError;
 use crate::domain::ids::{MonitorId, OrgId, RunId};
 use crate::domain::incident::Severity;
-use crate::domain::run::{Run, RunKey, RunOutput, RunState};
+use crate::domain::run::{PingMethod, PingVia, Run, RunKey, RunOutput, RunState, Scheme};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
@@ -30,6 +30,12 @@ pub struct RunRecord {
     pub user_agent: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rid: Option<RunKey>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<PingMethod>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheme: Option<Scheme>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forwarded_for: Option<IpAddr>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,6 +64,9 @@ impl From<&Run> for RunRecord {
             output: RunOutputRecord::from(&r.output),
             source_ip: r.source_ip,
             user_agent: r.user_agent.clone(),
+            method: r.via.method,
+            scheme: r.via.scheme,
+            forwarded_for: r.via.forwarded_for,
             rid: r.rid.clone(),
         }
     }
@@ -79,6 +88,7 @@ impl TryFrom<RunRecord> for Run {
             output: r.output.into(),
             source_ip: r.source_ip,
             user_agent: r.user_agent,
+            via: PingVia { method: r.method, scheme: r.scheme, forwarded_for: r.forwarded_for },
             rid: r.rid,
         })
     }

@@ -400,9 +400,12 @@ fn schemas() -> Value {
             "id": id, "monitorId": id, "state": { "type": "string", "enum": ["START", "SUCCESS", "FAIL", "LOG"] },
             "exitCode": { "type": "integer" }, "receivedAt": time, "durationMs": { "type": "integer" },
             "output": { "type": "object", "properties": { "preview": { "type": "string" }, "size": { "type": "integer" }, "truncated": { "type": "boolean" } } },
-            "outputUrl": { "type": "string", "format": "uri", "description": "The full output, when it was stored apart (over 8 KB): in AWS a presigned S3 URL valid for 5 minutes, needing no key; on the local server the output route, called with the API key." } } },
+            "outputUrl": { "type": "string", "format": "uri", "description": "The full output, when it was stored apart (over 8 KB): in AWS a presigned S3 URL valid for 5 minutes, needing no key; on the local server the output route, called with the API key." },
+            "sourceIp": { "type": "string" }, "userAgent": { "type": "string" },
+            "method": { "type": "string", "enum": ["GET", "HEAD", "POST"] }, "scheme": { "type": "string", "enum": ["http", "https"] },
+            "forwardedFor": { "type": "string", "description": "The first X-Forwarded-For address, port removed." } } },
         "Incident": { "type": "object", "required": ["id", "monitorId", "kind", "severity", "status", "openedAt"], "properties": {
-            "id": id, "orgId": id, "monitorId": id, "kind": { "type": "string", "enum": ["MISSED", "LATE", "FAIL", "DEGRADED"] },
+            "id": id, "orgId": id, "monitorId": id, "kind": { "type": "string", "enum": ["MISSED", "LATE", "FAIL", "DEGRADED", "DOWN", "CERT_EXPIRY"] },
             "severity": severity, "status": { "type": "string", "enum": ["OPEN", "ACKNOWLEDGED", "RESOLVED"] },
             "openedAt": time, "acknowledgedAt": time, "resolvedAt": time, "summary": { "type": "string" }, "cascadeReason": { "type": "string" } } },
         "Org": { "type": "object", "required": ["id", "name", "ipAllowlist", "retentionDays"], "properties": {

@@ -3,7 +3,7 @@ use super::call::Call;
 use super::wire::page;
 use crate::domain::ids::{MonitorId, OrgId, RunId};
 use crate::domain::incident::Severity;
-use crate::domain::run::{Run, RunKey, RunState};
+use crate::domain::run::{PingMethod, Run, RunKey, RunState, Scheme};
 use crate::http::{ApiError, ApiResponse};
 use crate::services::manage::pagination::Page;
 use bytes::Bytes;
@@ -40,6 +40,12 @@ pub struct RunView<'a> {
     rid: Option<&'a RunKey>,
     #[serde(skip_serializing_if = "Option::is_none")]
     output_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    method: Option<PingMethod>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scheme: Option<Scheme>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    forwarded_for: Option<IpAddr>,
 }
 
 #[derive(Serialize)]
@@ -67,6 +73,9 @@ impl<'a> RunView<'a> {
             user_agent: run.user_agent.as_deref(),
             rid: run.rid.as_ref(),
             output_url: output_url.map(String::from),
+            method: run.via.method,
+            scheme: run.via.scheme,
+            forwarded_for: run.via.forwarded_for,
         }
     }
 }
