@@ -1363,3 +1363,40 @@ async fn channel_targets_are_masked_below_admin_and_monitors_must_be_the_orgs() 
     let body = json!({"name": "x", "target": {"kind": "EMAIL", "to": "a@b.co"}, "monitors": [mine]}).to_string();
     assert_eq!(env.post("/api/v1/channels", &admin, &body).await.status, StatusCode::CREATED);
 }
+
+#[tokio::test]
+async fn deleting_a_monitor_deletes_its_runs_outputs_and_incidents() {
+    use tokiflow_shared::ports::blob::{BlobKey, BlobStore};
+    use tokiflow_shared::ports::store::{RunStore, SweepStore};
+    let env = Env::new().await;
+    let key = env.owner_key().await;
+    let m = create_monitor(&env, &key, "job").await;
+    let other = create_monitor(&env, &key, "kept").await;
+    let (id, token) = (m["id"].as_str().unwrap(), m["pingToken"].as_str().unwrap());
+    let big = "x".repeat(20_000);
+    ping(&env, token, "/fail", &big).await;
+    ping(&env, token, "", "ok").await;
+    ping(&env, other["pingToken"].as_str().unwrap(), "/fail", "").await;
+    let mid = MonitorId::parse(id).unwrap();
+    let runs = env.store.runs(&mid, 10, None).await.unwrap().items;
+    let blob =
+        runs.iter().find_map(|r| r.output.blob_key.as_deref()).and_then(BlobKey::parse).expect("a stored output");
+    let blobs = tokiflow_shared::adapters::fs::FsBlobStore::new(
+        env.data_dir().join("blobs"),
+        harness::BASE_URL.parse().unwrap(),
+    );
+    assert!(blobs.get(&blob).await.unwrap().is_some());
+    assert_eq!(env.store.incidents_of_monitor(&mid).await.unwrap().len(), 1);
+
+    assert_eq!(
+        env.call(Method::DELETE, &format!("/api/v1/monitors/{id}"), &key, None).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(env.store.run_count(&mid).await.unwrap(), 0, "runs deleted");
+    assert!(env.store.runs_before(&mid, chrono::Utc::now() + chrono::Duration::days(1), 10).await.unwrap().is_empty());
+    assert_eq!(blobs.get(&blob).await.unwrap(), None, "stored output deleted");
+    assert!(env.store.incidents_of_monitor(&mid).await.unwrap().is_empty(), "incidents deleted");
+    let kept = MonitorId::parse(other["id"].as_str().unwrap()).unwrap();
+    assert_eq!(env.store.run_count(&kept).await.unwrap(), 1, "another monitor's history stays");
+    assert_eq!(env.store.incidents_of_monitor(&kept).await.unwrap().len(), 1);
+}

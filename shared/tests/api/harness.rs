@@ -114,6 +114,11 @@ impl Env {
     }
 
     /// The org's owner with every scope.
+    /// Where the app keeps its data (the store, `blobs/`, the mailbox).
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
     pub async fn owner_key(&self) -> String {
         self.key(Role::Owner, &SCOPES).await
     }

@@ -252,7 +252,7 @@ pub(super) async fn update(c: &Call<'_>) -> Result<ApiResponse, ApiError> {
 }
 
 pub(super) async fn delete(c: &Call<'_>) -> Result<ApiResponse, ApiError> {
-    c.manage().delete_monitor(c.org(), c.param(0)).await?;
+    c.manage().delete_monitor(c.org(), c.param(0), c.now).await?;
     Ok(no_content())
 }
 

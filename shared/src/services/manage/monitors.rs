@@ -294,9 +294,14 @@ impl ManageService {
         self.edit(org, id, |m| Ok(m.resumed(now))).await
     }
 
-    /// Removes the monitor, its dependencies, its timer and a probe's history (checks,
-    /// downtime windows, debug sessions, rollups).
-    pub async fn delete_monitor(&self, org: &Org, id: &str) -> Result<(), ManageError> {
+    /// Removes the monitor and everything it kept: its runs with their stored outputs,
+    /// its incidents with their events and delivery log, a probe's checks, windows,
+    /// debug sessions and rollups, its dependencies and its timer. The history goes
+    /// first, so a delete that fails half-way is finished by deleting again; and once
+    /// more after the monitor, for a ping that landed in between.
+    pub async fn delete_monitor(&self, org: &Org, id: &str, now: DateTime<Utc>) -> Result<(), ManageError> {
+        let m = self.monitor(org, id).await?;
+        self.delete_history(&m, now).await?;
         let m = retry_on_conflict(|_| async move {
             let m = self.monitor(org, id).await?;
             self.store.delete_monitor(&m, m.version).await?;
@@ -309,10 +314,33 @@ impl ManageService {
             }
         }
         self.scheduler.disarm(&m.id).await?;
+        self.delete_history(&m, now).await?;
+        tracing::info!(org_id = %org.id, monitor_id = %m.id, "monitor deleted");
+        Ok(())
+    }
+
+    /// Deletes a monitor's runs (outputs first), incidents and probe history, in batches.
+    async fn delete_history(&self, m: &Monitor, now: DateTime<Utc>) -> Result<(), ManageError> {
+        // Every run, however its clock was set.
+        let after_everything = now + Duration::days(36_500);
+        loop {
+            let runs = self.store.runs_before(&m.id, after_everything, HISTORY_BATCH).await?;
+            if runs.is_empty() {
+                break;
+            }
+            for key in runs.iter().filter_map(|r| r.output.blob_key.as_deref()).filter_map(BlobKey::parse) {
+                self.blobs.delete(&key).await?;
+            }
+            let ids: Vec<RunId> = runs.into_iter().map(|r| r.id).collect();
+            self.store.delete_runs(&m.id, &ids).await?;
+        }
+        let incidents: Vec<_> = self.store.incidents_of_monitor(&m.id).await?.into_iter().map(|i| i.id).collect();
+        for batch in incidents.chunks(HISTORY_BATCH) {
+            self.store.delete_incidents(batch).await?;
+        }
         if m.probe.is_some() {
             while self.store.delete_probe_history(&m.id, HISTORY_BATCH).await? > 0 {}
         }
-        tracing::info!(org_id = %org.id, monitor_id = %m.id, "monitor deleted");
         Ok(())
     }
 
