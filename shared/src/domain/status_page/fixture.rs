@@ -2,7 +2,7 @@
 //! the render benchmark measures.
 use super::incident::{Impact, IncidentState, StatusIncident, UpdateBody};
 use super::maintenance::PageMaintenance;
-use super::view::{PageLocation, StatusView};
+use super::view::{MonitorHistory, PageLocation, StatusView};
 use super::{Component, ComponentStatus, StatusPage, Theme, Visibility};
 use crate::domain::ids::{
     ComponentId, IncidentId, IncidentUpdateId, MaintenanceId, MonitorId, OrgId, PageMaintenanceId, StatusIncidentId,
@@ -179,5 +179,6 @@ pub fn view(components: usize, incidents_per_component: usize) -> StatusView {
     done.id = fixed!(PageMaintenanceId, 2);
 
     let location = PageLocation { origin: "https://status.example.com".into(), prefix: "/status/acme".into() };
-    StatusView::build(page, &monitor_incidents, vec![resolved, active], vec![upcoming, done], location, now)
+    let history = MonitorHistory::of_incidents(monitor_incidents);
+    StatusView::build(page, &history, vec![resolved, active], vec![upcoming, done], location, now)
 }

@@ -7,6 +7,8 @@ use super::uptime::{self, Day, HISTORY_DAYS, Span};
 use super::{Component, ComponentStatus, StatusPage, overall_status};
 use crate::domain::ids::MonitorId;
 use crate::domain::incident::Incident;
+use crate::domain::incident::Severity;
+use crate::domain::probe::downtime::DowntimeWindow;
 use crate::domain::probe::rollup::{DailyRollup, LatencyHistogram};
 use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::{BTreeMap, HashMap};
@@ -71,11 +73,26 @@ pub struct StatusView {
     pub updated_at: DateTime<Utc>,
 }
 
+/// What the page's linked monitors kept: their incidents (open and recent) and, for
+/// probes, their downtime windows (kept 400 days, so the bars stay true after resolved
+/// incidents are swept) and daily rollups (the response-time chart).
+#[derive(Debug, Clone, Default)]
+pub struct MonitorHistory {
+    pub incidents: HashMap<MonitorId, Vec<Incident>>,
+    pub downtime: HashMap<MonitorId, Vec<DowntimeWindow>>,
+    pub rollups: HashMap<MonitorId, Vec<DailyRollup>>,
+}
+
+impl MonitorHistory {
+    pub fn of_incidents(incidents: HashMap<MonitorId, Vec<Incident>>) -> Self {
+        Self { incidents, ..Default::default() }
+    }
+}
+
 impl StatusView {
-    /// `monitor_incidents` holds the incidents (open and recent) of the page's linked monitors.
     pub fn build(
         page: StatusPage,
-        monitor_incidents: &HashMap<MonitorId, Vec<Incident>>,
+        history: &MonitorHistory,
         mut incidents: Vec<StatusIncident>,
         maintenance: Vec<PageMaintenance>,
         location: PageLocation,
@@ -90,16 +107,13 @@ impl StatusView {
             .collect();
         maintenance.sort_by_key(|m| (m.occurrence.starts_at, m.maintenance.id.clone()));
 
-        let components: Vec<ComponentView> = page
-            .components
-            .iter()
-            .map(|c| component_view(c, monitor_incidents, &incidents, &maintenance, now))
-            .collect();
+        let components: Vec<ComponentView> =
+            page.components.iter().map(|c| component_view(c, history, &incidents, &maintenance, now)).collect();
         let mut page = page;
         page.components = components.iter().map(|v| v.component.clone()).collect();
         let overall = overall_status(&page.components);
         let indicator = Indicator::of(overall, incidents.iter().filter(|i| !i.is_resolved()).map(|i| i.impact));
-        let updated_at = last_change(&page, monitor_incidents, &incidents, &maintenance, now);
+        let updated_at = last_change(&page, &history.incidents, &incidents, &maintenance, now);
         Self { page, at: now, location, components, overall, indicator, incidents, maintenance, updated_at }
     }
 
@@ -147,12 +161,12 @@ fn last_change(
 
 fn component_view(
     c: &Component,
-    monitor_incidents: &HashMap<MonitorId, Vec<Incident>>,
+    history: &MonitorHistory,
     incidents: &[StatusIncident],
     maintenance: &[MaintenanceView],
     now: DateTime<Utc>,
 ) -> ComponentView {
-    let linked: Vec<&Incident> = c.monitor_ids.iter().filter_map(|m| monitor_incidents.get(m)).flatten().collect();
+    let linked: Vec<&Incident> = c.monitor_ids.iter().filter_map(|m| history.incidents.get(m)).flatten().collect();
     let signals = linked
         .iter()
         .filter(|i| !i.is_resolved())
@@ -166,6 +180,11 @@ fn component_view(
         .map(|i| Span { start: i.opened_at, end: i.resolved_at, status: status_for_severity(i.severity) })
         .filter(|s| s.status != ComponentStatus::Operational)
         .collect();
+    // A probe's downtime, as a DOWN incident of the default severity shows it.
+    let down = status_for_severity(Severity::High);
+    for w in c.monitor_ids.iter().filter_map(|m| history.downtime.get(m)).flatten() {
+        spans.push(Span { start: w.started_at, end: w.ended_at, status: down });
+    }
     for i in incidents {
         spans.extend(i.spans_for(&c.id).into_iter().map(|(start, end, status)| Span { start, end, status }));
     }
@@ -177,21 +196,17 @@ fn component_view(
     }
     let days = uptime::daily(&spans, now, HISTORY_DAYS);
     let uptime = uptime::overall_uptime(&days, now);
-    ComponentView { component: Component { status, ..c.clone() }, days, uptime, latency: Vec::new() }
+    let latency = latency(c, &history.rollups);
+    ComponentView { component: Component { status, ..c.clone() }, days, uptime, latency }
 }
 
-impl StatusView {
-    /// Fills each component's response-time chart from its monitors' daily rollups.
-    pub fn with_latency(mut self, rollups: &HashMap<MonitorId, Vec<DailyRollup>>) -> Self {
-        for (view, c) in self.components.iter_mut().zip(&self.page.components) {
-            let mut days: BTreeMap<NaiveDate, LatencyHistogram> = BTreeMap::new();
-            for r in c.monitor_ids.iter().filter_map(|m| rollups.get(m)).flatten() {
-                days.entry(r.day).or_default().merge(&r.latency);
-            }
-            view.latency = days.into_iter().filter_map(|(day, h)| h.quantile(0.5).map(|p50| (day, p50))).collect();
-        }
-        self
+/// The component's daily median response time, from its monitors' rollups merged by day.
+fn latency(c: &Component, rollups: &HashMap<MonitorId, Vec<DailyRollup>>) -> Vec<(NaiveDate, u64)> {
+    let mut days: BTreeMap<NaiveDate, LatencyHistogram> = BTreeMap::new();
+    for r in c.monitor_ids.iter().filter_map(|m| rollups.get(m)).flatten() {
+        days.entry(r.day).or_default().merge(&r.latency);
     }
+    days.into_iter().filter_map(|(day, h)| h.quantile(0.5).map(|p50| (day, p50))).collect()
 }
 
 #[cfg(test)]
@@ -267,7 +282,8 @@ mod tests {
             BTreeMap::from([(p.components[1].id.clone(), ComponentStatus::DegradedPerformance)]),
             now - Duration::minutes(10),
         );
-        let v = StatusView::build(p, &monitor_incidents, vec![declared], vec![], here(), now);
+        let history = MonitorHistory::of_incidents(monitor_incidents);
+        let v = StatusView::build(p, &history, vec![declared], vec![], here(), now);
         assert_eq!(v.components[0].component.status, ComponentStatus::PartialOutage, "the open HIGH incident");
         assert_eq!(v.components[1].component.status, ComponentStatus::DegradedPerformance, "the status incident");
         assert_eq!(v.overall, ComponentStatus::PartialOutage);
@@ -276,5 +292,40 @@ mod tests {
         assert_eq!(today.worst, ComponentStatus::MajorOutage);
         assert_eq!(today.down_secs, 3600 + 1800);
         assert_eq!(v.unresolved().count(), 1);
+    }
+
+    #[test]
+    fn a_probes_downtime_windows_draw_its_bars_after_its_incidents_are_swept() {
+        use crate::domain::ids::DowntimeId;
+        use crate::domain::probe::check::CheckStatus;
+        let now: DateTime<Utc> = "2026-03-31T12:00:00Z".parse().unwrap();
+        let m = MonitorId::generate();
+        let p = page(std::slice::from_ref(&m));
+        let started = now - Duration::days(60);
+        let window = DowntimeWindow {
+            id: DowntimeId::generate(),
+            org_id: p.org_id.clone(),
+            monitor_id: m.clone(),
+            started_at: started,
+            ended_at: Some(started + Duration::hours(2)),
+            initial_status: CheckStatus::Down,
+            recovery_status: Some(CheckStatus::Up),
+            affected_checks: 12,
+            root_cause: None,
+            notes: None,
+        };
+        let mut rollup = DailyRollup::empty(p.org_id.clone(), m.clone(), now.date_naive());
+        rollup.latency.record(120.0);
+        let history = MonitorHistory {
+            downtime: HashMap::from([(m.clone(), vec![window])]),
+            rollups: HashMap::from([(m.clone(), vec![rollup])]),
+            ..Default::default()
+        };
+        let v = StatusView::build(p, &history, vec![], vec![], here(), now);
+        let c = &v.components[0];
+        let day = c.days.iter().find(|d| d.date == started.date_naive()).unwrap();
+        assert_eq!((day.worst, day.down_secs), (ComponentStatus::PartialOutage, 7200));
+        assert_eq!(c.component.status, ComponentStatus::Operational, "long recovered");
+        assert_eq!(c.latency, vec![(now.date_naive(), 123)], "today's median, from the rollup (within 5 %)");
     }
 }
