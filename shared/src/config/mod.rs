@@ -12,6 +12,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 /// A variable that must be set (the Lambda functions' table names, bucket, targets).
+#[cfg(feature = "aws")]
 fn required(get: impl Fn(&str) -> Option<String>, var: &'static str) -> Result<String, ConfigError> {
     get(var).ok_or_else(|| missing(var))
 }
