@@ -1400,3 +1400,34 @@ async fn deleting_a_monitor_deletes_its_runs_outputs_and_incidents() {
     assert_eq!(env.store.run_count(&kept).await.unwrap(), 1, "another monitor's history stays");
     assert_eq!(env.store.incidents_of_monitor(&kept).await.unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn a_monitor_can_keep_an_existing_healthchecks_token() {
+    let env = Env::new().await;
+    let key = env.owner_key().await;
+    let uuid = "0f6b7a2e-1c2d-4e5f-8a9b-0c1d2e3f4a5b";
+    let body = format!(r#"{{"name":"moved","schedule":{{"kind":"interval","seconds":60}},"token":"{uuid}"}}"#);
+    let made = env.post("/api/v1/monitors", &key, &body).await;
+    assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
+    assert_eq!(made.json()["pingToken"], uuid, "the token kept, shown this once");
+    ping(&env, uuid, "", "").await;
+    let id = made.json()["id"].as_str().unwrap().to_owned();
+    assert_eq!(env.get(&format!("/api/v1/monitors/{id}"), &key).await.json()["status"], "UP");
+    let again = env.post("/api/v1/monitors", &key, &body).await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "a token is one monitor's");
+    for (body, field) in [
+        (r#"{"name":"x","schedule":{"kind":"interval","seconds":60},"token":"short"}"#.to_owned(), "token"),
+        (
+            r#"{"name":"x","schedule":{"kind":"interval","seconds":60},"token":"has spaces in it ok"}"#.to_owned(),
+            "token",
+        ),
+        (format!(r#"{{"kind":"tcp","name":"x","host":"h","port":1,"interval":10,"token":"{uuid}x"}}"#), "token"),
+    ] {
+        let res = env.post("/api/v1/monitors", &key, &body).await;
+        assert_eq!((res.status, res.field().as_deref()), (StatusCode::UNPROCESSABLE_ENTITY, Some(field)), "{body}");
+    }
+    let res = env
+        .call(Method::PATCH, &format!("/api/v1/monitors/{id}"), &key, Some(r#"{"token":"abcdefghijklmnopq"}"#))
+        .await;
+    assert_eq!((res.status, res.field().as_deref()), (StatusCode::UNPROCESSABLE_ENTITY, Some("token")));
+}

@@ -372,7 +372,8 @@ fn schemas() -> Value {
             "properties": with(&probe, json!({
             "name": name, "schedule": { "$ref": "#/components/schemas/Schedule" }, "grace": seconds, "severity": severity,
             "tags": { "type": "array", "items": tag, "maxItems": 20 }, "maxRuntime": { "type": "integer", "minimum": 1, "maximum": 2_592_000 },
-            "enabled": { "type": "boolean" } })) },
+            "enabled": { "type": "boolean" },
+            "token": { "type": "string", "pattern": "^[A-Za-z0-9_-]{16,128}$", "description": "Heartbeats: an existing ping token to keep (a Healthchecks check's UUID)." } })) },
         "UpdateMonitor": { "type": "object", "additionalProperties": false, "properties": with(&probe, json!({
             "name": name, "schedule": { "$ref": "#/components/schemas/Schedule" }, "grace": seconds, "severity": severity,
             "tags": { "type": "array", "items": tag, "maxItems": 20 },

@@ -20,6 +20,19 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 
+/// The shortest and longest token kept on import (a Healthchecks UUID is 36 characters).
+const IMPORTED_TOKEN_LEN: std::ops::RangeInclusive<usize> = 16..=128;
+
+/// A ping token brought from elsewhere: long enough not to be guessed, and made of what
+/// a URL path carries as is.
+fn imported_token(raw: &str) -> Result<PingToken, ManageError> {
+    let fine = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
+    if !IMPORTED_TOKEN_LEN.contains(&raw.len()) || !raw.bytes().all(fine) {
+        return Err(invalid("token", "must be 16 to 128 letters, digits, - or _ (a Healthchecks UUID fits)"));
+    }
+    PingToken::from_untrusted(raw).ok_or_else(|| invalid("token", "is not a ping token"))
+}
+
 /// Refuses probe fields on a heartbeat monitor, naming the first.
 fn heartbeat_only(input: &MonitorInput) -> Result<(), ManageError> {
     let probe_fields = [
@@ -101,6 +114,9 @@ pub struct MonitorInput {
     pub record_type: Option<RecordType>,
     #[serde(default, deserialize_with = "some_or_null")]
     pub resolver: Option<Option<String>>,
+    /// Create only: an existing ping token to keep (a Healthchecks check's UUID), so
+    /// moved jobs keep their URLs but for the base.
+    pub token: Option<String>,
 }
 
 pub type CreateMonitor = MonitorInput;
@@ -178,7 +194,11 @@ impl ManageService {
             max_runtime: input.max_runtime.flatten().map(seconds),
             probe,
         };
-        let token = PingToken::generate();
+        let token = match &input.token {
+            None => PingToken::generate(),
+            Some(_) if kind != MonitorKind::Heartbeat => return Err(invalid("token", "probe monitors are not pinged")),
+            Some(t) => imported_token(t)?,
+        };
         let mut monitor = Monitor::new(org.id.clone(), spec, token.hash(), now).map_err(|e| invalid(e.field(), e))?;
         if input.enabled == Some(false) {
             monitor.enabled = false;
@@ -235,6 +255,9 @@ impl ManageService {
         let new_tags = input.tags.as_deref().map(tags).transpose()?;
         self.edit(org, id, |m| {
             let kind = m.kind();
+            if input.token.is_some() {
+                return Err(invalid("token", "a monitor's ping token is fixed once created"));
+            }
             if input.kind.is_some_and(|k| k != kind) {
                 return Err(invalid("kind", "cannot change; create a new monitor of the other kind"));
             }
