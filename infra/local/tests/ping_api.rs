@@ -159,7 +159,23 @@ async fn bad_input_is_refused_and_changes_nothing() {
         ("GET", "/nope", 404, None),
     ];
     for (method, path, status, field) in cases {
-        let r = s.send(method, path, "").await;
+        // As Healthchecks answers: the status and a plain-text word or two.
+        let plain = s.send(method, path, "").await;
+        assert_eq!(plain.status, *status, "{method} {path}");
+        if path.starts_with("/ping/") {
+            assert_eq!(plain.headers["content-type"], "text/plain; charset=utf-8", "{method} {path}");
+            let text = String::from_utf8_lossy(&plain.body).into_owned();
+            let expected = match (*status, *field) {
+                (404, _) => "not found".to_owned(),
+                (405, _) => "method not allowed".to_owned(),
+                (400, Some("exitCode")) => "invalid url format".to_owned(),
+                (400, Some(f)) => format!("invalid {f}: "),
+                _ => unreachable!(),
+            };
+            assert!(text.starts_with(&expected), "{method} {path}: {text:?}");
+        }
+        // A client asking for JSON gets the API's error, naming the field.
+        let r = s.send_with(method, path, &[("accept", "application/json")]).await;
         assert_eq!(r.status, *status, "{method} {path}");
         assert_eq!(r.headers["content-type"], "application/json", "{method} {path}");
         assert_eq!(r.error_field().as_deref(), *field, "{method} {path}");

@@ -105,7 +105,28 @@ impl ApiError {
 
     pub fn into_response(self) -> ApiResponse {
         let body = Body { error: Inner { code: self.code, message: &self.message, field: self.field.as_deref() } };
-        let mut res = super::json(self.status, &body);
+        let res = super::json(self.status, &body);
+        self.with_header(res)
+    }
+
+    /// The answer as Healthchecks gives it on its ping routes: the status, and a short
+    /// plain-text body (`not found`, `invalid url format`, …) that scripts can print.
+    pub fn into_plain_text(self) -> ApiResponse {
+        let text = match (self.status, self.field.as_deref()) {
+            (StatusCode::NOT_FOUND, _) => "not found".to_owned(),
+            (StatusCode::BAD_REQUEST, None | Some("exitCode" | "path")) => "invalid url format".to_owned(),
+            (StatusCode::METHOD_NOT_ALLOWED, _) => "method not allowed".to_owned(),
+            (StatusCode::TOO_MANY_REQUESTS, _) => "rate limited".to_owned(),
+            (_, Some(field)) => format!("invalid {field}: {}", self.message),
+            _ => self.message.clone(),
+        };
+        let mut res = ApiResponse::new(bytes::Bytes::from(text));
+        *res.status_mut() = self.status;
+        res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+        self.with_header(res)
+    }
+
+    fn with_header(self, mut res: ApiResponse) -> ApiResponse {
         if let Some(h) = self.header {
             let (name, value) = *h;
             res.headers_mut().insert(name, value);

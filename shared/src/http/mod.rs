@@ -163,7 +163,13 @@ impl App {
     async fn route_pings(&self, req: ApiRequest) -> Result<ApiResponse, ApiError> {
         let path = req.path.clone();
         if let Some(rest) = path.strip_prefix("/ping/") {
-            let answer = ping::handle(self, rest, req).await.unwrap_or_else(ApiError::into_response);
+            // Refusals in Healthchecks' plain text, or as the API's JSON error (with the
+            // field at fault) for a client that asks for JSON.
+            let wants_json = ping::wants_json(&req.headers);
+            let answer = ping::handle(self, rest, req).await.unwrap_or_else(|e| match wants_json {
+                true => e.into_response(),
+                false => e.into_plain_text(),
+            });
             return Ok(ping::with_ping_headers(answer, self.limits.stored));
         }
         match (req.method.clone(), path.as_str()) {

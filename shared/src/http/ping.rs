@@ -42,6 +42,12 @@ pub async fn handle(app: &App, rest: &str, req: ApiRequest) -> Result<ApiRespons
     Ok(res)
 }
 
+/// Whether the client asked for JSON (`Accept: application/json`): then a refusal is the
+/// API's JSON error, naming the field at fault.
+pub fn wants_json(headers: &http::HeaderMap) -> bool {
+    headers.get_all(header::ACCEPT).iter().filter_map(|v| v.to_str().ok()).any(|v| v.contains("application/json"))
+}
+
 /// On every ping answer, refused ones too: never cached (a proxy answering a GET ping
 /// itself would lose the ping), and how much of a body is kept (`Ping-Body-Limit`, as
 /// Healthchecks says it).
