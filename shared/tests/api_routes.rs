@@ -1431,3 +1431,31 @@ async fn a_monitor_can_keep_an_existing_healthchecks_token() {
         .await;
     assert_eq!((res.status, res.field().as_deref()), (StatusCode::UNPROCESSABLE_ENTITY, Some("token")));
 }
+
+#[tokio::test]
+async fn a_heartbeat_failure_threshold_opens_fail_only_after_that_many_failed_runs() {
+    let env = Env::new().await;
+    let key = env.owner_key().await;
+    let body = r#"{"name":"flaky","schedule":{"kind":"interval","seconds":60},"failureThreshold":3}"#;
+    let made = env.post("/api/v1/monitors", &key, body).await;
+    assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
+    let m = made.json();
+    assert_eq!(m["failureThreshold"], 3);
+    let (id, token) = (m["id"].as_str().unwrap(), m["pingToken"].as_str().unwrap());
+    let path = format!("/api/v1/monitors/{id}");
+    for _ in 0..2 {
+        ping(&env, token, "/fail", "").await;
+    }
+    let after_two = env.get(&path, &key).await.json();
+    assert_eq!((after_two["status"].as_str(), after_two["openIncidents"].clone()), (Some("NEW"), json!({})));
+    ping(&env, token, "/fail", "").await;
+    let after_three = env.get(&path, &key).await.json();
+    assert_eq!(after_three["status"], "DOWN");
+    assert!(after_three["openIncidents"]["FAIL"].is_string(), "{after_three}");
+    let res = env.call(Method::PATCH, &path, &key, Some(r#"{"failureThreshold":0}"#)).await;
+    assert_eq!((res.status, res.field().as_deref()), (StatusCode::UNPROCESSABLE_ENTITY, Some("failureThreshold")));
+    let res = env.call(Method::PATCH, &path, &key, Some(&after_three.to_string())).await;
+    assert_eq!(res.status, StatusCode::OK, "the view goes back: {:?}", res.body);
+    let res = env.call(Method::PATCH, &path, &key, Some(r#"{"failureThreshold":1}"#)).await;
+    assert_eq!(res.json()["failureThreshold"], 1);
+}

@@ -135,6 +135,8 @@ fn monitor() {
         ping_count: 42,
         armed_for: Some(at("2026-01-03T01:05:00Z")),
         probe: None,
+        failure_threshold: 1,
+        consecutive_failures: 0,
         version: 7,
     };
     pinned(
@@ -146,6 +148,12 @@ fn monitor() {
     pinned(
         &interval,
         r#"{"id":"mon_00000000000000000000000000000001","orgId":"org_00000000000000000000000000000001","name":"nightly backup","tokenHash":"be537adf8a9b900945704803196c4f983de2eb808d6a1fcb0d24ef81843ec5a3","schedule":{"kind":"interval","seconds":600},"grace":300,"enabled":true,"status":"UP","severity":"CRITICAL","tags":["db","prod"],"createdAt":"2026-01-01T00:00:00Z","lastPingAt":"2026-01-02T02:00:03.500Z","lastStartAt":"2026-01-02T02:00:00Z","nextExpectedAt":"2026-01-03T01:00:00Z","recentDurationsMs":[3000,3500],"durationP50Ms":3000,"durationP95Ms":3500,"durationP99Ms":null,"openStarts":[{"rid":"job-7","at":"2026-01-02T02:00:00Z"},{"at":"2026-01-02T02:00:01Z"}],"openIncidents":{"FAIL":"inc_00000000000000000000000000000009"},"pingCount":42,"version":7}"#,
+    );
+    // A heartbeat that waits for failed runs in a row.
+    let patient = Monitor { failure_threshold: 3, consecutive_failures: 2, ..interval.clone() };
+    pinned(
+        &patient,
+        r#"{"id":"mon_00000000000000000000000000000001","orgId":"org_00000000000000000000000000000001","name":"nightly backup","tokenHash":"be537adf8a9b900945704803196c4f983de2eb808d6a1fcb0d24ef81843ec5a3","schedule":{"kind":"interval","seconds":600},"grace":300,"enabled":true,"status":"UP","severity":"CRITICAL","tags":["db","prod"],"createdAt":"2026-01-01T00:00:00Z","lastPingAt":"2026-01-02T02:00:03.500Z","lastStartAt":"2026-01-02T02:00:00Z","nextExpectedAt":"2026-01-03T01:00:00Z","recentDurationsMs":[3000,3500],"durationP50Ms":3000,"durationP95Ms":3500,"durationP99Ms":null,"openStarts":[{"rid":"job-7","at":"2026-01-02T02:00:00Z"},{"at":"2026-01-02T02:00:01Z"}],"openIncidents":{"FAIL":"inc_00000000000000000000000000000009"},"pingCount":42,"failureThreshold":3,"consecutiveFailures":2,"version":7}"#,
     );
 }
 
@@ -515,6 +523,8 @@ fn probe_monitor(spec: ProbeSpec, state: ProbeState) -> Monitor {
         ping_count: 0,
         armed_for: Some(at("2026-01-02T03:05:00Z")),
         probe: Some(Probe { spec, state }),
+        failure_threshold: 1,
+        consecutive_failures: 0,
         version: 12,
     }
 }

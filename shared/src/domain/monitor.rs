@@ -107,6 +107,10 @@ pub struct Monitor {
     pub armed_for: Option<DateTime<Utc>>,
     /// Probe monitors' settings and check state; None for heartbeats.
     pub probe: Option<Probe>,
+    /// Heartbeats: failed runs in a row before a FAIL incident opens (1: the first).
+    pub failure_threshold: u32,
+    /// Heartbeats: failed runs since the last success.
+    pub consecutive_failures: u32,
     /// Bumped on every change; stores write only if it is unchanged since the read.
     pub version: u64,
 }
@@ -179,6 +183,8 @@ impl Monitor {
             ping_count: 0,
             armed_for: None,
             probe,
+            failure_threshold: 1,
+            consecutive_failures: 0,
             version: 0,
         })
     }
@@ -284,6 +290,7 @@ impl Monitor {
                     let new_incident =
                         |kind, severity| Incident::open(org_id.clone(), monitor_id.clone(), kind, severity, now);
                     if signal.state == RunState::Success {
+                        m.consecutive_failures = 0;
                         m.status = MonitorStatus::Up;
                         m.resolve(&[IncidentKind::Fail], &mut resolved);
                         match run.z_score {
@@ -299,7 +306,12 @@ impl Monitor {
                             Some(_) => m.resolve(&[IncidentKind::Degraded], &mut resolved),
                             None => {}
                         }
+                    } else if m.consecutive_failures.saturating_add(1) < m.failure_threshold {
+                        // Below the threshold a failure is recorded, not yet an incident:
+                        // the job is expected again as after any run.
+                        m.consecutive_failures += 1;
                     } else {
+                        m.consecutive_failures = m.consecutive_failures.saturating_add(1);
                         m.status = MonitorStatus::Down;
                         // As Healthchecks: a failed job is not expected again until it
                         // succeeds, so its silence raises no MISSED beside the FAIL.
@@ -331,6 +343,7 @@ fn failure_summary(run: &Run) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+
     use super::*;
     use crate::domain::durations::MIN_SAMPLES_FOR_ANOMALY;
 
@@ -504,5 +517,24 @@ mod tests {
         assert!(slow.run.z_score.unwrap() > 3.0);
         let normal = run_for(&slow.monitor, 10);
         assert_eq!(normal.resolved, vec![slow.opened[0].id.clone()]);
+    }
+
+    #[test]
+    fn a_failure_threshold_waits_for_that_many_failed_runs_in_a_row() {
+        let mut m = monitor();
+        m.failure_threshold = 3;
+        let one = m.apply_ping(ping(RunState::Fail, None, t(5)));
+        assert!(one.opened.is_empty());
+        assert_eq!((one.monitor.status, one.monitor.consecutive_failures), (MonitorStatus::New, 1));
+        assert!(one.monitor.next_expected_at.is_some(), "still expected, as after any run");
+        let reset = one.monitor.apply_ping(ping(RunState::Success, None, t(6)));
+        assert_eq!(reset.monitor.consecutive_failures, 0);
+        let mut last = reset.monitor;
+        for (i, at) in [7, 8, 9].into_iter().enumerate() {
+            let out = last.apply_ping(ping(RunState::Fail, None, t(at)));
+            assert_eq!(out.opened.len(), usize::from(i == 2), "the third failure in a row opens FAIL");
+            last = out.monitor;
+        }
+        assert_eq!((last.status, last.next_expected_at), (MonitorStatus::Down, None));
     }
 }

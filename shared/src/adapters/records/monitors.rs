@@ -51,6 +51,11 @@ pub struct MonitorRecord {
     /// Probe monitors only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub probe: Option<ProbeRecord>,
+    /// Heartbeats; absent when 1 (the first failure opens FAIL).
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub failure_threshold: u32,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub consecutive_failures: u32,
     pub version: u64,
 }
 
@@ -70,6 +75,18 @@ pub struct OpenStartRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rid: Option<RunKey>,
     pub at: DateTime<Utc>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+fn is_one(n: &u32) -> bool {
+    *n == 1
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 fn seconds(secs: i64) -> Result<Duration, RecordError> {
@@ -103,6 +120,8 @@ impl From<&Monitor> for MonitorRecord {
             ping_count: m.ping_count,
             armed_for: m.armed_for,
             probe: m.probe.as_ref().map(ProbeRecord::from),
+            failure_threshold: m.failure_threshold,
+            consecutive_failures: m.consecutive_failures,
             version: m.version,
         }
     }
@@ -138,6 +157,8 @@ impl TryFrom<MonitorRecord> for Monitor {
             ping_count: r.ping_count,
             armed_for: r.armed_for,
             probe: r.probe.map(TryInto::try_into).transpose()?,
+            failure_threshold: r.failure_threshold.max(1),
+            consecutive_failures: r.consecutive_failures,
             version: r.version,
         })
     }

@@ -54,6 +54,8 @@ struct HeartbeatView<'a> {
     #[serde(rename = "durationP99Ms")]
     duration_p99_ms: Option<u64>,
     ping_count: u64,
+    /// Failed runs in a row before a FAIL incident.
+    failure_threshold: u32,
 }
 
 #[derive(Serialize)]
@@ -174,6 +176,7 @@ impl<'a> From<&'a Monitor> for MonitorView<'a> {
             duration_p95_ms: m.durations.p95_ms,
             duration_p99_ms: m.durations.p99_ms,
             ping_count: m.ping_count,
+            failure_threshold: m.failure_threshold,
         });
         let probe = m.probe.as_ref().map(|p| ProbeView {
             interval: p.spec.interval_secs,

@@ -444,7 +444,7 @@ fn probe_props() -> Value {
         "kind": { "type": "string", "enum": ["heartbeat", "http", "tcp", "dns"] },
         "interval": { "type": "integer", "minimum": 10, "maximum": 86_400, "description": "Probes: seconds between checks." },
         "timeout": { "type": "integer", "minimum": 100, "maximum": 60_000, "description": "Probes: milliseconds (default 10000)." },
-        "failureThreshold": { "type": "integer", "minimum": 1, "maximum": 100 },
+        "failureThreshold": { "type": "integer", "minimum": 1, "maximum": 100, "description": "Probes: failed checks in a row before DOWN. Heartbeats: failed runs in a row before FAIL." },
         "recoveryThreshold": { "type": "integer", "minimum": 1, "maximum": 100 },
         "degradedAfterMs": { "type": ["integer", "null"], "minimum": 1, "maximum": 60_000 },
         "url": { "type": "string", "format": "uri", "maxLength": 2048 },

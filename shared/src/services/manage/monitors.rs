@@ -33,12 +33,19 @@ fn imported_token(raw: &str) -> Result<PingToken, ManageError> {
     PingToken::from_untrusted(raw).ok_or_else(|| invalid("token", "is not a ping token"))
 }
 
+/// Failed runs in a row before a heartbeat's FAIL incident: 1 to 100.
+fn heartbeat_threshold(n: u64) -> Result<u32, ManageError> {
+    u32::try_from(n)
+        .ok()
+        .filter(|n| (1..=crate::domain::probe::spec::MAX_THRESHOLD).contains(n))
+        .ok_or_else(|| invalid("failureThreshold", "must be between 1 and 100"))
+}
+
 /// Refuses probe fields on a heartbeat monitor, naming the first.
 fn heartbeat_only(input: &MonitorInput) -> Result<(), ManageError> {
     let probe_fields = [
         (input.interval.is_some(), "interval"),
         (input.timeout.is_some(), "timeout"),
-        (input.failure_threshold.is_some(), "failureThreshold"),
         (input.recovery_threshold.is_some(), "recoveryThreshold"),
         (input.degraded_after_ms.is_some(), "degradedAfterMs"),
         (input.url.is_some(), "url"),
@@ -203,6 +210,9 @@ impl ManageService {
         if input.enabled == Some(false) {
             monitor.enabled = false;
         }
+        if let (None, Some(n)) = (&monitor.probe, input.failure_threshold) {
+            monitor.failure_threshold = heartbeat_threshold(n)?;
+        }
         // As ingest does: armed before the commit, so a stored monitor never lacks its check
         // (a timer without a monitor finds nothing and ends).
         if let Some(at) = monitor.rearm() {
@@ -288,6 +298,9 @@ impl ManageService {
                 spec.max_runtime = r.map(seconds);
             }
             let mut next = m.with_spec(spec, now).map_err(|e| invalid(e.field(), e))?;
+            if let (None, Some(n)) = (&next.probe, input.failure_threshold) {
+                next.failure_threshold = heartbeat_threshold(n)?;
+            }
             if let Some(enabled) = input.enabled {
                 next.enabled = enabled;
             }
