@@ -6,7 +6,6 @@ use crate::domain::maintenance::maintenance_until;
 use crate::domain::monitor::{Monitor, MonitorStatus};
 use crate::domain::probe::check::{CheckStatus, Location, ProbeCheck};
 use crate::domain::probe::debug::{DebugSession, DebugTrigger};
-use crate::domain::probe::spec::ProbeTarget;
 use crate::domain::probe::state::Surroundings;
 use crate::ports::prober::Prober;
 use crate::ports::scheduler::{Scheduler, SchedulerError};
@@ -14,7 +13,6 @@ use crate::ports::store::{ConfigStore, IncidentStore, MonitorStore, ProbeStore, 
 use crate::services::retry::{MayConflict, retry_on_conflict};
 use crate::services::upstream::upstream_trouble;
 use chrono::{DateTime, Utc};
-use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -69,10 +67,18 @@ impl ProbeService {
     /// result is applied to the re-read monitor), records it, and arms the next check.
     /// A transition to DOWN also runs and stores a debug session.
     pub async fn run(&self, id: &MonitorId, now: DateTime<Utc>) -> Result<Probed, ProbeError> {
-        let Some(m) = self.store.monitor(id).await? else {
-            tracing::info!(monitor_id = %id, "monitor gone; nothing to probe");
-            return Ok(Probed::Skipped);
-        };
+        match self.store.monitor(id).await? {
+            Some(m) => self.run_read(m, now).await,
+            None => {
+                tracing::info!(monitor_id = %id, "monitor gone; nothing to probe");
+                Ok(Probed::Skipped)
+            }
+        }
+    }
+
+    /// `run` for a monitor the caller has just read (a fired timer's duty reads it once).
+    pub async fn run_read(&self, m: Monitor, now: DateTime<Utc>) -> Result<Probed, ProbeError> {
+        let id = &m.id.clone();
         let Some(probe) = m.probe.as_ref().filter(|_| m.enabled && m.status != MonitorStatus::Paused) else {
             return Ok(Probed::Skipped);
         };
@@ -141,10 +147,7 @@ impl ProbeService {
         let started = Instant::now();
         let trace = self.prober.trace(spec).await;
         let completed_at = now + chrono::Duration::from_std(started.elapsed()).unwrap_or_default();
-        let secrets = match &spec.target {
-            ProbeTarget::Http(h) => h.redact_headers.clone(),
-            _ => BTreeSet::new(),
-        };
+        let secrets = spec.target.as_http().map(|h| h.redact_headers.clone()).unwrap_or_default();
         let session =
             DebugSession::of_trace(m.org_id.clone(), m.id.clone(), trigger, now, completed_at, trace, &secrets);
         self.store.put_debug_session(&session).await?;

@@ -35,12 +35,11 @@ impl TimerDuty {
     }
 
     pub async fn fire(&self, id: &MonitorId, now: DateTime<Utc>) -> Result<Fired, DutyError> {
-        let is_probe = self.monitors.monitor(id).await?.is_some_and(|m| m.probe.is_some());
-        Ok(if is_probe {
-            Fired::Probed(self.probes.run(id, now).await?)
-        } else {
+        Ok(match self.monitors.monitor(id).await? {
+            // The probe runs on the monitor read here: one read per check.
+            Some(m) if m.probe.is_some() => Fired::Probed(self.probes.run_read(m, now).await?),
             // A monitor deleted since its timer was armed is `Checked::Gone`.
-            Fired::Missed(self.missed.check(id, now).await?)
+            _ => Fired::Missed(self.missed.check(id, now).await?),
         })
     }
 }

@@ -70,19 +70,16 @@ pub(super) struct Write {
 }
 
 pub(super) fn put_write(table: &str, item: Item, cond: Option<Cond>) -> Result<Write, StoreError> {
-    let mut put = Put::builder().table_name(table).set_item(Some(item));
-    let mut on_fail = OnFail::Conflict;
-    if let Some(c) = cond {
-        put = put.condition_expression(c.expr);
-        for (k, v) in c.values {
-            put = put.expression_attribute_values(k, v);
-        }
-        for (k, a) in c.names {
-            put = put.expression_attribute_names(k, a);
-        }
-        on_fail = c.on_fail;
-    }
-    Ok(Write { op: TransactWriteItem::builder().put(put.build().map_err(backend)?).build(), on_fail })
+    let (placeholders, expr, on_fail) = Changes::default().conditioned(cond.as_ref());
+    let put = Put::builder()
+        .table_name(table)
+        .set_item(Some(item))
+        .set_condition_expression(expr)
+        .set_expression_attribute_names(placeholders.names())
+        .set_expression_attribute_values(placeholders.values())
+        .build()
+        .map_err(backend)?;
+    Ok(Write { op: TransactWriteItem::builder().put(put).build(), on_fail })
 }
 
 pub(super) fn delete_write(table: &str, key: Item) -> Result<Write, StoreError> {
@@ -90,19 +87,16 @@ pub(super) fn delete_write(table: &str, key: Item) -> Result<Write, StoreError> 
 }
 
 pub(super) fn delete_write_if(table: &str, key: Item, cond: Option<Cond>) -> Result<Write, StoreError> {
-    let mut delete = Delete::builder().table_name(table).set_key(Some(key));
-    let mut on_fail = OnFail::Conflict;
-    if let Some(c) = cond {
-        delete = delete.condition_expression(c.expr);
-        for (k, v) in c.values {
-            delete = delete.expression_attribute_values(k, v);
-        }
-        for (k, a) in c.names {
-            delete = delete.expression_attribute_names(k, a);
-        }
-        on_fail = c.on_fail;
-    }
-    Ok(Write { op: TransactWriteItem::builder().delete(delete.build().map_err(backend)?).build(), on_fail })
+    let (placeholders, expr, on_fail) = Changes::default().conditioned(cond.as_ref());
+    let delete = Delete::builder()
+        .table_name(table)
+        .set_key(Some(key))
+        .set_condition_expression(expr)
+        .set_expression_attribute_names(placeholders.names())
+        .set_expression_attribute_values(placeholders.values())
+        .build()
+        .map_err(backend)?;
+    Ok(Write { op: TransactWriteItem::builder().delete(delete).build(), on_fail })
 }
 
 /// An UpdateItem's expression (`SET #a = :a ADD #b :b REMOVE #c`), with its placeholders.
@@ -115,10 +109,13 @@ pub(super) struct Changes {
 
 impl Changes {
     /// Adds `cond`'s expression placeholders (its expression goes apart).
-    fn with_cond(mut self, cond: &Cond) -> Self {
+    /// These changes with `cond`'s placeholders added, its expression, and what its
+    /// failure means (a plain conflict without one).
+    fn conditioned(mut self, cond: Option<&Cond>) -> (Self, Option<String>, OnFail) {
+        let Some(cond) = cond else { return (self, None, OnFail::Conflict) };
         self.names.extend(cond.names.iter().map(|(k, a)| (k.to_string(), a.to_string())));
         self.values.extend(cond.values.iter().map(|(k, v)| (k.to_string(), v.clone())));
-        self
+        (self, Some(cond.expr.to_owned()), cond.on_fail)
     }
 
     fn names(&self) -> Option<HashMap<String, String>> {
@@ -131,15 +128,12 @@ impl Changes {
 }
 
 pub(super) fn update_write(table: &str, key: Item, changes: Changes, cond: Option<Cond>) -> Result<Write, StoreError> {
-    let (changes, expr, on_fail) = match &cond {
-        Some(c) => (changes.with_cond(c), Some(c.expr), c.on_fail),
-        None => (changes, None, OnFail::Conflict),
-    };
+    let (changes, expr, on_fail) = changes.conditioned(cond.as_ref());
     let update = Update::builder()
         .table_name(table)
         .set_key(Some(key))
         .update_expression(&changes.expr)
-        .set_condition_expression(expr.map(str::to_owned))
+        .set_condition_expression(expr)
         .set_expression_attribute_names(changes.names())
         .set_expression_attribute_values(changes.values())
         .build()
@@ -295,17 +289,14 @@ impl DynamoStore {
         changes: Changes,
         cond: Option<Cond>,
     ) -> Result<(), StoreError> {
-        let (changes, expr, on_fail) = match &cond {
-            Some(c) => (changes.with_cond(c), Some(c.expr), c.on_fail),
-            None => (changes, None, OnFail::Conflict),
-        };
+        let (changes, expr, on_fail) = changes.conditioned(cond.as_ref());
         let sent = self
             .client
             .update_item()
             .table_name(table)
             .set_key(Some(key))
             .update_expression(&changes.expr)
-            .set_condition_expression(expr.map(str::to_owned))
+            .set_condition_expression(expr)
             .set_expression_attribute_names(changes.names())
             .set_expression_attribute_values(changes.values())
             .return_consumed_capacity(ReturnConsumedCapacity::Total)

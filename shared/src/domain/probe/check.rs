@@ -96,10 +96,7 @@ impl ProbeCheck {
         location: Location,
     ) -> Self {
         let (status, error) = judge(spec, obs);
-        let method = match &spec.target {
-            ProbeTarget::Http(h) => Some(h.method),
-            _ => None,
-        };
+        let method = spec.target.as_http().map(|h| h.method);
         Self {
             id: CheckId::generate_at(checked_at),
             org_id,

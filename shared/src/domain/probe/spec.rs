@@ -266,6 +266,29 @@ pub fn is_secret_header(name: &str, configured: &BTreeSet<String>) -> bool {
         || ["token", "secret", "key", "auth", "session", "password", "signature"].iter().any(|w| name.contains(w))
 }
 
+impl ProbeTarget {
+    pub fn as_http(&self) -> Option<&HttpProbe> {
+        match self {
+            Self::Http(h) => Some(h),
+            _ => None,
+        }
+    }
+
+    pub fn as_tcp(&self) -> Option<&TcpProbe> {
+        match self {
+            Self::Tcp(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    pub fn as_dns(&self) -> Option<&DnsProbe> {
+        match self {
+            Self::Dns(d) => Some(d),
+            _ => None,
+        }
+    }
+}
+
 impl ProbeSpec {
     pub fn kind(&self) -> MonitorKind {
         match self.target {

@@ -1,6 +1,6 @@
 //! Monitors: create (arming the missed check), edit, pause, resume, delete, tags,
 //! dependencies, and their runs.
-use super::probes::{ExpectInput, probe_spec};
+use super::probes::{ExpectInput, misplaced_probe_field, probe_spec};
 use super::{ManageError, ManageService, invalid};
 use crate::domain::dependency::{DependencyError, MonitorDependency};
 use crate::domain::ids::{MonitorId, RunId};
@@ -43,27 +43,8 @@ fn heartbeat_threshold(n: u64) -> Result<u32, ManageError> {
 
 /// Refuses probe fields on a heartbeat monitor, naming the first.
 fn heartbeat_only(input: &MonitorInput) -> Result<(), ManageError> {
-    let probe_fields = [
-        (input.interval.is_some(), "interval"),
-        (input.timeout.is_some(), "timeout"),
-        (input.recovery_threshold.is_some(), "recoveryThreshold"),
-        (input.degraded_after_ms.is_some(), "degradedAfterMs"),
-        (input.url.is_some(), "url"),
-        (input.method.is_some(), "method"),
-        (input.headers.is_some(), "headers"),
-        (input.body.is_some(), "body"),
-        (input.expect.is_some(), "expect"),
-        (input.follow_redirects.is_some(), "followRedirects"),
-        (input.verify_tls.is_some(), "verifyTls"),
-        (input.cert_expiry_days.is_some(), "certExpiryDays"),
-        (input.redact_headers.is_some(), "redactHeaders"),
-        (input.host.is_some(), "host"),
-        (input.port.is_some(), "port"),
-        (input.record_type.is_some(), "recordType"),
-        (input.resolver.is_some(), "resolver"),
-    ];
-    match probe_fields.iter().find(|(set, _)| *set) {
-        Some((_, field)) => Err(invalid(*field, "only probe monitors (kind http, tcp or dns) take this")),
+    match misplaced_probe_field(input, MonitorKind::Heartbeat) {
+        Some(field) => Err(invalid(field, "only probe monitors (kind http, tcp or dns) take this")),
         None => Ok(()),
     }
 }

@@ -239,6 +239,37 @@ fn dns_probe(input: &MonitorInput, base: Option<&DnsProbe>) -> Result<DnsProbe, 
     })
 }
 
+/// Each probe field of `input`: whether it is given, and the kinds that take it.
+fn probe_fields(input: &MonitorInput) -> [(bool, &'static str, &'static [MonitorKind]); 17] {
+    use MonitorKind::{Dns, Http, Tcp};
+    const ALL: &[MonitorKind] = &[Http, Tcp, Dns];
+    [
+        (input.interval.is_some(), "interval", ALL),
+        (input.timeout.is_some(), "timeout", ALL),
+        (input.recovery_threshold.is_some(), "recoveryThreshold", ALL),
+        (input.degraded_after_ms.is_some(), "degradedAfterMs", ALL),
+        (input.url.is_some(), "url", &[Http]),
+        (input.method.is_some(), "method", &[Http]),
+        (input.headers.is_some(), "headers", &[Http]),
+        (input.body.is_some(), "body", &[Http]),
+        (input.expect.is_some(), "expect", &[Http, Dns]),
+        (input.follow_redirects.is_some(), "followRedirects", &[Http]),
+        (input.verify_tls.is_some(), "verifyTls", &[Http]),
+        (input.cert_expiry_days.is_some(), "certExpiryDays", &[Http]),
+        (input.redact_headers.is_some(), "redactHeaders", &[Http]),
+        (input.host.is_some(), "host", &[Tcp, Dns]),
+        (input.port.is_some(), "port", &[Tcp]),
+        (input.record_type.is_some(), "recordType", &[Dns]),
+        (input.resolver.is_some(), "resolver", &[Dns]),
+    ]
+}
+
+/// The first probe field `input` gives that a monitor of `kind` does not take (every
+/// one, for a heartbeat).
+pub(super) fn misplaced_probe_field(input: &MonitorInput, kind: MonitorKind) -> Option<&'static str> {
+    probe_fields(input).into_iter().find(|(given, _, kinds)| *given && !kinds.contains(&kind)).map(|(_, f, _)| f)
+}
+
 /// The probe settings of `input` for a monitor of `kind`, over `base` (the stored ones
 /// when editing; absent fields keep them) or the defaults.
 pub(super) fn probe_spec(
@@ -246,43 +277,13 @@ pub(super) fn probe_spec(
     input: &MonitorInput,
     base: Option<&ProbeSpec>,
 ) -> Result<ProbeSpec, ManageError> {
-    let http_only = [
-        (input.url.is_some(), "url"),
-        (input.method.is_some(), "method"),
-        (input.headers.is_some(), "headers"),
-        (input.body.is_some(), "body"),
-        (input.follow_redirects.is_some(), "followRedirects"),
-        (input.verify_tls.is_some(), "verifyTls"),
-        (input.cert_expiry_days.is_some(), "certExpiryDays"),
-        (input.redact_headers.is_some(), "redactHeaders"),
-    ];
-    let dns_only = [(input.record_type.is_some(), "recordType"), (input.resolver.is_some(), "resolver")];
-    let host_port = [(input.host.is_some(), "host"), (input.port.is_some(), "port")];
-    let misplaced = match kind {
-        MonitorKind::Http => host_port.iter().chain(&dns_only).find(|(set, _)| *set),
-        MonitorKind::Tcp => http_only.iter().chain(&dns_only).find(|(set, _)| *set),
-        MonitorKind::Dns => http_only.iter().chain(&host_port[1..]).find(|(set, _)| *set),
-        MonitorKind::Heartbeat => None,
-    };
-    if let Some((_, field)) = misplaced {
+    if let Some(field) = misplaced_probe_field(input, kind) {
         return Err(not_for(kind, field));
     }
-    if kind == MonitorKind::Tcp && input.expect.is_some() {
-        return Err(not_for(kind, "expect"));
-    }
     let target = match (kind, base.map(|b| &b.target)) {
-        (MonitorKind::Http, b) => ProbeTarget::Http(http_probe(
-            input,
-            b.and_then(|t| match t {
-                ProbeTarget::Http(h) => Some(h),
-                _ => None,
-            }),
-        )?),
+        (MonitorKind::Http, b) => ProbeTarget::Http(http_probe(input, b.and_then(ProbeTarget::as_http))?),
         (MonitorKind::Tcp, b) => {
-            let base = b.and_then(|t| match t {
-                ProbeTarget::Tcp(t) => Some(t),
-                _ => None,
-            });
+            let base = b.and_then(ProbeTarget::as_tcp);
             ProbeTarget::Tcp(TcpProbe {
                 host: match (&input.host, base) {
                     (Some(h), _) => host(h)?,
@@ -292,13 +293,7 @@ pub(super) fn probe_spec(
                 port: port(input, base.map(|b| b.port))?,
             })
         }
-        (MonitorKind::Dns, b) => ProbeTarget::Dns(dns_probe(
-            input,
-            b.and_then(|t| match t {
-                ProbeTarget::Dns(d) => Some(d),
-                _ => None,
-            }),
-        )?),
+        (MonitorKind::Dns, b) => ProbeTarget::Dns(dns_probe(input, b.and_then(ProbeTarget::as_dns))?),
         (MonitorKind::Heartbeat, _) => return Err(invalid("kind", "a heartbeat monitor has no probe")),
     };
     let spec = ProbeSpec {
